@@ -1,0 +1,54 @@
+"""The ``archive`` command: argument parsing, printing and exit codes; nothing imports it.
+
+Exit codes: 0 success, 1 the input has errors (diagnostics printed), 2 the
+command could not run (bad arguments, a refused output folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import build
+from .errors import ArchiveError, BuildError
+
+
+def _build(args: argparse.Namespace) -> int:
+    try:
+        report = build(args.archive, args.out, args.templates, strict=args.strict)
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        errors = sum(1 for d in exc.diagnostics if d.severity.name == "ERROR")
+        print(f"build failed: {errors} error(s), {len(exc.diagnostics) - errors} other finding(s); "
+              f"the previous site in {args.out} is untouched", file=sys.stderr)
+        return 1
+    except ArchiveError as exc:
+        print(f"archive: {exc}", file=sys.stderr)
+        return 2
+    for diagnostic in report.warnings:
+        print(diagnostic, file=sys.stderr)
+    if not args.quiet:
+        print(f"built {report.interviews} interview(s) in 2 scripts: {report.pages} pages, "
+              f"{report.files} files in {report.seconds:.2f} s")
+        print(f"open {Path(args.out) / 'index.html'} in a browser")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_build = sub.add_parser("build", help="build the site")
+    p_build.add_argument("--archive", default="interview", help="the archive folder (default: interview)")
+    p_build.add_argument("--out", default="site", help="the output folder (default: site)")
+    p_build.add_argument("--templates", default=None, help="templates folder (default: templates/ beside the archive)")
+    p_build.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p_build.add_argument("--quiet", action="store_true", help="print only problems")
+    p_build.set_defaults(func=_build)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""YAML with line numbers: front matter, ``archive.yml`` and ``glossary.yml``.
+
+Owns reading YAML strictly (duplicate keys are errors, every key keeps its
+line), checking each document against its schema, and returning frozen
+values plus every diagnostic found. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Code, Diagnostic
+from .model import GlossaryEntry, Settings
+
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+CONVERSIONS = ("tw", "hk", "twp")
+DEFAULT_STAGE_DIRECTIONS = (
+    "笑", "大笑", "苦笑", "笑了", "停頓", "停顿", "沉默", "嘆氣", "叹气", "掌聲", "掌声",
+    "哽咽", "思考", "搖頭", "摇头", "點頭", "点头", "咳嗽",
+)
+
+
+class YMap(dict):
+    """A YAML mapping that remembers the 1-based line of each key."""
+
+    line: int = 1
+    lines: dict[str, int]
+
+
+class YList(list):
+    """A YAML sequence that remembers the line of each item."""
+
+    line: int = 1
+    lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _walk(node: yaml.Node, loader: _Loader, offset: int, path: str,
+          diags: list[Diagnostic]) -> Any:
+    line = node.start_mark.line + 1 + offset
+    if isinstance(node, yaml.MappingNode):
+        out = YMap()
+        out.line, out.lines = line, {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key_line = key_node.start_mark.line + 1 + offset
+            if not isinstance(key, str):
+                diags.append(Diagnostic.make(Code.FM005, path, key_line,
+                                             "keys must be plain words; quote the key or fix the indentation",
+                                             col=key_node.start_mark.column + 1))
+                continue
+            if key in out:
+                diags.append(Diagnostic.make(Code.FM006, path, key_line,
+                                             f"key '{key}' is given twice (first on line {out.lines[key]}); keep one",
+                                             col=key_node.start_mark.column + 1))
+                continue
+            out[key] = _walk(value_node, loader, offset, path, diags)
+            out.lines[key] = key_line
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = YList()
+        seq.line, seq.lines = line, []
+        for item in node.value:
+            seq.append(_walk(item, loader, offset, path, diags))
+            seq.lines.append(item.start_mark.line + 1 + offset)
+        return seq
+    return loader.construct_object(node)
+
+
+def load_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Diagnostic]]:
+    """Parse one YAML document; ``offset`` is added to every line (front matter starts at line 2)."""
+    diags: list[Diagnostic] = []
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, diags
+        return _walk(node, loader, offset, path, diags), diags
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 + offset if mark else 1 + offset
+        col = mark.column + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        diags.append(Diagnostic.make(Code.FM002, path, line,
+                                     f"YAML: {problem}; check indentation and quote values that contain ':'",
+                                     col=col))
+        return None, diags
+    finally:
+        loader.dispose()
+
+
+# --- schema checking ------------------------------------------------------
+
+
+@dataclass
+class Checker:
+    """Reads typed values out of a :class:`YMap`, recording diagnostics instead of raising."""
+
+    path: str
+    diags: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, code: Code, line: int, message: str) -> None:
+        self.diags.append(Diagnostic.make(code, self.path, line, message))
+
+    def mapping(self, value: Any, what: str, line: int) -> YMap | None:
+        if isinstance(value, YMap):
+            return value
+        self.error(Code.FM005, line, f"{what} must be a mapping of 'key: value' lines")
+        return None
+
+    def keys(self, data: YMap, allowed: tuple[str, ...], required: tuple[str, ...], what: str) -> None:
+        for key in data:
+            if key not in allowed:
+                hint = _closest(key, allowed)
+                self.error(Code.FM003, data.lines[key],
+                           f"unknown key '{key}' in {what}" + (f"; did you mean '{hint}'?" if hint
+                                                               else f"; allowed: {', '.join(allowed)}"))
+        for key in required:
+            if key not in data or data[key] is None:
+                self.error(Code.FM004, data.line, f"{what} needs '{key}'")
+
+    def text(self, data: YMap, key: str, what: str, required: bool = False) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            text = str(value).strip()
+            if text or not required:
+                return text or None
+        self.error(Code.FM005, data.lines[key], f"'{key}' in {what} must be a line of text")
+        return None
+
+    def date(self, data: YMap, key: str, what: str) -> dt.date | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        self.error(Code.FM005, data.lines[key], f"'{key}' in {what} must be a date written YYYY-MM-DD")
+        return None
+
+    def choice(self, data: YMap, key: str, choices: tuple[str, ...], default: str | None) -> str | None:
+        value = data.get(key, default)
+        if value in choices:
+            return value
+        if key in data:
+            self.error(Code.FM005, data.lines[key],
+                       f"'{key}' must be one of {', '.join(choices)}, not '{value}'")
+        return None
+
+    def glossary(self, value: Any, line: int) -> tuple[GlossaryEntry, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, YList):
+            self.error(Code.FM005, line, "glossary must be a list of '{hant: …, hans: …}' pairs")
+            return ()
+        entries = []
+        for item, item_line in zip(value, value.lines):
+            if not isinstance(item, YMap) or set(item) != {"hant", "hans"} \
+                    or not all(isinstance(item[k], str) and item[k].strip() for k in ("hant", "hans")):
+                self.error(Code.OVR001, item_line,
+                           "a glossary entry is '{hant: 繁體形, hans: 简体形}' with both forms filled in")
+                continue
+            entries.append(GlossaryEntry(hant=item["hant"].strip(), hans=item["hans"].strip()))
+        return tuple(entries)
+
+
+def _closest(word: str, options: tuple[str, ...]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
+    return match[0] if match else None
+
+
+# --- archive.yml and glossary.yml ----------------------------------------
+
+ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions")
+
+
+def read_settings(archive_text: str | None, archive_path: str,
+                  glossary_text: str | None, glossary_path: str) -> tuple[Settings, list[Diagnostic]]:
+    """Read the archive's settings and glossary; missing files mean defaults."""
+    check = Checker(archive_path)
+    title = {"hant": "訪談錄", "hans": "访谈录"}
+    description = {"hant": "", "hans": ""}
+    base_url = None
+    stage = DEFAULT_STAGE_DIRECTIONS
+    if archive_text is not None:
+        data, diags = load_yaml(archive_text, archive_path)
+        check.diags.extend(diags)
+        data = check.mapping(data, "archive.yml", 1) if data is not None else YMap()
+        if data is not None:
+            check.keys(data, ARCHIVE_KEYS, (), "archive.yml")
+            for key, target in (("title", title), ("description", description)):
+                if key in data:
+                    per_script = check.mapping(data[key], f"'{key}'", data.lines[key])
+                    if per_script is not None:
+                        check.keys(per_script, ("hant", "hans"), ("hant", "hans"), f"'{key}'")
+                        for script in ("hant", "hans"):
+                            value = check.text(per_script, script, f"'{key}'")
+                            if value:
+                                target[script] = value
+            base_url = check.text(data, "base_url", "archive.yml")
+            if base_url and not re.match(r"https?://", base_url):
+                check.error(Code.FM005, data.lines["base_url"], "base_url must start with https:// or http://")
+                base_url = None
+            extra = data.get("stage_directions")
+            if extra is not None:
+                if isinstance(extra, YList) and all(isinstance(w, str) and w for w in extra):
+                    stage = tuple(dict.fromkeys(stage + tuple(extra)))
+                else:
+                    check.error(Code.FM005, data.lines["stage_directions"],
+                                "stage_directions must be a list of words, e.g. [笑, 停頓]")
+    glossary: tuple[GlossaryEntry, ...] = ()
+    if glossary_text is not None:
+        gcheck = Checker(glossary_path)
+        data, diags = load_yaml(glossary_text, glossary_path)
+        gcheck.diags.extend(diags)
+        if data is not None:
+            glossary = gcheck.glossary(data, 1)
+        check.diags.extend(gcheck.diags)
+    settings = Settings(title=title, description=description,
+                        base_url=base_url.rstrip("/") if base_url else None,
+                        stage_directions=stage, glossary=glossary)
+    return settings, check.diags

@@ -1,0 +1,100 @@
+"""Diagnostics: what went wrong, where, and what to do about it.
+
+Every stage reports problems as :class:`Diagnostic` values instead of
+raising, so a build can collect all of them, print them sorted and fail once.
+The only exception type is :class:`BuildError`, raised by the top-level
+build when diagnostics of error severity exist (it carries them), and by the
+output stage when a directory is refused::
+
+    Exception
+     └── ArchiveError            anything archive reports to a user
+          └── BuildError         carries the list of diagnostics
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterable
+
+
+class Severity(enum.IntEnum):
+    NOTICE = 0
+    WARNING = 1
+    ERROR = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Code(enum.Enum):
+    """Diagnostic codes; the README documents each with an example and the fix."""
+
+    # value: (default severity, short title)
+    FM001 = (Severity.ERROR, "front matter missing or not closed")
+    FM002 = (Severity.ERROR, "front matter is not valid YAML")
+    FM003 = (Severity.ERROR, "unknown key")
+    FM004 = (Severity.ERROR, "required key missing")
+    FM005 = (Severity.ERROR, "invalid value")
+    FM006 = (Severity.ERROR, "duplicate key")
+    FN001 = (Severity.ERROR, "note referenced but never defined")
+    FN002 = (Severity.ERROR, "note defined twice")
+    FN003 = (Severity.WARNING, "note never referenced")
+    FN004 = (Severity.ERROR, "note label not ASCII")
+    FIG001 = (Severity.ERROR, "image file missing")
+    FIG002 = (Severity.ERROR, "image outside the interview folder")
+    QA001 = (Severity.ERROR, "question without an answer")
+    QA002 = (Severity.ERROR, "unknown or missing speaker")
+    SEC001 = (Severity.ERROR, "section numbering")
+    SEC002 = (Severity.ERROR, "misplaced heading")
+    ID001 = (Severity.ERROR, "duplicate slug")
+    ID002 = (Severity.ERROR, "duplicate or invalid id")
+    LNK001 = (Severity.ERROR, "unsafe or unsupported link")
+    LNK002 = (Severity.ERROR, "link to a missing interview or anchor")
+    OVR001 = (Severity.ERROR, "malformed conversion override")
+    MD001 = (Severity.WARNING, "raw HTML is not allowed")
+    MD002 = (Severity.WARNING, "unsupported Markdown construct")
+    ARC001 = (Severity.ERROR, "archive settings")
+
+    @property
+    def severity(self) -> Severity:
+        return self.value[0]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    """One finding, printed as ``path:line:col: severity[CODE]: message``."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    severity: Severity
+    message: str
+
+    @classmethod
+    def make(cls, code: Code, path: str, line: int, message: str, col: int = 1,
+             severity: Severity | None = None) -> "Diagnostic":
+        return cls(path, max(line, 1), max(col, 1), code.name,
+                   code.severity if severity is None else severity, message)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+
+
+def has_errors(diagnostics: Iterable[Diagnostic], strict: bool = False) -> bool:
+    """True when any diagnostic fails the run (warnings too, with ``strict``)."""
+    floor = Severity.WARNING if strict else Severity.ERROR
+    return any(d.severity >= floor for d in diagnostics)
+
+
+class ArchiveError(Exception):
+    """A problem reported to the user with a clear message (never a traceback)."""
+
+
+class BuildError(ArchiveError):
+    """The build found errors; ``diagnostics`` holds all of them, sorted."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))

@@ -1,0 +1,247 @@
+"""The one MarkdownIt instance and the conversion of inline tokens to model inlines.
+
+Owns the Markdown dialect: CommonMark with raw HTML off, footnotes with
+labels (inline ``^[...]`` notes off), plus a block rule that records every
+footnote definition with its line in ``env`` — mdit-py-plugins lets a second
+``[^a]:`` silently replace the first, and we must report it. Links are let
+through by markdown-it and judged here, so an unsafe scheme becomes a
+diagnostic instead of silently vanishing into text. The text-level syntax
+of the format (overrides ``-{…}-``, stage directions) is split out of text
+tokens by :class:`InlineReader`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .errors import Code, Diagnostic
+from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteRef, Protected,
+                    Span, Stage, Text, Variant)
+
+NOTE_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+FOOTNOTE_DEF_RE = re.compile(r"\[\^([^\]\s]+)\]:")
+LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")
+RAW_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
+OVERRIDE_RE = re.compile(r"-\{(.*?)\}-", re.S)
+PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
+INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
+SAFE_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Note every ``[^label]:`` line (with its 0-based line) before the real rule consumes it."""
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    match = FOOTNOTE_DEF_RE.match(state.src, pos)
+    if match and not silent:
+        state.env.setdefault("archive_defs", []).append(
+            (match.group(1), start, state.sCount[start] + 1))
+    return False
+
+
+def make_markdown() -> MarkdownIt:
+    """The project's Markdown parser: safe (no raw HTML) and deterministic."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.use(footnote_plugin, inline=False)
+    md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
+                          {"alt": ["paragraph", "reference"]})
+    md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping
+    return md
+
+
+@dataclass
+class InlineReader:
+    """Turns markdown-it inline tokens (or plain strings) into model inlines, reporting problems."""
+
+    path: str
+    stage_words: Sequence[str]
+    lines: Sequence[str]
+    """The whole source file's lines, to find columns."""
+    diags: list[Diagnostic] = field(default_factory=list)
+    ref_counts: dict[str, int] = field(default_factory=dict)
+    defined: frozenset[str] = frozenset()
+    links: list[tuple[Link, Span]] = field(default_factory=list)
+    images: list[tuple[str, str, Span]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        words = sorted(set(self.stage_words), key=len, reverse=True)
+        alternatives = "|".join(re.escape(w) for w in words) or "(?!)"
+        self.stage_re = re.compile(rf"[（(\[【]\s*(?:{alternatives})\s*[）)\]】]")
+
+    # -- diagnostics helpers
+
+    def _col(self, line: int, needle: str) -> int:
+        if 1 <= line <= len(self.lines):
+            found = self.lines[line - 1].find(needle)
+            if found >= 0:
+                return found + 1
+        return 1
+
+    def error(self, code: Code, line: int, message: str, needle: str = "") -> None:
+        self.diags.append(Diagnostic.make(code, self.path, line, message,
+                                          col=self._col(line, needle) if needle else 1))
+
+    # -- plain strings (front matter values)
+
+    def plain(self, value: str | None, line: int) -> tuple[Inline, ...]:
+        if not value:
+            return ()
+        return tuple(self._text(value, line, stage=False))
+
+    # -- token streams
+
+    def tokens(self, children: Sequence[Token], line: int) -> tuple[Inline, ...]:
+        """Convert the children of one inline token; ``line`` is its first source line."""
+        stack: list[tuple[str, list[Inline], Token | None]] = [("root", [], None)]
+        for tok in children:
+            out = stack[-1][1]
+            kind = tok.type
+            if kind == "text":
+                out.extend(self._text(tok.content, line, stage=True))
+            elif kind == "softbreak":
+                out.append(Text("\n"))
+                line += 1
+            elif kind == "hardbreak":
+                out.append(LineBreak())
+                line += 1
+            elif kind == "code_inline":
+                out.append(InlineCode(tok.content))
+            elif kind == "footnote_ref":
+                label = tok.meta["label"]
+                out.append(self._ref(label, line))
+            elif kind in ("em_open", "strong_open", "link_open"):
+                stack.append((kind, [], tok))
+            elif kind in ("em_close", "strong_close", "link_close") and len(stack) > 1:
+                opened, kids, open_tok = stack.pop()
+                parent = stack[-1][1]
+                if opened == "link_open" and open_tok is not None:
+                    parent.extend(self._link(str(open_tok.attrs.get("href", "")), tuple(kids), line))
+                else:
+                    parent.append(Emphasis(tuple(kids), strong=opened == "strong_open"))
+            elif kind == "image":
+                # images are only meaningful as figures; the parser handles those before us
+                self.error(Code.MD002, line, "an image must stand at the start of its own paragraph, "
+                           "followed by a ▲ caption line", needle="![")
+            else:
+                self.error(Code.MD002, line, f"unsupported Markdown ({kind}); write plain text")
+        while len(stack) > 1:  # unbalanced (cannot happen with markdown-it, but never lose text)
+            _, kids, _ = stack.pop()
+            stack[-1][1].extend(kids)
+        return _merge(stack[0][1])
+
+    def _ref(self, label: str, line: int) -> Inline:
+        if not NOTE_LABEL_RE.match(label):
+            self.error(Code.FN004, line, f"note label [^{label}] must be ASCII letters, digits, '-' "
+                       "or '_'; rename it, e.g. [^n1]", needle=f"[^{label}]")
+        count = self.ref_counts.get(label, 0) + 1
+        self.ref_counts[label] = count
+        return NoteRef(label, count, Span(self.path, line, self._col(line, f"[^{label}]")))
+
+    def _link(self, href: str, children: tuple[Inline, ...], line: int) -> list[Inline]:
+        span = Span(self.path, line, self._col(line, f"]({href}"))
+        if href.startswith(SAFE_SCHEMES):
+            link = Link(href, children)
+        else:
+            match = INTERNAL_LINK_RE.match(href)
+            if not href or not match:
+                self.error(Code.LNK001, line, f"link target '{href}' is not allowed: use https://…, "
+                           "mailto:…, another interview's slug (other-slug#s03) or #anchor",
+                           needle=f"]({href}")
+                return list(children)
+            link = Link(href, children, interview=match.group(1), fragment=match.group(2))
+        self.links.append((link, span))
+        return [link]
+
+    def _text(self, text: str, line: int, stage: bool) -> list[Inline]:
+        """Split overrides, stage directions and leftover note syntax out of a text run."""
+        out: list[Inline] = []
+        pos = 0
+        for match in OVERRIDE_RE.finditer(text):
+            out.extend(self._words(text[pos:match.start()], line + text.count("\n", 0, pos), stage))
+            out.append(self._override(match.group(1), line + text.count("\n", 0, match.start())))
+            pos = match.end()
+        out.extend(self._words(text[pos:], line + text.count("\n", 0, pos), stage))
+        return out
+
+    def _override(self, body: str, line: int) -> Inline:
+        if "zh-hans" not in body and "zh-hant" not in body:
+            return Protected(body)
+        parts = {}
+        for piece in body.split(";"):
+            if not piece.strip():
+                continue
+            match = PAIR_PART_RE.fullmatch(piece)
+            if not match or match.group(1) in parts:
+                parts = {}
+                break
+            parts[match.group(1)] = match.group(2).strip()
+        if set(parts) != {"zh-hans", "zh-hant"} or not all(parts.values()):
+            self.error(Code.OVR001, line, "an explicit pair is written "
+                       "-{zh-hans:简体;zh-hant:繁體;}- with both forms; fix the pair or use -{text}- "
+                       "to protect text as written", needle="-{")
+            return Protected(body)
+        return Variant(hans=parts["zh-hans"], hant=parts["zh-hant"])
+
+    def _words(self, text: str, line: int, stage: bool) -> list[Inline]:
+        if not text:
+            return []
+        if "-{" in text or "}-" in text:
+            self.error(Code.OVR001, line, "unmatched override marker: write -{text}- or "
+                       "-{zh-hans:…;zh-hant:…;}-", needle="-{" if "-{" in text else "}-")
+        for match in LEFTOVER_REF_RE.finditer(text):
+            label = match.group(1)
+            at = line + text.count("\n", 0, match.start())
+            if label in self.defined or not NOTE_LABEL_RE.match(label):
+                continue  # a defined note that markdown-it could not link is reported elsewhere
+            self.error(Code.FN001, at, f"note [^{label}] is referenced but never defined; "
+                       f"add a line '[^{label}]: …' or remove the reference", needle=match.group(0))
+        for match in RAW_HTML_RE.finditer(text):
+            at = line + text.count("\n", 0, match.start())
+            self.error(Code.MD001, at, f"raw HTML '{match.group(0)[:30]}' is shown as text, not "
+                       "passed through; use Markdown instead", needle=match.group(0))
+        if not stage:
+            return [Text(text)]
+        out: list[Inline] = []
+        pos = 0
+        for match in self.stage_re.finditer(text):
+            if match.start() > pos:
+                out.append(Text(text[pos:match.start()]))
+            out.append(Stage((Text(match.group(0)),)))
+            pos = match.end()
+        if pos < len(text):
+            out.append(Text(text[pos:]))
+        return out
+
+
+def _merge(items: list[Inline]) -> tuple[Inline, ...]:
+    """Join adjacent Text leaves so equal content always yields equal trees."""
+    out: list[Inline] = []
+    for item in items:
+        if isinstance(item, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + item.text)
+        elif not (isinstance(item, Text) and not item.text):
+            out.append(item)
+    return tuple(out)
+
+
+def plain_text(inlines: Sequence[Inline], script: str = "hant") -> str:
+    """The text of inline content, without markup (for titles, alt text and JSON)."""
+    parts: list[str] = []
+    for item in inlines:
+        if isinstance(item, (Text, Protected, InlineCode)):
+            parts.append(item.text)
+        elif isinstance(item, Variant):
+            parts.append(item.hant if script == "hant" else item.hans)
+        elif isinstance(item, (Stage, Emphasis, Link)):
+            parts.append(plain_text(item.children, script))
+        elif isinstance(item, LineBreak):
+            parts.append("\n")
+    return "".join(parts)
