@@ -1,0 +1,124 @@
+"""Script conversion: profiles, overrides, glossary, and whole-interview invariants."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.model import GlossaryEntry, Protected, Question, Text, Variant
+from archive.parse import parse_interview
+from archive.scripts import Converter, convert_text, to_script
+from archive.serialize import to_data
+
+G = GlossaryEntry
+
+
+@pytest.mark.parametrize("simplified, taiwan", [
+    ("里面为了面条大众", "裡面為了麵條大眾"),   # plain s2t would write 裏 爲 麪 衆
+    ("头发很长，他发言说", "頭髮很長，他發言說"),  # one-to-many: 发 → 髮 / 發
+    ("王后与乾隆", "王后與乾隆"),                # never 王後, never 乾 → 干 confusion
+])
+def test_tw_profile_writes_taiwan_standard_characters(simplified, taiwan):
+    assert convert_text(simplified, "hans", "hant", "tw") == taiwan
+    assert convert_text(taiwan, "hant", "hans", "tw") == simplified
+
+
+def test_hk_profile_uses_hong_kong_forms():
+    assert convert_text("里面的面条", "hans", "hant", "hk") == "裏面的麪條"
+    assert convert_text("裏面的麪條", "hant", "hans", "hk") == "里面的面条"
+
+
+def test_vocabulary_is_converted_only_when_asked():
+    assert convert_text("软件和程序", "hans", "hant", "tw") == "軟件和程序"
+    assert convert_text("软件和程序", "hans", "hant", "twp") == "軟體和程式"
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("范晓岚说", "範曉嵐說"),   # surname 范 is not 範 (model)
+    ("于小舟说", "於小舟說"),   # surname 于 is not 於 (at)
+    ("干宝说", "幹寶說"),       # surname 干 is not 幹
+])
+def test_opencc_gets_these_names_wrong_and_the_glossary_fixes_them(text, wrong):
+    assert convert_text(text, "hans", "hant", "tw") == wrong  # the known failure we guard against
+    glossary = [G(hant="范曉嵐", hans="范晓岚"), G(hant="于小舟", hans="于小舟"), G(hant="干寶", hans="干宝")]
+    fixed = convert_text(text, "hans", "hant", "tw", glossary)
+    assert fixed[0] == text[0] and fixed.endswith("說")
+
+
+def test_glossary_applies_in_both_directions_and_prefers_the_longest_term():
+    glossary = [G(hant="北岸", hans="北岸"), G(hant="蘇茨克維", hans="苏茨克维"), G(hant="蘇茨克維奇", hans="苏茨克维奇")]
+    assert convert_text("苏茨克维奇说", "hans", "hant", "tw", glossary) == "蘇茨克維奇說"
+    assert convert_text("蘇茨克維說", "hant", "hans", "tw", glossary) == "苏茨克维说"
+
+
+def test_later_glossary_entries_override_earlier_ones():
+    archive_wide = [G(hant="後羿", hans="后羿")]
+    interview = [G(hant="后羿", hans="后羿")]
+    assert convert_text("后羿射日", "hans", "hant", "tw", archive_wide) == "後羿射日"
+    assert convert_text("后羿射日", "hans", "hant", "tw", archive_wide + interview) == "后羿射日"
+
+
+def test_placeholders_never_leak_and_context_survives():
+    glossary = [G(hant="于小舟", hans="于小舟")]
+    out = convert_text("于小舟的头发", "hans", "hant", "tw", glossary)
+    assert out == "于小舟的頭髮"
+    assert not any(0xF0000 <= ord(c) <= 0xFFFFD for c in out)
+
+
+def test_converter_caches_each_distinct_text_once():
+    convert = Converter("hans", "hant", "tw")
+    assert convert("发言") == convert("发言") == "發言"
+    assert list(convert.cache) == ["发言"]
+
+
+SOURCE = """---
+title: 于小舟谈-{里}-
+date: 2026-01-02
+script: hans
+summary: 摘要
+interviewees:
+  - name: 于小舟
+    role: 水手
+source:
+  outlet: 河口通讯
+glossary:
+  - {hant: 于小舟, hans: 于小舟}
+---
+## 01. 面条 {#noodles}
+
+问：头发[^hair]？
+
+-{里}-面有 -{zh-hans:苏里亚;zh-hant:蘇利亞;}- 的面条。（笑）
+
+[^hair]: 头发的注释。
+"""
+
+
+def test_to_script_converts_text_and_keeps_ids_labels_and_overrides(tmp_path):
+    parsed = parse_interview(SOURCE, "x/index.md", str(tmp_path / "river"))
+    assert parsed.interview is not None, parsed.diagnostics
+    hant = to_script(parsed.interview, "hant")
+    assert hant.script == "hant" and hant.source_script == "hans"
+    assert hant.title == (Text("于小舟談"), Protected("里"))
+    section = hant.sections[0]
+    assert section.id == "noodles"
+    question = section.blocks[0]
+    assert isinstance(question, Question) and question.id == "q01"
+    answer = question.answers[0].blocks[0]
+    assert answer.content[0] == Protected("里")
+    assert Text("蘇利亞") in answer.content  # the pair resolved to the page's script
+    assert hant.interviewees[0].name == (Text("于小舟"),)
+    assert hant.notes[0].paragraphs[0].content == (Text("頭髮的註釋。"),)
+    # the same tree shape in both scripts: only text differs
+    hans = to_script(parsed.interview, "hans")
+    assert [n.id for n in hans.notes] == [n.id for n in hant.notes]
+    assert Text("苏里亚") in hans.sections[0].blocks[0].answers[0].blocks[0].content
+    assert not any(isinstance(x, Variant) for x in hans.sections[0].blocks[0].answers[0].blocks[0].content)
+
+
+def test_source_script_page_keeps_the_source_text(tmp_path):
+    parsed = parse_interview(SOURCE, "x/index.md", str(tmp_path / "river"))
+    same = to_script(parsed.interview, "hans")
+    assert same.sections[0].headline == (Text("面条"),)
+    assert to_script(parsed.interview, "hant").sections[0].headline == (Text("麵條"),)
+    # apart from resolved pairs, the source-script version is the source
+    assert to_data(same.notes) == to_data(parsed.interview.notes)
