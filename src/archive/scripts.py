@@ -97,6 +97,17 @@ def convert_text(text: str, source: Script, target: Script, conversion: str = "t
     return Converter(source, target, conversion, glossary)(text)
 
 
+def _label(person: Person, converted_name: tuple, convert: Converter, target: str) -> str:
+    """A speaker label is usually a surname (范, 于): take it from the converted name, where the
+    glossary and overrides protect it, rather than from OpenCC, which reads 于 as a preposition."""
+    from .markdown import plain_text
+
+    source_name = plain_text(person.name, convert.source)
+    if person.label and source_name.startswith(person.label):
+        return plain_text(converted_name, target)[:len(person.label)]
+    return convert(person.label)
+
+
 _SKIP_FIELDS = {"glossary", "span", "id", "slug", "script", "source_script", "conversion", "folder",
                 "image", "href", "interview", "fragment", "label", "url", "key", "speaker"}
 
@@ -109,8 +120,9 @@ def _map(node: Any, convert: Converter, target: str) -> Any:
     if isinstance(node, tuple):
         return tuple(_map(item, convert, target) for item in node)
     if isinstance(node, Person):
-        return dataclasses.replace(node, name=_map(node.name, convert, target),
-                                   role=_map(node.role, convert, target), label=convert(node.label))
+        name = _map(node.name, convert, target)
+        return dataclasses.replace(node, name=name, role=_map(node.role, convert, target),
+                                   label=_label(node, name, convert, target))
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         changes = {}
         for f in dataclasses.fields(node):
