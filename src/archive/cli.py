@@ -36,6 +36,34 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from .check import CheckCannotRun, format_github, format_json, format_text, run_check
+    from .errors import has_errors
+
+    try:
+        result = run_check(None if args.no_sources else args.archive, args.site, args.templates)
+    except (CheckCannotRun, ArchiveError) as exc:
+        print(f"archive check: {exc}", file=sys.stderr)
+        return 2
+    failed = has_errors(result.diagnostics, strict=args.strict)
+    if args.format == "json":
+        sys.stdout.write(format_json(result.diagnostics, result.external, failed))
+    elif args.format == "github":
+        sys.stdout.write(format_github(result.diagnostics))
+    else:
+        sys.stdout.write(format_text(result.diagnostics))
+    if args.list_external and args.format != "json":
+        for page, url in result.external:
+            print(f"external: {page}: {url}")
+    if not args.quiet and args.format == "text":
+        errors = sum(1 for d in result.diagnostics if d.severity.name == "ERROR")
+        warnings = sum(1 for d in result.diagnostics if d.severity.name == "WARNING")
+        print(f"checked {result.pages} pages: {errors} error(s), {warnings} warning(s)"
+              f"{' (warnings fail with --strict)' if warnings and not args.strict else ''}"
+              f"; {'FAILED' if failed else 'ok'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,8 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--out", default="site", help="the output folder (default: site)")
     p_build.add_argument("--templates", default=None, help="templates folder (default: templates/ beside the archive)")
     p_build.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p_build.add_argument("--quiet", action="store_true", help="print only problems")
+    p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p_build.set_defaults(func=_build)
+    p_check = sub.add_parser("check", help="check notes, links and anchors in the sources and the built site")
+    p_check.add_argument("--archive", default="interview", help="the archive folder (default: interview)")
+    p_check.add_argument("--no-sources", action="store_true", help="check only the site given with --site")
+    p_check.add_argument("--site", default=None, help="check this built site instead of a fresh temporary build")
+    p_check.add_argument("--templates", default=None, help="templates folder for the temporary build")
+    p_check.add_argument("--strict", action="store_true", help="warnings fail too (what CI should use)")
+    p_check.add_argument("--format", choices=("text", "github", "json"), default="text")
+    p_check.add_argument("--list-external", action="store_true", help="list external links (never fetched)")
+    p_check.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    p_check.set_defaults(func=_check)
     args = parser.parse_args(argv)
     return args.func(args)
 

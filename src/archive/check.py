@@ -1,0 +1,374 @@
+"""``archive check``: the CI gate for notes, links and anchors, in the sources and in the built site.
+
+Owns the second layer of checking — the built HTML — because a check of the
+sources alone misses what a build dropped or what someone changed after it.
+The first layer is everything :func:`archive.sources.read_archive` reports.
+Site findings point at the source line when the page's ``interview.json``
+says where an id came from, and at the page's own line otherwise. Nothing
+is fetched: external links are only collected.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import unquote, urlsplit
+
+from .context import DIRS
+from .errors import Diagnostic, Severity
+
+SCRIPT_DIRS = tuple(DIRS.values())
+LANGS = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class SiteCode:
+    """Codes of built-site findings (all errors); the README documents each."""
+
+    SITE001 = "SITE001"  # a link or image points at a file that does not exist
+    SITE002 = "SITE002"  # a #fragment names no id on the target page
+    SITE003 = "SITE003"  # a note reference and its note do not link to each other
+    SITE004 = "SITE004"  # the two scripts differ in pages or ids
+    SITE005 = "SITE005"  # the script toggle does not point at the page's twin
+    SITE006 = "SITE006"  # an id is used twice on one page
+    SITE007 = "SITE007"  # an interview page is missing from its script's index
+    SITE008 = "SITE008"  # the page's language does not match its folder
+    SITE009 = "SITE009"  # the site folder cannot be read as a site
+
+
+@dataclass
+class Page:
+    """What the checker needs from one HTML page."""
+
+    rel: str
+    ids: dict[str, int] = field(default_factory=dict)
+    duplicates: list[tuple[str, int]] = field(default_factory=list)
+    links: list[tuple[str, int, str]] = field(default_factory=list)
+    """(url, line, role) of every href and src."""
+    noterefs: list[tuple[str, str, int]] = field(default_factory=list)
+    """(reference id, href, line)."""
+    endnotes: dict[str, set[str]] = field(default_factory=dict)
+    """note id → hrefs of its backlinks."""
+    toggle: tuple[str, int] | None = None
+    lang: str | None = None
+
+
+class _PageParser(HTMLParser):
+    def __init__(self, page: Page):
+        super().__init__(convert_charrefs=True)
+        self.page = page
+        self.stack: list[tuple[str, str | None, str | None]] = []  # (tag, id, role)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        line = self.getpos()[0]
+        page = self.page
+        if tag == "html":
+            page.lang = a.get("lang")
+        ident = a.get("id")
+        if ident is not None:
+            if ident in page.ids:
+                page.duplicates.append((ident, line))
+            else:
+                page.ids[ident] = line
+        role = a.get("role", "")
+        for attr in ("href", "src"):
+            if attr in a and not (tag == "link" and a.get("rel") in ("canonical", "alternate")):
+                page.links.append((a[attr], line, role))
+        if tag == "a":
+            if role == "doc-noteref":
+                page.noterefs.append((ident or "", a.get("href", ""), line))
+            elif role == "doc-backlink":
+                note = next((i for t, i, r in reversed(self.stack) if r == "doc-endnote"), None)
+                if note:
+                    page.endnotes.setdefault(note, set()).add(a.get("href", ""))
+            if "script-toggle" in a.get("class", "").split():
+                page.toggle = (a.get("href", ""), line)
+        if role == "doc-endnote" and ident:
+            page.endnotes.setdefault(ident, set())
+        if tag not in VOID:
+            self.stack.append((tag, ident, role))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+
+def read_page(site: Path, rel: str) -> Page:
+    page = Page(rel)
+    parser = _PageParser(page)
+    parser.feed((site / rel).read_text(encoding="utf-8", errors="replace"))
+    parser.close()
+    return page
+
+
+def _sources(site: Path, rel: str) -> dict[str, tuple[str, int, int]]:
+    """id → (source path, line, col), from the interview.json beside a page, if any."""
+    data_file = (site / rel).parent / "interview.json"
+    try:
+        data = json.loads(data_file.read_text(encoding="utf-8"))["interview"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    found: dict[str, tuple[str, int, int]] = {}
+
+    def where(span: Any) -> tuple[str, int, int] | None:
+        if isinstance(span, dict) and isinstance(span.get("path"), str) and isinstance(span.get("line"), int):
+            return span["path"], span["line"], int(span.get("col", 1))
+        return None
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict):
+            kind, span = node.get("type"), where(node.get("span"))
+            if span and kind in ("section", "question") and isinstance(node.get("id"), str):
+                found.setdefault(node["id"], span)
+            elif span and kind == "note":
+                found.setdefault(f"n-{node.get('label')}", span)
+            elif span and kind == "noteref":
+                found.setdefault(f"r-{node.get('label')}-{node.get('occurrence')}", span)
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+
+    walk(data)
+    return found
+
+
+@dataclass
+class SiteReport:
+    diagnostics: list[Diagnostic]
+    external: list[tuple[str, str]]
+    """(page, url) of every external link, sorted."""
+    pages: int
+
+
+def check_site(site: Path | str, shown: str | None = None) -> SiteReport:
+    """Check a built site folder; ``shown`` is how to name the folder in findings."""
+    site = Path(site)
+    label = (shown or str(site)).rstrip("/")
+    diags: list[Diagnostic] = []
+    if not (site / "index.html").is_file():
+        diags.append(Diagnostic(label, 1, 1, SiteCode.SITE009, Severity.ERROR,
+                                "no index.html here: build the site first (archive build) or pass --site DIR"))
+        return SiteReport(diags, [], 0)
+    rels = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+    pages = {rel: read_page(site, rel) for rel in rels}
+    sources: dict[str, dict[str, tuple[str, int, int]]] = {}
+    external: set[tuple[str, str]] = set()
+
+    def report(rel: str, line: int, code: str, message: str, anchor: str | None = None) -> None:
+        if anchor is not None:
+            spans = sources.setdefault(rel, _sources(site, rel))
+            if anchor in spans:
+                path, src_line, col = spans[anchor]
+                diags.append(Diagnostic(path, src_line, col, code, Severity.ERROR,
+                                        f"{message} (in {label}/{rel}:{line})"))
+                return
+        diags.append(Diagnostic(f"{label}/{rel}", line, 1, code, Severity.ERROR, message))
+
+    for rel, page in pages.items():
+        for ident, line in page.duplicates:
+            report(rel, line, SiteCode.SITE006, f"id '{ident}' is used twice on this page", ident)
+        top = rel.split("/", 1)[0]
+        if top in LANGS and page.lang != LANGS[top]:
+            report(rel, 1, SiteCode.SITE008, f"<html lang=\"{page.lang}\"> in {top}/; expected {LANGS[top]}")
+        for url, line, role in page.links:
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https", "mailto"):
+                external.add((rel, url))
+                continue
+            if parts.scheme or parts.netloc:
+                if parts.scheme != "data":
+                    report(rel, line, SiteCode.SITE001, f"'{url}' is neither a page of the site nor an "
+                           "http(s) link")
+                continue
+            target_rel = _resolve(rel, unquote(parts.path))
+            if target_rel is not None and (site / target_rel).is_dir():
+                target_rel = f"{target_rel.rstrip('/')}/index.html"
+            if target_rel is None or not (site / target_rel).is_file():
+                report(rel, line, SiteCode.SITE001, f"'{url}' points at a file that does not exist")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and target_rel.endswith(".html"):
+                target = pages.get(target_rel)
+                if target is not None and fragment not in target.ids:
+                    anchor = None
+                    if role == "doc-noteref" or role == "doc-backlink":
+                        anchor = next((i for i, h, ln in page.noterefs if h == url and ln == line), None)
+                    report(rel, line, SiteCode.SITE002, f"'{url}': {target_rel} has no id '{fragment}'",
+                           anchor)
+        for ref_id, href, line in page.noterefs:
+            note = href[1:] if href.startswith("#") else None
+            if note is None or note not in page.endnotes:
+                report(rel, line, SiteCode.SITE003, f"note reference '{ref_id}' does not point at a note "
+                       "of this page", ref_id)
+            elif f"#{ref_id}" not in page.endnotes[note]:
+                report(rel, page.ids.get(note, line), SiteCode.SITE003,
+                       f"note '{note}' has no backlink to its reference '{ref_id}'", ref_id)
+        for note, backlinks in page.endnotes.items():
+            refs = {f"#{r}" for r, h, _ in page.noterefs if h == f"#{note}"}
+            for href in sorted(backlinks - refs):
+                report(rel, page.ids.get(note, 1), SiteCode.SITE003,
+                       f"note '{note}' links back to '{href}', which is not one of its references", note)
+    _check_twins(pages, report)
+    _check_index(pages, report)
+    return SiteReport(sorted(set(diags)), sorted(external), len(pages))
+
+
+def _resolve(rel: str, path: str) -> str | None:
+    """The site-relative file a link from page ``rel`` names, or None if it leaves the site."""
+    if not path:
+        return rel
+    parts = rel.split("/")[:-1]
+    for piece in path.split("/"):
+        if piece in ("", "."):
+            continue
+        if piece == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(piece)
+    joined = "/".join(parts)
+    if path.endswith("/") or not parts:
+        joined = f"{joined}/index.html".lstrip("/")
+    return joined
+
+
+def _twin(rel: str) -> str | None:
+    top, _, rest = rel.partition("/")
+    if top not in LANGS:
+        return None
+    other = SCRIPT_DIRS[1] if top == SCRIPT_DIRS[0] else SCRIPT_DIRS[0]
+    return f"{other}/{rest}"
+
+
+def _check_twins(pages: dict[str, Page], report) -> None:
+    for rel, page in pages.items():
+        twin_rel = _twin(rel)
+        if twin_rel is None:
+            continue
+        twin = pages.get(twin_rel)
+        if twin is None:
+            report(rel, 1, SiteCode.SITE004, f"this page has no twin in the other script ({twin_rel} is missing)")
+        elif rel.startswith(SCRIPT_DIRS[0]):
+            for ident in sorted(set(page.ids) - set(twin.ids)):
+                report(twin_rel, 1, SiteCode.SITE004, f"id '{ident}' exists in {rel} but not in this page",
+                       ident)
+            for ident in sorted(set(twin.ids) - set(page.ids)):
+                report(rel, 1, SiteCode.SITE004, f"id '{ident}' exists in {twin_rel} but not in this page",
+                       ident)
+        if page.toggle is None:
+            report(rel, 1, SiteCode.SITE005, "this page has no script toggle (a.script-toggle)")
+        else:
+            href, line = page.toggle
+            if _resolve(rel, urlsplit(href).path) != twin_rel:
+                report(rel, line, SiteCode.SITE005, f"the script toggle points at '{href}', not at {twin_rel}")
+
+
+def _check_index(pages: dict[str, Page], report) -> None:
+    for top in SCRIPT_DIRS:
+        index_rel = f"{top}/index.html"
+        index = pages.get(index_rel)
+        listed = set()
+        if index is not None:
+            listed = {_resolve(index_rel, urlsplit(url).path) for url, _, _ in index.links}
+        for rel in pages:
+            if rel.startswith(f"{top}/") and rel.count("/") == 2 and rel.endswith("/index.html") \
+                    and rel not in listed:
+                report(rel, 1, SiteCode.SITE007, f"this interview is not listed in {index_rel}")
+
+
+# --- the whole check ------------------------------------------------------
+
+
+class CheckCannotRun(Exception):
+    """The checker could not run (exit 2): no archive, an unreadable site."""
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    external: list[tuple[str, str]]
+    pages: int
+
+
+def run_check(archive: Path | str | None, site: Path | str | None,
+              templates: Path | str | None = None) -> CheckResult:
+    """Check the sources (if ``archive``) and a site: ``site`` if given, else a fresh temporary build."""
+    import tempfile
+
+    from .build import site_files
+    from .errors import BuildError, has_errors
+    from .output import write_site
+    from .sources import read_archive
+
+    diags: list[Diagnostic] = []
+    if archive is not None:
+        archive = Path(archive)
+        if not archive.is_dir():
+            raise CheckCannotRun(f"the archive folder {archive} does not exist; pass --archive DIR")
+        diags.extend(read_archive(archive).diagnostics)
+    if site is not None:
+        site = Path(site)
+        if not site.is_dir() or not (site / "index.html").is_file():
+            raise CheckCannotRun(f"{site} is not a built site (no index.html); build it first or fix --site")
+        report = check_site(site)
+        return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
+    if archive is None:
+        raise CheckCannotRun("nothing to check: give --archive DIR or --site DIR")
+    if has_errors(diags):
+        return CheckResult(sorted(set(diags)), [], 0)  # the build would stop on these; they say it all
+    project = archive.resolve().parent
+    with tempfile.TemporaryDirectory(prefix="archive-check-") as tmp:
+        out = Path(tmp) / "site"
+        try:
+            files, _, _ = site_files(archive, Path(templates) if templates else project / "templates")
+        except BuildError as exc:  # pragma: no cover - read_archive above already reported these
+            return CheckResult(sorted(set(diags + exc.diagnostics)), [], 0)
+        write_site(files, out, archive, project)
+        report = check_site(out, shown="<build>")
+    return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
+
+
+# --- reporting ------------------------------------------------------------
+
+
+def format_text(diagnostics: Iterable[Diagnostic]) -> str:
+    return "".join(f"{d}\n" for d in diagnostics)
+
+
+def format_github(diagnostics: Iterable[Diagnostic]) -> str:
+    """GitHub workflow commands: one annotation per finding."""
+    kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
+
+    def esc(value: str, prop: bool = False) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+    return "".join(f"::{kind[d.severity]} file={esc(d.path, True)},line={d.line},col={d.col},"
+                   f"title={d.code}::{esc(d.message)}\n" for d in diagnostics)
+
+
+JSON_SCHEMA_VERSION = 1
+
+
+def format_json(diagnostics: list[Diagnostic], external: list[tuple[str, str]], failed: bool) -> str:
+    """The ``--format json`` document; see the README for its schema."""
+    counts = {str(s): sum(1 for d in diagnostics if d.severity is s) for s in Severity}
+    doc = {
+        "version": JSON_SCHEMA_VERSION,
+        "ok": not failed,
+        "counts": counts,
+        "findings": [{"path": d.path, "line": d.line, "col": d.col, "code": d.code,
+                      "severity": str(d.severity), "message": d.message} for d in diagnostics],
+        "external": [{"page": page, "url": url} for page, url in external],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

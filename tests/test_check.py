@@ -1,0 +1,209 @@
+"""``archive check``: source findings, built-site findings on a damaged site, formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.build import build
+from archive.check import check_site, run_check
+
+from conftest import SAMPLE, TEMPLATES
+
+HEAD = """---
+title: {title}
+date: 2026-0{month}-01
+script: hant
+summary: 摘要。
+interviewees:
+  - name: 甲
+source:
+  outlet: 週刊
+---
+"""
+
+
+def _archive(tmp_path: Path, interviews: dict[str, str]) -> Path:
+    root = tmp_path / "project" / "interview"
+    root.mkdir(parents=True)
+    for month, (slug, body) in enumerate(sorted(interviews.items()), 1):
+        (root / slug).mkdir()
+        (root / slug / "index.md").write_text(HEAD.format(title=slug, month=month) + body, encoding="utf-8")
+    shutil.copytree(TEMPLATES, tmp_path / "project" / "templates")
+    return root
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "archive", "check", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("check") / "site"
+    build(SAMPLE, out, TEMPLATES)
+    return out
+
+
+def test_sample_archive_is_clean(sample_site):
+    result = run_check(SAMPLE, None, TEMPLATES)
+    assert result.diagnostics == [] and result.pages == 7
+    assert run_check(None, sample_site).diagnostics == []
+    assert all(url.startswith("https://") for _, url in result.external)
+
+
+def test_cli_exit_codes_and_quiet_does_not_change_the_result(tmp_path, sample_site):
+    clean = _run("--archive", str(SAMPLE), "--strict")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert _run("--site", str(tmp_path / "nothing"), "--no-sources").returncode == 2
+    assert _run("--bogus").returncode == 2
+    root = _archive(tmp_path, {"one": "## 01. 一\n\n問：甲？\n\n乙。[^a]\n\n[^a]: 注。\n[^b]: 沒有用到。\n"})
+    warn = _run("--archive", str(root))
+    assert warn.returncode == 0 and "warning[FN003]" in warn.stdout
+    strict = _run("--archive", str(root), "--strict")
+    quiet = _run("--archive", str(root), "--strict", "--quiet")
+    assert strict.returncode == quiet.returncode == 1
+    assert strict.stdout == quiet.stdout
+
+
+SOURCE_CASES = {
+    # name: (interviews, expected "path:line: code" lines)
+    "cross-link to a missing anchor": (
+        {"one": "## 01. 一\n\n問：甲？\n\n見[另一篇](two#s09)。\n", "two": "## 01. 二\n\n問：乙？\n\n好。\n"},
+        ["interview/one/index.md:15: LNK002"]),
+    "cross-link to a missing interview": (
+        {"one": "## 01. 一\n\n問：甲？\n\n見[另一篇](three)。\n"},
+        ["interview/one/index.md:15: LNK002"]),
+    "section numbering gap": (
+        {"one": "## 01. 一\n\n問：甲？\n\n好。\n\n## 03. 三\n\n問：乙？\n\n好。\n"},
+        ["interview/one/index.md:17: SEC001"]),
+    "image outside the archive": (
+        {"one": "## 01. 一\n\n![圖](../../templates/base.html)\n▲圖說。\n"},
+        ["interview/one/index.md:13: FIG002"]),
+    "note referenced never defined": (
+        {"one": "## 01. 一\n\n問：甲[^x]？\n\n好。\n"},
+        ["interview/one/index.md:13: FN001"]),
+    "override malformed": (
+        {"one": "## 01. 一\n\n問：甲？\n\n-{zh-hant:只有一半}-。\n"},
+        ["interview/one/index.md:15: OVR001"]),
+    "duplicate slug": (
+        {"one": "## 01. 一\n\n問：甲？\n\n好。\n", "two": "---\n".join([""]) + "## 01. 二\n\n問：乙？\n\n好。\n"},
+        None),  # filled in below: the second file declares the first one's slug
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOURCE_CASES))
+def test_source_findings(tmp_path, name, monkeypatch):
+    interviews, expected = SOURCE_CASES[name]
+    root = _archive(tmp_path, interviews)
+    if name == "duplicate slug":
+        text = (root / "two" / "index.md").read_text(encoding="utf-8")
+        (root / "two" / "index.md").write_text(text.replace("title: two", "title: two\nslug: one"), encoding="utf-8")
+        expected = ["interview/two/index.md:1: ID001"]
+    monkeypatch.chdir(tmp_path / "project")
+    result = run_check(Path("interview"), None)
+    found = [f"{d.path}:{d.line}: {d.code}" for d in result.diagnostics]
+    assert found == expected
+    cli = _run("--archive", "interview", cwd=tmp_path / "project")
+    assert cli.returncode == 1
+    assert cli.stdout.splitlines()[0].startswith(expected[0].split(": ")[0])
+
+
+def test_notes_never_leak_between_interviews(tmp_path):
+    root = _archive(tmp_path, {
+        "one": "## 01. 一\n\n問：甲[^a]？\n\n好。\n\n[^a]: 第一篇的注。\n",
+        "two": "## 01. 二\n\n問：乙[^a]？\n\n好。\n\n[^a]: 第二篇的注。\n"})
+    out = tmp_path / "site"
+    build(root, out)
+    one = (out / "zh-hant/one/index.html").read_text(encoding="utf-8")
+    two = (out / "zh-hant/two/index.html").read_text(encoding="utf-8")
+    assert "第一篇的注" in one and "第二篇的注" not in one
+    assert "第二篇的注" in two and "第一篇的注" not in two
+
+
+# --- a built site damaged after the build -----------------------------------------------------
+
+def _damage(site: Path, tmp_path: Path, rel: str, old: str, new: str, count: int = 1) -> Path:
+    copy = tmp_path / "damaged"
+    shutil.copytree(site, copy)
+    page = copy / rel
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, count), encoding="utf-8")
+    return copy
+
+
+def _codes(site: Path) -> list[tuple[str, str]]:
+    return [(d.code, d.path.split("/", 1)[-1] if d.path.startswith(str(site)) else d.path)
+            for d in check_site(site).diagnostics]
+
+
+def test_removed_id_is_caught_with_its_source_line(sample_site, tmp_path):
+    site = _damage(sample_site, tmp_path, "zh-hant/lighthouse-keeper/index.html", 'id="q07"', "")
+    diags = check_site(site).diagnostics
+    codes = sorted({d.code for d in diags})
+    assert codes == ["SITE002", "SITE004"]
+    twin = next(d for d in diags if d.code == "SITE004")
+    assert twin.path == "interview/lighthouse-keeper/index.md"  # named by the source line
+    source = (SAMPLE / "lighthouse-keeper/index.md").read_text(encoding="utf-8").splitlines()
+    assert source[twin.line - 1].startswith("問：")
+
+
+def test_removed_page_is_caught(sample_site, tmp_path):
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    shutil.rmtree(site / "zh-hans/river-archive")
+    codes = {d.code for d in check_site(site).diagnostics}
+    assert {"SITE001", "SITE004"} <= codes
+
+
+def test_removed_backlink_is_caught(sample_site, tmp_path):
+    rel = "zh-hans/lighthouse-keeper/index.html"
+    html = (sample_site / rel).read_text(encoding="utf-8")
+    backlink = re.search(r'<a href="#(r-[a-z-]+-1)" role="doc-backlink"[^>]*>.*?</a>', html)
+    site = _damage(sample_site, tmp_path, rel, backlink.group(0), "")
+    diags = check_site(site).diagnostics
+    assert [d.code for d in diags] == ["SITE003"]
+    assert backlink.group(1) in diags[0].message and diags[0].path.startswith("interview/")
+
+
+def test_reference_to_a_missing_note_is_caught(sample_site, tmp_path):
+    site = _damage(sample_site, tmp_path, "zh-hant/river-archive/index.html", 'href="#n-surya"', 'href="#n-nothing"')
+    codes = sorted(d.code for d in check_site(site).diagnostics)
+    assert "SITE002" in codes and "SITE003" in codes
+
+
+def test_duplicate_id_wrong_toggle_wrong_lang_and_unlisted_page(sample_site, tmp_path):
+    rel = "zh-hant/river-archive/index.html"
+    site = _damage(sample_site, tmp_path, rel, 'id="q02"', 'id="q01"')
+    assert "SITE006" in {d.code for d in check_site(site).diagnostics}
+    shutil.rmtree(site)
+    site = _damage(sample_site, tmp_path, rel, 'class="script-toggle" href="../../zh-hans/river-archive/',
+                   'class="script-toggle" href="../../zh-hans/lighthouse-keeper/')
+    assert [d.code for d in check_site(site).diagnostics] == ["SITE005"]
+    shutil.rmtree(site)
+    site = _damage(sample_site, tmp_path, rel, '<html lang="zh-Hant"', '<html lang="en"')
+    assert [d.code for d in check_site(site).diagnostics] == ["SITE008"]
+    shutil.rmtree(site)
+    site = _damage(sample_site, tmp_path, "zh-hant/index.html", 'href="river-archive/index.html"', 'href="#"')
+    assert [d.code for d in check_site(site).diagnostics] == ["SITE007"]
+
+
+def test_formats(sample_site, tmp_path):
+    site = _damage(sample_site, tmp_path, "zh-hant/lighthouse-keeper/index.html", 'id="q07"', "")
+    gh = _run("--site", str(site), "--no-sources", "--format", "github")
+    assert gh.returncode == 1
+    lines = gh.stdout.splitlines()
+    assert lines and all(re.match(r"::error file=[^,]+,line=\d+,col=\d+,title=SITE00\d::", l) for l in lines)
+    js = _run("--site", str(site), "--no-sources", "--format", "json", "--list-external")
+    doc = json.loads(js.stdout)
+    assert js.returncode == 1 and doc["version"] == 1 and doc["ok"] is False
+    assert doc["counts"]["error"] == len(doc["findings"]) >= 2
+    assert set(doc["findings"][0]) == {"path", "line", "col", "code", "severity", "message"}
+    assert doc["external"] and all(e["url"].startswith("https://") for e in doc["external"])
