@@ -37,6 +37,7 @@ class Code(enum.Enum):
     FM004 = (Severity.ERROR, "required key missing")
     FM005 = (Severity.ERROR, "invalid value")
     FM006 = (Severity.ERROR, "duplicate key")
+    FM007 = (Severity.WARNING, "placeholder left in the front matter")
     FN001 = (Severity.ERROR, "note referenced but never defined")
     FN002 = (Severity.ERROR, "note defined twice")
     FN003 = (Severity.WARNING, "note never referenced")

@@ -31,6 +31,8 @@ FRONT_REQUIRED = ("title", "date", "script", "summary", "interviewees", "source"
 PERSON_KEYS = ("name", "role", "label")
 SOURCE_KEYS = ("outlet", "date", "url")
 QUESTION_LABELS = ("問", "问")
+PLACEHOLDER = "TODO"
+"""A front-matter value starting with this is a placeholder (``archive import`` writes them): a warning."""
 DEFAULT_ANSWER_LABEL = "答"
 HEADING_RE = re.compile(r"(\d{1,3})\.\s*(.*?)(?:\s*\{#([^}]*)\})?\s*\Z", re.S)
 SECTION_ID_RE = re.compile(r"[a-z][a-z0-9-]{0,40}\Z")
@@ -147,6 +149,11 @@ class _Parser:
         meta["summary"] = plain(check.text(data, "summary", "front matter"), line("summary", 1))
         meta["publisher"] = plain(check.text(data, "publisher", "front matter"), line("publisher", 1))
         meta["rights"] = plain(check.text(data, "rights", "front matter"), line("rights", 1))
+        for key in ("title", "subtitle", "summary"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER):
+                self.error(Code.FM007, line(key, 1), f"'{key}' is still the placeholder '{value.strip()}'; "
+                           "write the real text")
         meta["date"] = check.date(data, "date", "front matter")
         meta["script"] = check.choice(data, "script", SCRIPTS, None)
         meta["conversion"] = check.choice(data, "conversion", CONVERSIONS, "tw")
