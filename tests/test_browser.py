@@ -71,8 +71,8 @@ def test_every_page_loads_without_errors(server, page):
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     assert len(pages) == 7
     for rel in pages:
-        page.goto(f"{base}/{rel}".replace("/index.html", "/index.html"))
-        page.wait_for_load_state("load")
+        page.goto(f"{base}/{rel}")
+        page.wait_for_load_state("networkidle")
         if rel == "index.html":
             continue  # the root page may redirect by the browser's language
         assert page.problems == [], rel
@@ -100,26 +100,59 @@ def test_root_page_applies_the_remembered_choice_but_deep_links_do_not_redirect(
     page.wait_for_url("**/zh-hans/index.html")
 
 
-def test_note_opens_in_place_and_escape_returns_focus(server, page):
+def test_note_opens_in_place_on_a_phone_and_escape_returns_focus(server, browser):
     base, _ = server
+    context = browser.new_context(viewport={"width": 375, "height": 812}, has_touch=True)
+    page = context.new_page()
     page.goto(f"{base}/zh-hant/lighthouse-keeper/index.html")
-    ref = page.locator("a.noteref").first
+    ref = page.locator(".section a.noteref").first
+    ref.scroll_into_view_if_needed()
+    y_before = page.evaluate("window.scrollY")
     ref.click()
     assert ref.get_attribute("aria-expanded") == "true"
-    pop_id = ref.get_attribute("aria-controls")
-    pop = page.locator(f"#{pop_id}")
-    assert pop.is_visible()
+    pop = page.locator(f"#{ref.get_attribute('aria-controls')}")
+    assert pop.is_visible() and pop.get_attribute("aria-hidden") == "false"
     note_id = ref.get_attribute("href")[1:]
     note_text = page.locator(f"#{note_id} .note-body").inner_text().strip()
-    assert note_text[:10] in pop.inner_text()
-    assert page.evaluate("window.scrollY") < 200  # the reader was not sent to the notes list
+    assert note_text[:12] in pop.inner_text()
+    assert abs(page.evaluate("window.scrollY") - y_before) < 5  # the reader stays where they were
     page.keyboard.press("Escape")
-    assert ref.get_attribute("aria-expanded") == "false"
-    assert page.locator(f"#{pop_id}").count() == 0
+    assert ref.get_attribute("aria-expanded") == "false" and not pop.is_visible()
     assert page.evaluate("document.activeElement.id") == ref.get_attribute("id")
-    ref.focus()
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # keyboard activation opens it again
     assert ref.get_attribute("aria-expanded") == "true"
+    ref.click()  # a second tap closes
+    assert ref.get_attribute("aria-expanded") == "false"
+    ref.click()
+    page.locator("h1").click()  # a tap outside closes
+    assert ref.get_attribute("aria-expanded") == "false"
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1440, 1920])
+def test_sidenotes_sit_in_the_margin_and_overlap_nothing(server, browser, width):
+    base, _ = server
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    for slug in ("lighthouse-keeper", "river-archive"):
+        page.goto(f"{base}/zh-hant/{slug}/index.html")
+        boxes = page.evaluate("""() => {
+          const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top + scrollY, r.right, r.bottom + scrollY]; };
+          const text = [...document.querySelectorAll('.interview p, .interview h1, .interview h2, .figure')]
+                        .map(box);
+          return {notes: [...document.querySelectorAll('.sidenote')].map(box), text,
+                  article: box(document.querySelector('.interview')), width: innerWidth};
+        }""")
+        notes = boxes["notes"]
+        assert notes and all(n[2] > n[0] and n[3] > n[1] for n in notes), "sidenotes are shown"
+        overlap = lambda a, b: a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]  # noqa: E731
+        for i, a in enumerate(notes):
+            assert a[0] >= boxes["article"][2] and a[2] <= boxes["width"], "inside the right margin"
+            for b in notes[i + 1:]:
+                assert not overlap(a, b), "two sidenotes overlap"
+            for t in boxes["text"]:
+                assert t[2] <= a[0] or not overlap(a, t), "a sidenote covers text or a figure"
+    context.close()
 
 
 def test_notes_work_without_javascript(server, browser):
@@ -152,3 +185,91 @@ def test_screenshots(server, browser, width, height, scheme):
         # nothing wider than the viewport: no sideways scrolling on phones
         assert pg.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
+
+
+def test_section_navigation_highlights_and_jumps(server, page):
+    base, _ = server
+    page.goto(f"{base}/zh-hant/lighthouse-keeper/index.html")
+    page.locator("#s03").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('s03').scrollIntoView()")
+    page.wait_for_timeout(150)
+    assert page.locator(".toc a[aria-current='true']").get_attribute("data-section") == "s03"
+    page.click(".toc a[data-section='s05']")
+    page.wait_for_timeout(150)
+    assert page.url.endswith("#s05")
+    assert abs(page.locator("#s05").bounding_box()["y"]) < 120
+    assert page.locator(".toc a[aria-current='true']").get_attribute("data-section") == "s05"
+    width = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.progress span')).width)")
+    assert width > 0
+
+
+def test_keyboard_moves_between_sections(server, page):
+    base, _ = server
+    page.goto(f"{base}/zh-hans/river-archive/index.html#s02")
+    page.wait_for_timeout(100)
+    page.keyboard.press("n")
+    page.wait_for_timeout(100)
+    assert page.url.endswith("#s03") and abs(page.locator("#s03").bounding_box()["y"]) < 120
+    page.keyboard.press("p")
+    page.wait_for_timeout(100)
+    assert page.url.endswith("#s02")
+    # with a modifier the key belongs to the browser: never intercepted
+    assert page.evaluate("""() => { const e = new KeyboardEvent('keydown', {key: 'n', ctrlKey: true, cancelable: true});
+                                     document.dispatchEvent(e); return e.defaultPrevented; }""") is False
+
+
+def test_phone_navigation_opens_and_closes_after_a_jump(server, browser):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 375, "height": 812})
+    page = context.new_page()
+    page.goto(f"{base}/zh-hant/river-archive/index.html")
+    toc = page.locator("#toc")
+    assert not toc.is_visible()
+    page.click(".toc-button")
+    assert toc.is_visible() and page.get_attribute(".toc-button", "aria-expanded") == "true"
+    page.click(".toc a[data-section='s04']")
+    page.wait_for_timeout(150)
+    assert not toc.is_visible() and page.url.endswith("#s04")
+    assert abs(page.locator("#s04").bounding_box()["y"]) < 120
+    context.close()
+
+
+def test_arriving_at_a_note_highlights_note_and_references(server, page):
+    base, _ = server
+    page.goto(f"{base}/zh-hant/lighthouse-keeper/index.html#n-logbook")
+    page.wait_for_timeout(100)
+    refs = page.locator("a.noteref[href='#n-logbook']")
+    assert refs.count() == 2
+    assert all("targeted" in (refs.nth(i).get_attribute("class") or "") for i in range(2))
+    bg = page.evaluate("getComputedStyle(document.getElementById('n-logbook')).backgroundColor")
+    assert bg not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_copy_link_copies_the_question_permalink(server, browser):
+    base, _ = server
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{base}/zh-hans/river-archive/index.html")
+    button = page.locator("#q05 button.copy-link")
+    page.locator("#q05").hover()
+    button.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{base}/zh-hans/river-archive/index.html#q05"
+    twin = copied.replace("zh-hans", "zh-hant")
+    page.goto(twin)
+    assert page.locator("#q05").count() == 1  # the permalink works in the other script too
+    context.close()
+
+
+@pytest.mark.parametrize("rel", ["index.html", "zh-hant/index.html", "zh-hans/river-archive/index.html",
+                                 "zh-hant/lighthouse-keeper/index.html"])
+def test_accessibility_audit(server, page, rel):
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = server
+    page.goto(f"{base}/{rel}")
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    serious = [f"{v['id']} ({v['impact']}): {v['help']} ×{len(v['nodes'])}"
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []

@@ -35,7 +35,7 @@ LABELS: dict[str, dict[str, str]] = {
         "archive": "全部訪談", "sections": "節", "questions": "問", "remark": "編者按",
         "figure": "圖", "credit": "圖源", "close": "關閉", "skip": "跳至正文",
         "home_intro": "請選擇字體", "read": "閱讀",
-        "menu": "目錄", "copy": "複製連結", "copied": "已複製",
+        "menu": "目錄", "copy_link": "複製連結", "copied": "已複製",
     },
     "hans": {
         "script_name": "简体", "other_script": "繁體", "switch": "切換至繁體中文",
@@ -47,7 +47,7 @@ LABELS: dict[str, dict[str, str]] = {
         "archive": "全部访谈", "sections": "节", "questions": "问", "remark": "编者按",
         "figure": "图", "credit": "图源", "close": "关闭", "skip": "跳至正文",
         "home_intro": "请选择字体", "read": "阅读",
-        "menu": "目录", "copy": "复制链接", "copied": "已复制",
+        "menu": "目录", "copy_link": "复制链接", "copied": "已复制",
     },
 }
 
@@ -65,16 +65,30 @@ def note_ref_id(label: str, occurrence: int) -> str:
 
 
 class Html:
-    """Renders inline content of one interview page to escaped HTML."""
+    """Renders inline content of one interview page to escaped HTML.
+
+    Each note reference is followed by a copy of its note (``span.sidenote``):
+    a margin note on wide screens, a popover on narrow ones, hidden from
+    assistive technology (which follows the reference link to the notes list
+    instead). ``plain`` renders text only, for copies of headlines in the
+    navigation, so ids and notes never appear twice.
+    """
 
     def __init__(self, notes: Sequence[Note], slug: str, script: str):
-        self.numbers = {note.label: note.number for note in notes}
+        self.notes = {note.label: note for note in notes}
         self.slug, self.script = slug, script
 
     def __call__(self, inlines: Iterable[Inline]) -> Markup:
-        return Markup("".join(self._one(item) for item in inlines))
+        return Markup("".join(self._one(item, "full") for item in inlines))
 
-    def _one(self, item: Inline) -> str:
+    def plain(self, inlines: Iterable[Inline]) -> Markup:
+        """Text and emphasis only: no note references, no links."""
+        return Markup("".join(self._one(item, "plain") for item in inlines))
+
+    def _many(self, inlines: Iterable[Inline], mode: str) -> str:
+        return "".join(self._one(item, mode) for item in inlines)
+
+    def _one(self, item: Inline, mode: str) -> str:
         if isinstance(item, Text):
             return str(escape(_NEWLINE_CJK.sub("", item.text)))
         if isinstance(item, Protected):
@@ -86,31 +100,39 @@ class Html:
         if isinstance(item, LineBreak):
             return "<br>"
         if isinstance(item, Stage):
-            return f'<span class="stage">{self(item.children)}</span>'
+            return f'<span class="stage">{self._many(item.children, mode)}</span>'
         if isinstance(item, Emphasis):
             tag = "strong" if item.strong else "em"
-            return f"<{tag}>{self(item.children)}</{tag}>"
+            return f"<{tag}>{self._many(item.children, mode)}</{tag}>"
         if isinstance(item, Link):
-            return self._link(item)
+            return self._many(item.children, mode) if mode == "plain" else self._link(item, mode)
         if isinstance(item, NoteRef):
-            number = self.numbers.get(item.label)
-            if number is None:
-                return ""
-            ref = note_ref_id(item.label, item.occurrence)
-            return (f'<a class="noteref" id="{ref}" href="#n-{item.label}" role="doc-noteref" '
-                    f'aria-label="{LABELS[self.script]["note"]} {number}">{number}</a>')
+            return "" if mode != "full" else self._noteref(item)
         raise TypeError(f"unknown inline {type(item).__name__}")
 
-    def _link(self, link: Link) -> str:
-        inner = self(link.children)
+    def _noteref(self, item: NoteRef) -> str:
+        note = self.notes.get(item.label)
+        if note is None:
+            return ""
+        ref = note_ref_id(item.label, item.occurrence)
+        label = LABELS[self.script]["note"]
+        body = "".join(f'<span class="sn-p">{self._many(p.content, "note")}</span>' for p in note.paragraphs)
+        return (f'<a class="noteref" id="{ref}" href="#n-{item.label}" role="doc-noteref" '
+                f'aria-label="{label} {note.number}">{note.number}</a>'
+                f'<span class="sidenote" id="sn-{item.label}-{item.occurrence}" aria-hidden="true">'
+                f'<span class="sn-num">{note.number}</span>{body}</span>')
+
+    def _link(self, link: Link, mode: str) -> str:
+        inner = self._many(link.children, mode)
+        focus = ' tabindex="-1"' if mode == "note" else ""  # inside an aria-hidden copy
         if link.interview is None and link.fragment is None:
-            return f'<a class="external" href="{escape(link.href)}" rel="noopener">{inner}</a>'
+            return f'<a class="external" href="{escape(link.href)}" rel="noopener"{focus}>{inner}</a>'
         fragment = f"#{link.fragment}" if link.fragment else ""
         if link.interview in (None, self.slug):
             href = fragment or "#top"
         else:
             href = f"../{link.interview}/index.html{fragment}"
-        return f'<a href="{escape(href)}">{inner}</a>'
+        return f'<a href="{escape(href)}"{focus}>{inner}</a>'
 
 
 def _people(interview: Interview, html: Html) -> dict[str, Any]:
@@ -207,6 +229,7 @@ def interview_context(interview: Interview, settings: Settings) -> dict[str, Any
 def _section(section: Section, blocks: _Blocks, html: Html) -> dict[str, Any]:
     return {"id": section.id, "number": f"{section.number:02d}",
             "headline": html(section.headline), "kicker": html(section.kicker),
+            "headline_plain": html.plain(section.headline), "kicker_plain": html.plain(section.kicker),
             "headline_text": plain_text(section.headline, html.script),
             "blocks": blocks(section.blocks)}
 

@@ -31,6 +31,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     setupToggle();
     setupNotes();
+    setupCopy();
+    setupKeys();
     setupToc();
     restorePlace();
   });
@@ -75,58 +77,116 @@
     });
   }
 
-  /* Notes: open the note's text in place, right after its reference. */
+  /* Notes: margin notes on wide screens (pure CSS); elsewhere the reference opens its copy in place. */
+  var wide = window.matchMedia("(min-width: 78em)");
+
   function setupNotes() {
     document.addEventListener("click", function (e) {
       var ref = e.target.closest && e.target.closest("a.noteref");
-      if (ref) { e.preventDefault(); toggleNote(ref); return; }
-      if (!(e.target.closest && e.target.closest(".note-pop"))) closeNotes(null);
+      if (ref) {
+        e.preventDefault();
+        if (wide.matches) { flash(ref); return; }
+        toggleNote(ref);
+        return;
+      }
+      if (!(e.target.closest && e.target.closest(".sidenote"))) closeNotes();
     });
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") {
-        var open = document.querySelector("a.noteref[aria-expanded='true']");
-        if (open) { closeNotes(null); open.focus(); }
-        closeToc();
-      }
+      if (e.key !== "Escape") return;
+      var open = document.querySelector("a.noteref[aria-expanded='true']");
+      closeNotes();
+      if (open) open.focus();
+      closeToc();
     });
+    wide.addEventListener && wide.addEventListener("change", closeNotes);
+    window.addEventListener("hashchange", markTarget);
+    markTarget();
   }
 
-  function closeNotes(except) {
+  function sidenoteOf(ref) {
+    var next = ref.nextElementSibling;
+    return next && next.classList.contains("sidenote") ? next : null;
+  }
+
+  function closeNotes() {
     var open = document.querySelectorAll("a.noteref[aria-expanded='true']");
     for (var i = 0; i < open.length; i++) {
-      if (open[i] === except) continue;
-      var pop = document.getElementById(open[i].getAttribute("aria-controls"));
-      if (pop) pop.parentNode.removeChild(pop);
+      var note = sidenoteOf(open[i]);
+      if (note) { note.classList.remove("open"); note.setAttribute("aria-hidden", "true"); note.removeAttribute("role"); }
       open[i].setAttribute("aria-expanded", "false");
-      open[i].removeAttribute("aria-controls");
     }
   }
 
   function toggleNote(ref) {
-    if (ref.getAttribute("aria-expanded") === "true") { closeNotes(null); return; }
-    closeNotes(null);
-    var note = document.getElementById(ref.getAttribute("href").slice(1));
-    if (!note) return;
-    var pop = document.createElement("span");
-    pop.className = "note-pop";
-    pop.id = "pop-" + ref.id;
-    pop.setAttribute("role", "note");
-    var num = document.createElement("span");
-    num.className = "note-pop-num";
-    num.textContent = ref.textContent;
-    pop.appendChild(num);
-    var body = note.querySelector(".note-body");
-    var copy = body.cloneNode(true);
-    var ids = copy.querySelectorAll("[id]");
-    for (var i = 0; i < ids.length; i++) ids[i].removeAttribute("id");
-    while (copy.firstChild) {
-      var node = copy.firstChild;
-      if (node.nodeName === "P") { var s = document.createElement("span"); s.style.display = "block"; while (node.firstChild) s.appendChild(node.firstChild); copy.removeChild(node); pop.appendChild(s); }
-      else pop.appendChild(node);
-    }
-    ref.parentNode.insertBefore(pop, ref.nextSibling);
+    var wasOpen = ref.getAttribute("aria-expanded") === "true";
+    closeNotes();
+    if (wasOpen) return;
+    var note = sidenoteOf(ref);
+    if (!note) { window.location.hash = ref.getAttribute("href"); return; }
+    note.classList.add("open");
+    note.setAttribute("aria-hidden", "false");
+    note.setAttribute("role", "note");
+    ref.setAttribute("aria-controls", note.id);
     ref.setAttribute("aria-expanded", "true");
-    ref.setAttribute("aria-controls", pop.id);
+  }
+
+  function flash(ref) {
+    var note = sidenoteOf(ref);
+    if (!note) return;
+    note.classList.remove("flash");
+    void note.offsetWidth;
+    note.classList.add("flash");
+  }
+
+  /* Arriving at #n-label highlights the note and the references to it. */
+  function markTarget() {
+    var marked = document.querySelectorAll(".noteref.targeted");
+    for (var i = 0; i < marked.length; i++) marked[i].classList.remove("targeted");
+    var hash = window.location.hash;
+    if (!/^#n-/.test(hash)) return;
+    var refs = document.querySelectorAll("a.noteref[href='" + hash.replace(/'/g, "") + "']");
+    for (var j = 0; j < refs.length; j++) refs[j].classList.add("targeted");
+  }
+
+  /* Sharing: copy a question's permalink. */
+  function setupCopy() {
+    document.addEventListener("click", function (e) {
+      var button = e.target.closest && e.target.closest("button.copy-link");
+      if (!button) return;
+      var url = window.location.href.split("#")[0] + "#" + button.getAttribute("data-anchor");
+      var done = function () {
+        var label = button.textContent;
+        button.textContent = button.getAttribute("data-done");
+        window.setTimeout(function () { button.textContent = label; }, 1500);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(url).then(done, function () { window.prompt("", url); });
+      } else {
+        window.prompt("", url);
+      }
+    });
+  }
+
+  /* Keyboard: n / p (or j / k) for the next / previous section, never with modifiers or in a field. */
+  function setupKeys() {
+    document.addEventListener("keydown", function (e) {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || e.isComposing) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      var step = { n: 1, j: 1, p: -1, k: -1 }[e.key];
+      if (!step) return;
+      var sections = document.querySelectorAll(".section[id]");
+      if (!sections.length) return;
+      var current = -1;
+      for (var i = 0; i < sections.length; i++) if (sections[i].getBoundingClientRect().top <= 90) current = i;
+      var target = sections[Math.max(0, Math.min(sections.length - 1, current + step))];
+      if (step < 0 && current >= 0 && sections[current].getBoundingClientRect().top < -10) target = sections[current];
+      e.preventDefault();
+      history.replaceState(null, "", "#" + target.id);
+      target.scrollIntoView();
+      var heading = target.querySelector("h2");
+      if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({ preventScroll: true }); }
+    });
   }
 
   /* Section navigation: highlight the current section, a drawer on phones, progress. */
