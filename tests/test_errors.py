@@ -284,11 +284,6 @@ def test_duplicate_section_id_in_one_interview(tmp_path):
 # --- bugs found while writing these tests (see the reasons) ----------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sources.py _cross_checks only knows interviews that parsed without errors, so a link to an "
-    "interview that exists but has an error gets a false second error: LNK002 \"no interview has "
-    "the slug 'two'\" (seen in the sample: break lighthouse-keeper and river-archive's link to "
-    "lighthouse-keeper#s02 is reported too)"))
 def test_link_to_an_interview_with_errors_is_not_reported_missing(tmp_path):
     broken = interview("二", "two", 2).replace("## 02. ", "## 05. ")
     root = make_archive(tmp_path / "arc", {"one": interview("一", "one", 1, "見[別篇](two#s01)。"),
@@ -300,10 +295,6 @@ def test_link_to_an_interview_with_errors_is_not_reported_missing(tmp_path):
 FRONT_OK = FRONT.format(title="題", slug="one", day=1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse.py _section_head compares each section number with len(sections)+1, so after one gap "
-    "every later section is reported too, with a false message: '## 04.' after '## 03.' says "
-    "'section 04 follows section 02' although there is no section 02"))
 def test_section_gap_is_reported_once_and_truthfully():
     body = ("## 01. 甲\n\n問：一？\n\n答一。\n\n## 03. 乙\n\n問：二？\n\n答二。\n\n"
             "## 04. 丙\n\n問：三？\n\n答三。\n")
@@ -314,11 +305,6 @@ def test_section_gap_is_reported_once_and_truthfully():
     assert len(sec) == 1, [str(d) for d in sec]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse.py parse_interview turns a RecursionError into Diagnostic.make(Code.MD002, ...), whose "
-    "default severity is WARNING, and returns interview=None: read_archive then drops the "
-    "interview and a build exits 0 without it. Input: a YAML value nested 2,000 deep "
-    "('title: [[[[…]]]]') or a recursive alias ('publisher: &p [*p]')"))
 @pytest.mark.parametrize("value", ["publisher: &p [*p]", "publisher: " + "[" * 2000 + "x" + "]" * 2000],
                          ids=["recursive-alias", "nested-2000"])
 def test_unreadable_nesting_is_an_error_not_a_silent_drop(tmp_path, value):
@@ -328,10 +314,6 @@ def test_unreadable_nesting_is_an_error_not_a_silent_drop(tmp_path, value):
         [str(d) for d in parsed.diagnostics]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config.py _walk follows YAML aliases without remembering nodes it has already walked, so "
-    "work grows exponentially with the input ('billion laughs'): 7 lines of front matter make "
-    "~10^6 calls, 9 lines take minutes, breaking 'linear in the size of the input'"))
 def test_yaml_aliases_are_not_expanded_exponentially(monkeypatch):
     import archive.config as config
 
@@ -352,11 +334,6 @@ def test_yaml_aliases_are_not_expanded_exponentially(monkeypatch):
     assert calls < 1000, f"{calls} calls to _walk for a 5-line front matter"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "messages quote user values verbatim, so a YAML value with a newline breaks the one-line "
-    "'path:line:col: severity[CODE]: message' format: config.py Checker.choice ('script'), "
-    "Checker.keys (unknown key), parse.py _front (slug), markdown.py _words (raw HTML in a "
-    "front matter block scalar)"))
 @pytest.mark.parametrize("old,new", [
     ("script: hant", 'script: "ha\\nnt"'),
     ("title: 題", 'title: 題\n"sub\\ntitle": x'),

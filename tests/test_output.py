@@ -304,11 +304,6 @@ def test_cli_missing_archive_exits_1(project):
     assert not (project / "site").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emphasis nested ~300 deep ('*甲 ' * 300 + '深' + ' 乙*' * 300) parses to a model with no "
-    "diagnostic, then the build dies with a RecursionError traceback: the stages after parsing "
-    "recurse once per Emphasis level (scripts.py _map, context.py _one/_many); parse.py/markdown.py "
-    "should cap inline nesting with a diagnostic, or those stages should not recurse"))
 def test_cli_deep_emphasis_is_never_a_traceback(project):
     index = project / "interview" / "lighthouse-keeper" / "index.md"
     text = index.read_text(encoding="utf-8")

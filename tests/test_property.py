@@ -219,11 +219,6 @@ def test_deep_nesting_without_front_matter_never_raises():
         assert [d.code for d in parsed.diagnostics] == ["FM001"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "config.py load_yaml/_walk report pyyaml's line numbers, and YAML counts U+0085, U+2028 and "
-    "U+2029 as line breaks while the file, markdown-it and editors do not: '---\\n' + '\\u2028'*7 + "
-    "'title: a\\ntitle: b\\n---\\n' (5 lines) reports FM006 on line 10 'first on line 9' instead "
-    "of line 3 'first on line 2'"))
 @pytest.mark.parametrize("breaks", ["\u2028" * 7, "\x85" * 7, "\u2029" * 7], ids=["U+2028", "U+0085", "U+2029"])
 def test_yaml_line_numbers_ignore_unicode_line_separators(breaks):
     text = f"---\n{breaks}title: a\ntitle: b\n---\n"

@@ -43,34 +43,55 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-def _walk(node: yaml.Node, loader: _Loader, offset: int, path: str,
+class _Walk:
+    """State of one document walk: the text (for line numbers) and the collections already seen."""
+
+    def __init__(self, text: str, offset: int):
+        self.text, self.offset = text, offset
+        self.seen: set[int] = set()
+
+    def line(self, mark: yaml.Mark) -> int:
+        # YAML also breaks lines at U+0085, U+2028 and U+2029; editors and markdown-it do not
+        return self.text.count("\n", 0, mark.index) + 1 + self.offset
+
+    def col(self, mark: yaml.Mark) -> int:
+        return mark.index - (self.text.rfind("\n", 0, mark.index) + 1) + 1
+
+
+def _walk(node: yaml.Node, loader: _Loader, walk: _Walk, path: str,
           diags: list[Diagnostic]) -> Any:
-    line = node.start_mark.line + 1 + offset
+    line = walk.line(node.start_mark)
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in walk.seen:  # an alias: expanding it could take exponential time
+            diags.append(Diagnostic.make(Code.FM002, path, line, "YAML anchors and aliases (&name, *name) "
+                                         "are not supported here; write the value out", col=walk.col(node.start_mark)))
+            return None
+        walk.seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         out = YMap()
         out.line, out.lines = line, {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            key_line = key_node.start_mark.line + 1 + offset
+            key_line = walk.line(key_node.start_mark)
             if not isinstance(key, str):
                 diags.append(Diagnostic.make(Code.FM005, path, key_line,
                                              "keys must be plain words; quote the key or fix the indentation",
-                                             col=key_node.start_mark.column + 1))
+                                             col=walk.col(key_node.start_mark)))
                 continue
             if key in out:
                 diags.append(Diagnostic.make(Code.FM006, path, key_line,
                                              f"key '{key}' is given twice (first on line {out.lines[key]}); keep one",
-                                             col=key_node.start_mark.column + 1))
+                                             col=walk.col(key_node.start_mark)))
                 continue
-            out[key] = _walk(value_node, loader, offset, path, diags)
+            out[key] = _walk(value_node, loader, walk, path, diags)
             out.lines[key] = key_line
         return out
     if isinstance(node, yaml.SequenceNode):
         seq = YList()
         seq.line, seq.lines = line, []
         for item in node.value:
-            seq.append(_walk(item, loader, offset, path, diags))
-            seq.lines.append(item.start_mark.line + 1 + offset)
+            seq.append(_walk(item, loader, walk, path, diags))
+            seq.lines.append(walk.line(item.start_mark))
         return seq
     return loader.construct_object(node)
 
@@ -78,20 +99,25 @@ def _walk(node: yaml.Node, loader: _Loader, offset: int, path: str,
 def load_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Diagnostic]]:
     """Parse one YAML document; ``offset`` is added to every line (front matter starts at line 2)."""
     diags: list[Diagnostic] = []
+    walk = _Walk(text, offset)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, diags
-        return _walk(node, loader, offset, path, diags), diags
+        return _walk(node, loader, walk, path, diags), diags
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 + offset if mark else 1 + offset
-        col = mark.column + 1 if mark else 1
+        line = walk.line(mark) if mark else 1 + offset
+        col = walk.col(mark) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         diags.append(Diagnostic.make(Code.FM002, path, line,
                                      f"YAML: {problem}; check indentation and quote values that contain ':'",
                                      col=col))
+        return None, diags
+    except RecursionError:
+        diags.append(Diagnostic.make(Code.FM002, path, 1 + offset, "YAML nested too deeply to read; "
+                                     "front matter values are plain text, lists and mappings"))
         return None, diags
     finally:
         loader.dispose()

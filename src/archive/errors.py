@@ -54,7 +54,7 @@ class Code(enum.Enum):
     LNK002 = (Severity.ERROR, "link to a missing interview or anchor")
     OVR001 = (Severity.ERROR, "malformed conversion override")
     MD001 = (Severity.WARNING, "raw HTML is not allowed")
-    MD002 = (Severity.WARNING, "unsupported Markdown construct")
+    MD002 = (Severity.ERROR, "unsupported Markdown construct")
     ARC001 = (Severity.ERROR, "archive settings")
 
     @property
@@ -76,8 +76,9 @@ class Diagnostic:
     @classmethod
     def make(cls, code: Code, path: str, line: int, message: str, col: int = 1,
              severity: Severity | None = None) -> "Diagnostic":
+        one_line = message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
         return cls(path, max(line, 1), max(col, 1), code.name,
-                   code.severity if severity is None else severity, message)
+                   code.severity if severity is None else severity, one_line)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"

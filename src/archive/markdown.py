@@ -33,6 +33,8 @@ OVERRIDE_RE = re.compile(r"-\{(.*?)\}-", re.S)
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
+MAX_NESTING = 20
+"""Emphasis and links nested deeper than this are an error (later stages walk the tree recursively)."""
 
 
 def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -101,6 +103,7 @@ class InlineReader:
     def tokens(self, children: Sequence[Token], line: int) -> tuple[Inline, ...]:
         """Convert the children of one inline token; ``line`` is its first source line."""
         stack: list[tuple[str, list[Inline], Token | None]] = [("root", [], None)]
+        too_deep = 0
         for tok in children:
             out = stack[-1][1]
             kind = tok.type
@@ -118,7 +121,15 @@ class InlineReader:
                 label = tok.meta["label"]
                 out.append(self._ref(label, line))
             elif kind in ("em_open", "strong_open", "link_open"):
+                if len(stack) > MAX_NESTING:
+                    if not too_deep:
+                        self.error(Code.MD002, line, f"emphasis or links nested more than {MAX_NESTING} "
+                                   "deep; simplify the markup")
+                    too_deep += 1
+                    continue
                 stack.append((kind, [], tok))
+            elif kind in ("em_close", "strong_close", "link_close") and too_deep:
+                too_deep -= 1
             elif kind in ("em_close", "strong_close", "link_close") and len(stack) > 1:
                 opened, kids, open_tok = stack.pop()
                 parent = stack[-1][1]

@@ -50,6 +50,8 @@ class Parsed:
     diagnostics: tuple[Diagnostic, ...]
     links: tuple[tuple[Link, Span], ...] = ()
     """Every link with its exact position, for the archive-wide link check."""
+    slug: str | None = None
+    """The slug, when the front matter gave one, even if the interview has errors."""
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -125,7 +127,8 @@ class _Parser:
         notes = self._notes(note_tokens, defs, offset)
         self.diags.extend(self.reader.diags)
         if meta is None or any(d.severity is Severity.ERROR for d in self.diags):
-            return Parsed(None, tuple(sorted(set(self.diags))))
+            slug = meta["slug"] if meta and isinstance(meta["slug"], str) and SLUG_RE.match(meta["slug"]) else None
+            return Parsed(None, tuple(sorted(set(self.diags))), slug=slug)
         interview = Interview(
             slug=meta["slug"], script=meta["script"], source_script=meta["script"],
             conversion=meta["conversion"], title=meta["title"], subtitle=meta["subtitle"],
@@ -284,8 +287,9 @@ class _Parser:
             if kind == "heading_open":
                 inline = tokens[i + 1]
                 if tok.tag == "h2" and tok.markup.startswith("#"):
+                    previous = current["number"] if current else (sections[-1].number if sections else 0)
                     close_section()
-                    current = self._section_head(inline, line, len(sections))
+                    current = self._section_head(inline, line, previous)
                     if i + 4 < len(tokens) and tokens[i + 3].type == "heading_open" \
                             and tokens[i + 3].tag == "h3" and tokens[i + 3].markup.startswith("#"):
                         current["kicker"] = self.reader.tokens(tokens[i + 4].children or [],
@@ -372,6 +376,7 @@ class _Parser:
         turn.speaker, turn.blocks, turn.answer_span = None, [], None
 
     def _section_head(self, inline: Token, line: int, count: int) -> dict:
+        """``count`` is the previous section's number (0 for the first)."""
         match = HEADING_RE.match(inline.content)
         number = count + 1
         sid = f"s{number:02d}"

@@ -78,6 +78,8 @@ def read_archive(root: Path | str) -> Archive:
     diags.extend(setting_diags)
     interviews: list[Interview] = []
     links: dict[str, tuple[tuple[Link, Span], ...]] = {}
+    broken: set[str] = set()
+    """Slugs of interviews with errors: links to them are not reported a second time."""
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         source = folder / INTERVIEW_FILE
         shown = display_path(source, base)
@@ -96,11 +98,13 @@ def read_archive(root: Path | str) -> Archive:
         if parsed.interview is not None:
             interviews.append(parsed.interview)
             links[parsed.interview.slug] = parsed.links
+        elif parsed.slug:
+            broken.add(parsed.slug)
     for stray in sorted(root.glob("*.md")):
         diags.append(Diagnostic.make(Code.ARC001, display_path(stray, base), 1,
                                      f"interviews live in folders: move this file to "
                                      f"{stray.stem}/{INTERVIEW_FILE}"))
-    diags.extend(_cross_checks(interviews, links))
+    diags.extend(_cross_checks(interviews, links, broken))
     interviews.sort(key=lambda i: (-i.date.toordinal(), i.slug))
     return Archive(root, settings, tuple(interviews), tuple(sorted(set(diags))), tuple(files))
 
@@ -119,7 +123,7 @@ def anchors(interview: Interview) -> dict[str, Span]:
 
 
 def _cross_checks(interviews: list[Interview],
-                  links: dict[str, tuple[tuple[Link, Span], ...]]) -> list[Diagnostic]:
+                  links: dict[str, tuple[tuple[Link, Span], ...]], broken: set[str]) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     by_slug: dict[str, Interview] = {}
     for interview in interviews:
@@ -141,6 +145,8 @@ def _cross_checks(interviews: list[Interview],
     for interview in by_slug.values():
         for link, span in links.get(interview.slug, ()):
             slug = link.interview or interview.slug
+            if slug in broken and slug not in targets:
+                continue
             if slug not in targets:
                 diags.append(Diagnostic.make(Code.LNK002, span.path, span.line,
                                              f"link to '{link.href}': no interview has the slug '{slug}'",
