@@ -273,3 +273,43 @@ def test_accessibility_audit(server, page, rel):
     serious = [f"{v['id']} ({v['impact']}): {v['help']} ×{len(v['nodes'])}"
                for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+def test_toggle_keeps_the_scroll_position_within_a_section(server, page):
+    base, _ = server
+    page.goto(f"{base}/zh-hant/lighthouse-keeper/index.html")
+    # scroll to the middle of section 3, between its anchors, with no fragment in the URL
+    page.evaluate("""() => { const s = document.getElementById('s03');
+                             window.scrollTo(0, s.getBoundingClientRect().top + scrollY + 700); }""")
+    page.wait_for_timeout(100)
+    before = page.evaluate("""() => [...document.querySelectorAll('.qa[id], .section[id]')]
+        .filter(e => e.getBoundingClientRect().top <= 80).map(e => [e.id, e.getBoundingClientRect().top]).pop()""")
+    box = page.locator("a.script-toggle").bounding_box()  # a real click, without Playwright's auto-scroll
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url("**/zh-hans/lighthouse-keeper/index.html#*")
+    page.wait_for_timeout(200)
+    anchor, top = before
+    after = page.evaluate(f"document.getElementById('{anchor}').getBoundingClientRect().top")
+    assert abs(after - top) < 40, (anchor, top, after)
+
+
+def test_no_layout_shift_while_scripts_load(server, page):
+    base, _ = server
+    page.add_init_script("""window.__shift = 0; new PerformanceObserver(l => { for (const e of l.getEntries())
+        if (!e.hadRecentInput) window.__shift += e.value; }).observe({type: 'layout-shift', buffered: true});""")
+    for rel in ("zh-hant/index.html", "zh-hans/river-archive/index.html"):
+        page.goto(f"{base}/{rel}")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.__shift") < 0.01, rel
+
+
+def test_print_shows_notes_as_endnotes_and_hides_the_chrome(server, page):
+    base, _ = server
+    page.goto(f"{base}/zh-hant/lighthouse-keeper/index.html")
+    page.emulate_media(media="print")
+    assert page.locator("#notes").is_visible()
+    for selector in (".masthead", "#toc", ".sidenote", ".section-nav", ".copy-link"):
+        assert not page.locator(selector).first.is_visible(), selector
+    pdf = page.pdf()
+    assert pdf[:4] == b"%PDF" and len(pdf) > 20_000

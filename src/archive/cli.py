@@ -64,6 +64,21 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _iso_date(value: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importer import run
+
+    return run(args.file, args.slug, args.title, args.date, args.out, args.force, args.format)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--list-external", action="store_true", help="list external links (never fetched)")
     p_check.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     p_check.set_defaults(func=_check)
+    p_import = sub.add_parser("import", help="turn a published plain-text article into an interview's index.md")
+    p_import.add_argument("file", help="the plain-text article ('-' reads standard input)")
+    p_import.add_argument("--slug", help="the interview's slug (default: from an ASCII file name)")
+    p_import.add_argument("--title", help="the title (default: a TODO placeholder)")
+    p_import.add_argument("--date", type=_iso_date, help="publication date YYYY-MM-DD (default: the lead's dateline)")
+    p_import.add_argument("--out", default="interview", help="the archive folder to write SLUG/index.md in (default: interview)")
+    p_import.add_argument("--force", action="store_true", help="overwrite an existing index.md")
+    p_import.add_argument("--format", choices=("text", "json"), default="text", help="report format (json: on stdout)")
+    p_import.set_defaults(func=_import)
     args = parser.parse_args(argv)
     return args.func(args)
 

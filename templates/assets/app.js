@@ -72,9 +72,10 @@
     if (!saved || ("#" + saved.id) !== window.location.hash && saved.hash !== window.location.hash) return;
     var el = document.getElementById(saved.id);
     if (!el) return;
-    window.requestAnimationFrame(function () {
-      window.scrollTo(0, window.scrollY + el.getBoundingClientRect().top - saved.offset);
-    });
+    var place = function () { window.scrollTo(0, window.scrollY + el.getBoundingClientRect().top - saved.offset); };
+    // the browser scrolls to the fragment itself once the page has loaded: place the reader after that
+    if (document.readyState === "complete") window.requestAnimationFrame(place);
+    else window.addEventListener("load", function () { window.requestAnimationFrame(place); });
   }
 
   /* Notes: margin notes on wide screens (pure CSS); elsewhere the reference opens its copy in place. */
