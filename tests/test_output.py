@@ -16,7 +16,7 @@ import pytest
 
 from archive.build import build
 from archive.errors import ArchiveError, BuildError
-from archive.output import MANIFEST, check_output, write_site
+from archive.output import MANIFEST, Entry, check_output, write_site
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,9 +31,14 @@ def project(tmp_path: Path) -> Path:
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder``: relative path → bytes."""
+    """Every file under ``folder``: relative path → bytes (the build cache, ours and safe to delete, aside)."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".archive-cache" not in p.parts}
+
+
+def manifest_paths(text: str) -> list[str]:
+    """The paths a manifest lists (each line is 'sha256  path')."""
+    return [line.split("  ", 1)[1] for line in text.splitlines()[1:]]
 
 
 def leftovers(parent: Path) -> list[str]:
@@ -61,7 +66,7 @@ def test_first_build_writes_a_site_with_a_manifest(project):
     files = tree(out)
     assert report.interviews == 2 and report.files == len(files) - 1  # all but the manifest
     assert "index.html" in files and MANIFEST in files
-    listed = files[MANIFEST].decode().splitlines()[1:]
+    listed = manifest_paths(files[MANIFEST].decode())
     assert sorted(listed) == sorted(set(files) - {MANIFEST})
     assert leftovers(project) == []
 
@@ -184,7 +189,8 @@ def test_a_failure_while_writing_leaves_the_previous_site_untouched(project):
     out = project / "site"
     build(project / "interview", out)
     before = tree(out)
-    files = {"index.html": b"new", "media/gone.svg": project / "interview" / "no-such-file.svg"}
+    missing = Entry("0" * 64, 3, project / "interview" / "no-such-file.svg")  # fails while copying
+    files = {"index.html": b"new", "media/gone.svg": missing}
     with pytest.raises(OSError):
         write_site(files, out, project / "interview", project)
     assert tree(out) == before
@@ -202,7 +208,7 @@ def test_a_second_build_replaces_the_site(project):
     second = tree(out)
     assert second != first
     changed = sorted(k for k in second if second[k] != first.get(k))
-    assert changed and all("river-archive" in k or k.endswith("index.html") for k in changed)
+    assert changed and all("river-archive" in k or k.endswith("index.html") or k == MANIFEST for k in changed)
     assert "最后一班渡船".encode() in second["zh-hans/river-archive/index.html"]
     assert leftovers(project) == []
     assert not list(project.glob(".site.old-*")) and not list(project.glob(".site.staging-*"))
@@ -220,7 +226,7 @@ def test_a_second_build_removes_files_no_longer_generated(project):
     build(project / "interview", out)
     assert not (out / "zh-hant" / "river-archive").exists()
     assert not (out / "media" / "river-archive").exists()
-    listed = set((out / MANIFEST).read_text(encoding="utf-8").splitlines()[1:])
+    listed = set(manifest_paths((out / MANIFEST).read_text(encoding="utf-8")))
     assert listed == set(tree(out)) - {MANIFEST}
     assert leftovers(project) == []
 
@@ -238,7 +244,7 @@ def test_write_site_writes_exactly_the_files(project):
     write_site(FILES, out, project / "interview", project)
     got = tree(out)
     assert {k: v for k, v in got.items() if k != MANIFEST} == FILES
-    assert got[MANIFEST].decode().splitlines()[1:] == ["a/b.txt", "index.html"]
+    assert manifest_paths(got[MANIFEST].decode()) == ["a/b.txt", "index.html"]
 
 
 # --- the command line ---------------------------------------------------------------

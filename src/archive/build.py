@@ -1,24 +1,39 @@
 """``build()``: an archive folder → a complete two-script site, or every diagnostic.
 
-Reads like the pipeline it runs: read the archive, stop on errors, convert
-each interview to both scripts, build the contexts, render the pages, write
-the site atomically. Nothing downstream reaches back upstream.
+Reads like the pipeline it runs: scan the archive, work out each interview's
+keys, parse / convert / render what the cache does not already hold (spread
+over all cores when there is much to do), check across interviews, render
+the index pages, then write the site atomically — writing nothing at all
+when nothing changed. Each step's result is cached under a key made of
+everything it was made from (see ``cache.py``), so a rebuild after editing
+one interview re-renders that interview's two pages and the two index pages.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any, Callable
 
-from .context import DIRS, index_context, interview_context, root_context
+from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
+from .context import DIRS, index_context, index_entry, interview_view, page_context, root_context
 from .errors import BuildError, Diagnostic, has_errors
-from .model import SCRIPTS, Interview
-from .output import write_site
+from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
+from .output import Entry, write_site
+from .parse import Parsed, parse_interview
 from .render import make_environment, render
 from .scripts import to_script
 from .serialize import interview_json
-from .sources import read_archive
+from .sources import INTERVIEW_FILE, Digest, cross_check, digest_of, read_source, scan_archive
+
+PARALLEL_FROM = 8
+"""Below this many interviews to (re)make, work stays in this process: starting workers costs more."""
 
 
 @dataclass(frozen=True)
@@ -31,57 +46,248 @@ class Report:
     files: int
     seconds: float
     warnings: tuple[Diagnostic, ...]
+    written: tuple[str, ...] = ()
+    """Files whose content changed (or appeared) in this build; empty when nothing changed."""
+    made: int = 0
+    """Interviews parsed, converted or rendered in this build (the rest came from the cache)."""
 
 
-def site_files(archive_dir: Path, templates: Path, strict: bool = False
-               ) -> tuple[dict[str, bytes | Path], tuple[Interview, ...], tuple[Diagnostic, ...]]:
-    """Every file of the site (relative path → bytes or a source file to copy), without writing."""
-    archive = read_archive(archive_dir)
-    if has_errors(archive.diagnostics, strict):
-        raise BuildError(archive.diagnostics)
-    settings = archive.settings
-    env = make_environment(templates)
-    files: dict[str, bytes | Path] = {}
-    files["index.html"] = render(env, "root.html", root_context(settings))
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to make one interview's pages, as plain values (it crosses processes)."""
+
+    folder: str
+    shown: str
+    text: str
+    stage_words: tuple[str, ...]
+    parse_key: str
+    view_keys: dict[str, str]
+    page_keys: dict[str, str]
+    glossary: tuple
+    settings: Settings
+    templates: str
+    cache_root: str | None
+
+
+@dataclass
+class Made:
+    """One interview's results: what the archive-wide steps and the writer need."""
+
+    folder: str
+    parse_key: str
+    page_keys: dict[str, str]
+    diagnostics: tuple[Diagnostic, ...]
+    digest: Digest | None
+    broken_slug: str | None
+    date: Any = None
+    images: tuple[str, ...] = ()
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Site path → (content hash, size); the bytes are in the cache (or ``blobs`` without one)."""
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+
+_ENVS: dict[str, Any] = {}
+
+
+def make_interview(job: Job) -> Made:
+    """Parse, convert and render one interview, taking whatever the cache already holds."""
+    cache = Cache(Path(job.cache_root) if job.cache_root else None)
+    parsed: Parsed | None = cache.get("parse", job.parse_key)
+    if parsed is None:
+        parsed = parse_interview(job.text, job.shown, job.folder, job.stage_words)
+        cache.put("parse", job.parse_key, parsed)
+    interview = parsed.interview
+    made = Made(job.folder, job.parse_key, job.page_keys, parsed.diagnostics, digest_of(parsed),
+                parsed.slug if interview is None else None)
+    if interview is None:
+        return made
+    made.date, made.images = interview.date, _images(interview)
+    env = _ENVS.get(job.templates)
+    if env is None:
+        env = _ENVS[job.templates] = make_environment(Path(job.templates))
     for script in SCRIPTS:
-        converted = tuple(to_script(i, script, settings.glossary) for i in archive.interviews)
-        files[f"{DIRS[script]}/index.html"] = render(env, "index.html",
-                                                     index_context(converted, settings, script))
-        for interview in converted:
-            base = f"{DIRS[script]}/{interview.slug}"
-            files[f"{base}/index.html"] = render(env, "interview.html",
-                                                 interview_context(interview, settings))
-            files[f"{base}/interview.json"] = interview_json(interview)
-    for interview in archive.interviews:
-        for image in _images(interview):
-            files[f"media/{interview.slug}/{image}"] = Path(interview.folder) / image
-    assets = templates / "assets"
-    if assets.is_dir():
-        for path in sorted(p for p in assets.rglob("*") if p.is_file()):
-            files[f"assets/{path.relative_to(assets).as_posix()}"] = path
-    return files, archive.interviews, archive.diagnostics
+        view = cache.get("view", job.view_keys[script])
+        if view is None:
+            converted = to_script(interview, script, job.glossary)
+            view = {"view": interview_view(converted), "entry": index_entry(converted),
+                    "json": interview_json(converted)}
+            cache.put("view", job.view_keys[script], view)
+        made.entries[script] = view["entry"]
+        base = f"{DIRS[script]}/{interview.slug}"
+        pages = cache.get("page", job.page_keys[script])
+        if pages is None:
+            contents = {f"{base}/index.html": render(env, "interview.html", page_context(view["view"], job.settings)),
+                        f"{base}/interview.json": view["json"]}
+            pages = {}
+            for rel, data in contents.items():
+                pages[rel] = (cache.put_blob(data), len(data))
+                if not cache.enabled:
+                    made.blobs[pages[rel][0]] = data
+            cache.put("page", job.page_keys[script], pages)
+        made.files.update(pages)
+    return made
 
 
 def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
-          strict: bool = False) -> Report:
-    """Build the archive at ``archive_dir`` into ``out``; raises BuildError with all diagnostics."""
+          strict: bool = False, cache_dir: Path | str | None | bool = True,
+          jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
+    """Build the archive at ``archive_dir`` into ``out``; raises BuildError with all diagnostics.
+
+    ``cache_dir``: True for ``.archive-cache`` beside the archive, a path, or False for none.
+    """
     started = time.perf_counter()
     archive_dir, out = Path(archive_dir), Path(out)
     project = archive_dir.resolve().parent
+    plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress)
+    written = write_site(plan.files, out, archive_dir, project)
+    pages = sum(1 for name in plan.files if name.endswith(".html"))
+    return Report(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
+                  plan.diagnostics, tuple(written), plan.made)
+
+
+@dataclass(frozen=True)
+class Plan:
+    files: dict[str, Entry]
+    interviews: int
+    diagnostics: tuple[Diagnostic, ...]
+    made: int
+
+
+def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
+              cache_dir: Path | str | None | bool = True, jobs: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Plan:
+    """Every file of the site as (hash, size, content), without writing the site."""
+    project = archive_dir.resolve().parent
     templates = Path(templates) if templates else project / "templates"
-    files, interviews, diagnostics = site_files(archive_dir, templates, strict)
-    write_site(files, out, archive_dir, project)
-    pages = sum(1 for name in files if name.endswith(".html"))
-    return Report(out, len(interviews), pages, len(files), time.perf_counter() - started,
-                  tuple(d for d in diagnostics))
+    if cache_dir is True:
+        cache_dir = project / CACHE_DIR
+    cache = Cache(Path(cache_dir) if cache_dir else None)
+    scan = scan_archive(archive_dir)
+    settings = scan.settings
+    diags = list(scan.diagnostics)
+    code = code_version()
+    template_key = tree_hash(templates)
+    settings_key = digest(repr(settings))
+    glossary_key = digest(repr(settings.glossary))
+
+    work: list[Job] = []
+    for folder, shown in scan.sources:
+        text, read_diags = read_source(folder / INTERVIEW_FILE, shown)
+        diags.extend(read_diags)
+        if text is None:
+            continue
+        parse_key = digest(code, shown, str(folder), text, repr(settings.stage_directions), _folder_key(folder))
+        view_keys = {s: digest(parse_key, s, glossary_key) for s in SCRIPTS}
+        page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
+        work.append(Job(str(folder), shown, text, settings.stage_directions, parse_key, view_keys, page_keys,
+                        settings.glossary, settings, str(templates), str(cache.root) if cache.root else None))
+
+    state_key = digest(code, str(archive_dir.resolve()))
+    state: dict[str, Made] = cache.get("state", state_key) or {}
+    results: dict[str, Made] = {}
+    todo = []
+    for job in work:
+        previous = state.get(job.folder)
+        if previous is not None and previous.parse_key == job.parse_key and previous.page_keys == job.page_keys \
+                and _blobs_present(cache, previous):
+            results[job.folder] = previous
+        else:
+            todo.append(job)
+    for folder, made in _run(todo, jobs, progress):
+        results[folder] = made
+    cache.put("state", state_key, {k: v for k, v in results.items() if not v.blobs})
+
+    ordered = [results[job.folder] for job in work]
+    digests = [m.digest for m in ordered if m.digest is not None]
+    broken = {m.broken_slug for m in ordered if m.broken_slug}
+    for made in ordered:
+        diags.extend(made.diagnostics)
+    diags.extend(cross_check(digests, broken))
+    diags = sorted(set(diags))
+    if has_errors(diags, strict):
+        raise BuildError(diags)
+
+    good = sorted((m for m in ordered if m.digest is not None), key=lambda m: (-m.date.toordinal(), m.digest.slug))
+    env = make_environment(templates)
+    files: dict[str, Entry] = {}
+
+    def add(rel: str, data: bytes) -> None:
+        files[rel] = Entry.of(data)
+
+    add("index.html", render(env, "root.html", root_context(settings)))
+    for script in SCRIPTS:
+        add(f"{DIRS[script]}/index.html",
+            render(env, "index.html", index_context([m.entries[script] for m in good], settings, script)))
+    jobs_by_folder = {job.folder: job for job in work}
+    for made in good:
+        for rel, (key, size) in made.files.items():
+            files[rel] = Entry(key, size, made.blobs.get(key) or _blob_reader(cache, key, jobs_by_folder[made.folder], rel))
+        for image in made.images:
+            path = Path(made.folder) / image
+            files[f"media/{made.digest.slug}/{image}"] = Entry.of_file(path)
+    assets = templates / "assets"
+    if assets.is_dir():
+        for path in sorted(p for p in assets.rglob("*") if p.is_file()):
+            files[f"assets/{path.relative_to(assets).as_posix()}"] = Entry.of_file(path)
+    return Plan(files, len(good), tuple(diags), len(todo))
 
 
-def _images(interview: Interview) -> list[str]:
-    from .model import Answer, Figure, Question
+def site_files(archive_dir: Path, templates: Path, strict: bool = False):
+    """Every file of the site (relative path → bytes), without a cache and without writing."""
+    plan = plan_site(archive_dir, templates, strict, cache_dir=False)
+    return {rel: entry.read() for rel, entry in plan.files.items()}, plan.interviews, plan.diagnostics
 
+
+def _run(todo: list[Job], jobs: int | None, progress) -> list[tuple[str, Made]]:
+    """Make the interviews in ``todo``, in worker processes when there are enough of them."""
+    workers = jobs or os.cpu_count() or 1
+    done: list[tuple[str, Made]] = []
+    if len(todo) < PARALLEL_FROM or workers == 1:
+        for job in todo:
+            done.append((job.folder, make_interview(job)))
+            if progress:
+                progress(len(done), len(todo))
+        return done
+    # fork is fast, but only safe while this process runs no other thread (archive serve does)
+    method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        chunk = max(1, min(16, len(todo) // (workers * 4)))
+        for job, made in zip(todo, pool.map(make_interview, todo, chunksize=chunk)):
+            done.append((job.folder, made))
+            if progress:
+                progress(len(done), len(todo))
+    return done
+
+
+def _folder_key(folder: Path) -> str:
+    """The images beside an interview, by name and content: they decide FIG001 and the copies."""
+    parts: list[bytes | str] = []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.name != INTERVIEW_FILE:
+            parts += [path.name, digest(path.read_bytes())]
+    return digest(*parts)
+
+
+def _blobs_present(cache: Cache, made: Made) -> bool:
+    return cache.enabled and all(cache._path("blob", key).exists() for key, _ in made.files.values())
+
+
+def _blob_reader(cache: Cache, key: str, job: Job, rel: str) -> Callable[[], bytes]:
+    """Read a page from the cache; a missing or damaged entry is made again, never trusted."""
+    def read() -> bytes:
+        data = cache.get_blob(key)
+        if data is None:
+            fresh = make_interview(replace(job, cache_root=None))
+            data = fresh.blobs[fresh.files[rel][0]]
+        return data
+    return read
+
+
+def _images(interview: Interview) -> tuple[str, ...]:
     found: list[str] = []
 
-    def walk(blocks):
+    def walk(blocks) -> None:
         for block in blocks:
             if isinstance(block, Figure) and block.image:
                 found.append(block.image)
@@ -94,4 +300,4 @@ def _images(interview: Interview) -> list[str]:
     walk(interview.lead)
     for section in interview.sections:
         walk(section.blocks)
-    return sorted(set(found))
+    return tuple(sorted(set(found)))

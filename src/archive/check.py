@@ -305,7 +305,7 @@ def run_check(archive: Path | str | None, site: Path | str | None,
     """Check the sources (if ``archive``) and a site: ``site`` if given, else a fresh temporary build."""
     import tempfile
 
-    from .build import site_files
+    from .build import plan_site
     from .errors import BuildError, has_errors
     from .output import write_site
     from .sources import read_archive
@@ -330,7 +330,7 @@ def run_check(archive: Path | str | None, site: Path | str | None,
     with tempfile.TemporaryDirectory(prefix="archive-check-") as tmp:
         out = Path(tmp) / "site"
         try:
-            files, _, _ = site_files(archive, Path(templates) if templates else project / "templates")
+            files = plan_site(archive, Path(templates) if templates else project / "templates").files
         except BuildError as exc:  # pragma: no cover - read_archive above already reported these
             return CheckResult(sorted(set(diags + exc.diagnostics)), [], 0)
         write_site(files, out, archive, project)

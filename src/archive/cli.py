@@ -7,6 +7,7 @@ command could not run (bad arguments, a refused output folder).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,9 +15,20 @@ from .build import build
 from .errors import ArchiveError, BuildError
 
 
+def _progress(quiet: bool):
+    """Interviews done / total on a terminal; nothing in CI, with --quiet or when piped."""
+    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        print(f"\r{done}/{total} interviews", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    return show
+
+
 def _build(args: argparse.Namespace) -> int:
     try:
-        report = build(args.archive, args.out, args.templates, strict=args.strict)
+        report = build(args.archive, args.out, args.templates, strict=args.strict,
+                       cache_dir=False if args.no_cache else True, progress=_progress(args.quiet))
     except BuildError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -29,9 +41,10 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     for diagnostic in report.warnings:
         print(diagnostic, file=sys.stderr)
+    unchanged = report.files - len(report.written)
+    print(f"built {report.interviews} interview(s) in 2 scripts: {len(report.written)} files written, "
+          f"{unchanged} unchanged ({report.pages} pages) in {report.seconds:.2f} s")
     if not args.quiet:
-        print(f"built {report.interviews} interview(s) in 2 scripts: {report.pages} pages, "
-              f"{report.files} files in {report.seconds:.2f} s")
         print(f"open {Path(args.out) / 'index.html'} in a browser")
     return 0
 
@@ -87,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--out", default="site", help="the output folder (default: site)")
     p_build.add_argument("--templates", default=None, help="templates folder (default: templates/ beside the archive)")
     p_build.add_argument("--strict", action="store_true", help="fail on warnings too")
-    p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
+    p_build.add_argument("--no-cache", action="store_true", help="ignore and do not write .archive-cache/")
     p_build.set_defaults(func=_build)
     p_check = sub.add_parser("check", help="check notes, links and anchors in the sources and the built site")
     p_check.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

@@ -191,12 +191,21 @@ class _Blocks:
 
 def interview_context(interview: Interview, settings: Settings) -> dict[str, Any]:
     """Everything ``interview.html`` needs, for one interview in one script."""
+    return page_context(interview_view(interview), settings)
+
+
+def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Add what depends on the archive's settings to an interview's view (kept apart so views cache)."""
+    path = f"{DIRS[view['script']]}/{view['slug']}/"
+    return {"page": _page(view["script"], settings, path, depth=2, title=view["title_text"]), "interview": view}
+
+
+def interview_view(interview: Interview) -> dict[str, Any]:
+    """The settings-free part of an interview page's context: the interview, as HTML pieces."""
     script = interview.script
     html = Html(interview.notes, interview.slug, script)
     blocks = _Blocks(interview, html, f"../../media/{interview.slug}")
-    sections = []
-    for index, section in enumerate(interview.sections):
-        sections.append(_section(section, blocks, html))
+    sections = [_section(section, blocks, html) for section in interview.sections]
     for index, section in enumerate(sections):
         section["prev"] = sections[index - 1] if index > 0 else None
         section["next"] = sections[index + 1] if index + 1 < len(sections) else None
@@ -204,25 +213,21 @@ def interview_context(interview: Interview, settings: Settings) -> dict[str, Any
               "paragraphs": _paragraphs(n.paragraphs, html),
               "backlinks": [f"#{note_ref_id(n.label, k)}" for k in range(1, n.references + 1)]}
              for n in interview.notes]
-    path = f"{DIRS[script]}/{interview.slug}/"
     return {
-        "page": _page(script, settings, path, depth=2, title=plain_text(interview.title, script)),
-        "interview": {
-            "slug": interview.slug,
-            "title": html(interview.title), "subtitle": html(interview.subtitle),
-            "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
-            "summary": html(interview.summary),
-            **_people(interview, html),
-            "credits": [{"role": html(c.role), "name": html(c.name)} for c in interview.credits],
-            "source": {"outlet": html(interview.source.outlet),
-                       "date": date_text(interview.source.date) if interview.source.date else None,
-                       "url": interview.source.url},
-            "publisher": html(interview.publisher), "rights": html(interview.rights),
-            "lead": blocks(interview.lead),
-            "sections": sections,
-            "notes": notes,
-            "questions": sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
-        },
+        "slug": interview.slug, "script": script, "title_text": plain_text(interview.title, script),
+        "title": html(interview.title), "subtitle": html(interview.subtitle),
+        "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
+        "summary": html(interview.summary),
+        **_people(interview, html),
+        "credits": [{"role": html(c.role), "name": html(c.name)} for c in interview.credits],
+        "source": {"outlet": html(interview.source.outlet),
+                   "date": date_text(interview.source.date) if interview.source.date else None,
+                   "url": interview.source.url},
+        "publisher": html(interview.publisher), "rights": html(interview.rights),
+        "lead": blocks(interview.lead),
+        "sections": sections,
+        "notes": notes,
+        "questions": sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
     }
 
 
@@ -234,21 +239,23 @@ def _section(section: Section, blocks: _Blocks, html: Html) -> dict[str, Any]:
             "blocks": blocks(section.blocks)}
 
 
-def index_context(interviews: Sequence[Interview], settings: Settings, script: str) -> dict[str, Any]:
-    """The archive index of one script: every interview, newest first."""
-    items = []
-    for interview in interviews:
-        html = Html(interview.notes, interview.slug, script)
-        items.append({
-            "href": f"{interview.slug}/index.html", "slug": interview.slug,
-            "title": html(interview.title), "subtitle": html(interview.subtitle),
-            "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
-            "summary": html(interview.summary), **_people(interview, html),
-            "source": html(interview.source.outlet),
-            "sections": len(interview.sections),
-        })
+def index_entry(interview: Interview) -> dict[str, Any]:
+    """What the archive index shows of one interview (in the interview's script)."""
+    html = Html(interview.notes, interview.slug, interview.script)
+    return {
+        "href": f"{interview.slug}/index.html", "slug": interview.slug,
+        "title": html.plain(interview.title), "subtitle": html.plain(interview.subtitle),
+        "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
+        "summary": html.plain(interview.summary), **_people(interview, html),
+        "source": html.plain(interview.source.outlet),
+        "sections": len(interview.sections),
+    }
+
+
+def index_context(entries: Sequence[dict[str, Any]], settings: Settings, script: str) -> dict[str, Any]:
+    """The archive index of one script: the entries, newest first (as given)."""
     page = _page(script, settings, f"{DIRS[script]}/", depth=1, title=settings.title[script])
-    return {"page": page, "interviews": items}
+    return {"page": page, "interviews": list(entries)}
 
 
 def root_context(settings: Settings) -> dict[str, Any]:

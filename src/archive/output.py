@@ -10,11 +10,13 @@ files the manifest does not list, is never emptied or replaced.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .errors import ArchiveError
 
@@ -22,18 +24,51 @@ MANIFEST = ".archive-site"
 MANIFEST_HEADER = "# written by archive; every file below was generated and is replaced by the next build\n"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One file of a site: the hash and size of its bytes, and where to get them."""
+
+    hash: str
+    size: int
+    content: bytes | Path | Callable[[], bytes]
+
+    @classmethod
+    def of(cls, data: bytes) -> "Entry":
+        return cls(hashlib.sha256(data).hexdigest(), len(data), data)
+
+    @classmethod
+    def of_file(cls, path: Path) -> "Entry":
+        data = path.read_bytes()
+        return cls(hashlib.sha256(data).hexdigest(), len(data), path)
+
+    def read(self) -> bytes:
+        if isinstance(self.content, bytes):
+            return self.content
+        if isinstance(self.content, Path):
+            return self.content.read_bytes()
+        return self.content()
+
+
 def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def _manifest(folder: Path) -> set[str] | None:
+def _manifest(folder: Path) -> dict[str, str] | None:
+    """Path → content hash of every file archive wrote into ``folder``, or None if it did not."""
     try:
         text = (folder / MANIFEST).read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
         return None
     if not text.startswith(MANIFEST_HEADER):
         return None
-    return {line for line in text.splitlines()[1:] if line}
+    listed = {}
+    for line in text.splitlines()[1:]:
+        digest, sep, rel = line.partition("  ")
+        if sep:
+            listed[rel] = digest
+        elif line:
+            listed[line] = ""  # a manifest from before hashes were recorded: content unknown
+    return listed
 
 
 def _files(folder: Path) -> set[str]:
@@ -62,39 +97,71 @@ def check_output(out: Path, source: Path, project: Path | None = None) -> None:
         if listed is None:
             raise ArchiveError(f"refusing to write the site to {out}: the folder is not empty and archive did "
                                "not create it; choose an empty or new folder")
-        foreign = sorted((_files(out) - listed) - {MANIFEST})
+        foreign = sorted((_files(out) - set(listed)) - {MANIFEST})
         if foreign:
             raise ArchiveError(f"refusing to replace {out}: it holds files archive did not write "
                                f"({', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}); move them away first")
 
 
-def write_site(files: Mapping[str, bytes | Path], out: Path, source: Path,
-               project: Path | None = None) -> None:
-    """Write ``files`` (relative path → bytes, or a Path to copy) as the site at ``out``.
+def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None) -> list[str]:
+    """Write ``files`` as the site at ``out``; returns the paths whose content changed.
 
-    Everything goes to a staging folder first; the old site is swapped out only
-    after the new one is complete, then removed (it was ours: see the manifest).
+    When every file is already there with the same content, nothing is written
+    at all. Otherwise the new site is assembled in a staging folder (unchanged
+    files are hard-linked from the current site, not rewritten) and swapped in
+    only when complete; the old site is then removed (it was ours: see the manifest).
     """
     check_output(out, source, project)
+    files = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
     out = out.resolve()
+    old = _manifest(out) if out.is_dir() else None
+    old = old or {}
+    changed = sorted(rel for rel, entry in files.items()
+                     if old.get(rel) != entry.hash or not _same_size(out / rel, entry.size))
+    if out.is_dir() and not changed and set(old) == set(files):
+        return []
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
+        changed_set = set(changed)
         for rel in sorted(files):
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            content = files[rel]
+            if rel not in changed_set and _link(out / rel, target):
+                continue
+            content = files[rel].content
             if isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
-                target.write_bytes(content)
-        manifest = MANIFEST_HEADER + "".join(f"{rel}\n" for rel in sorted(files))
+                target.write_bytes(files[rel].read())
+        manifest = MANIFEST_HEADER + "".join(f"{files[rel].hash}  {rel}\n" for rel in sorted(files))
         (staging / MANIFEST).write_text(manifest, encoding="utf-8")
         os.chmod(staging, 0o755)
         _swap(staging, out, source, project)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return changed
+
+
+def _same_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _link(existing: Path, target: Path) -> bool:
+    """Hard-link an unchanged file from the current site (a copy if links are not possible)."""
+    try:
+        os.link(existing, target)
+        return True
+    except OSError:
+        try:
+            shutil.copyfile(existing, target)
+            return True
+        except OSError:
+            return False
 
 
 def _swap(staging: Path, out: Path, source: Path, project: Path | None) -> None:

@@ -125,6 +125,12 @@ class _Parser:
         people = meta["labels"] if meta else {}
         lead, sections, note_tokens = self._body(tokens, offset, people)
         notes = self._notes(note_tokens, defs, offset)
+        seen_ids: dict[str, int] = {}
+        for section in sections:
+            if section.id in seen_ids:
+                self.error(Code.ID002, section.span.line, f"section id '{section.id}' is also used on line "
+                           f"{seen_ids[section.id]}; give each section its own id")
+            seen_ids.setdefault(section.id, section.span.line)
         self.diags.extend(self.reader.diags)
         if meta is None or any(d.severity is Severity.ERROR for d in self.diags):
             slug = meta["slug"] if meta and isinstance(meta["slug"], str) and SLUG_RE.match(meta["slug"]) else None

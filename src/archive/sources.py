@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .config import read_settings
 from .errors import Code, Diagnostic
-from .model import Interview, Link, Question, Section, Settings, Span
-from .parse import parse_interview
+from .model import Interview, Link, Question, Settings, Span
+from .parse import Parsed, parse_interview
 
 SETTINGS_FILE = "archive.yml"
 GLOSSARY_FILE = "glossary.yml"
@@ -56,17 +56,30 @@ def _read(path: Path, shown: str, diags: list[Diagnostic]) -> str | None:
     return None
 
 
-def read_archive(root: Path | str) -> Archive:
-    """Read and parse every interview under ``root``; never raises on bad content."""
+@dataclass(frozen=True)
+class Scan:
+    """What an archive folder holds, before any interview is parsed."""
+
+    root: Path
+    base: Path
+    """The archive's parent folder: paths in diagnostics are relative to it."""
+    settings: Settings
+    diagnostics: tuple[Diagnostic, ...]
+    sources: tuple[tuple[Path, str], ...]
+    """(interview folder, display path of its index.md), sorted."""
+    settings_files: tuple[Path, ...]
+
+
+def scan_archive(root: Path | str) -> Scan:
+    """Settings, glossary and the list of interview folders; never raises on bad content."""
     root = Path(root)
     base = root.resolve().parent
     diags: list[Diagnostic] = []
-    files: list[Path] = []
     if not root.is_dir():
         diags.append(Diagnostic.make(Code.ARC001, display_path(root, base), 1,
                                      "the archive folder does not exist; create it or pass --archive DIR"))
-        return Archive(root, read_settings(None, "", None, "")[0], (), tuple(diags), ())
-    texts = {}
+        return Scan(root, base, read_settings(None, "", None, "")[0], tuple(diags), (), ())
+    texts, files = {}, []
     for name in (SETTINGS_FILE, GLOSSARY_FILE):
         path = root / name
         texts[name] = _read(path, display_path(path, base), diags)
@@ -76,37 +89,68 @@ def read_archive(root: Path | str) -> Archive:
         texts[SETTINGS_FILE], display_path(root / SETTINGS_FILE, base),
         texts[GLOSSARY_FILE], display_path(root / GLOSSARY_FILE, base))
     diags.extend(setting_diags)
-    interviews: list[Interview] = []
-    links: dict[str, tuple[tuple[Link, Span], ...]] = {}
-    broken: set[str] = set()
-    """Slugs of interviews with errors: links to them are not reported a second time."""
+    sources = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         source = folder / INTERVIEW_FILE
-        shown = display_path(source, base)
-        if not source.is_file():
-            if any(folder.glob("*.md")):
-                diags.append(Diagnostic.make(Code.ARC001, display_path(folder, base), 1,
-                                             f"this folder has Markdown but no {INTERVIEW_FILE}; "
-                                             f"name the interview's file {INTERVIEW_FILE}"))
-            continue
-        text = _read(source, shown, diags)
-        files.append(source)
-        if text is None:
-            continue
-        parsed = parse_interview(text, shown, str(folder), settings.stage_directions)
-        diags.extend(parsed.diagnostics)
-        if parsed.interview is not None:
-            interviews.append(parsed.interview)
-            links[parsed.interview.slug] = parsed.links
-        elif parsed.slug:
-            broken.add(parsed.slug)
+        if source.is_file():
+            sources.append((folder, display_path(source, base)))
+        elif any(folder.glob("*.md")):
+            diags.append(Diagnostic.make(Code.ARC001, display_path(folder, base), 1,
+                                         f"this folder has Markdown but no {INTERVIEW_FILE}; "
+                                         f"name the interview's file {INTERVIEW_FILE}"))
     for stray in sorted(root.glob("*.md")):
         diags.append(Diagnostic.make(Code.ARC001, display_path(stray, base), 1,
                                      f"interviews live in folders: move this file to "
                                      f"{stray.stem}/{INTERVIEW_FILE}"))
-    diags.extend(_cross_checks(interviews, links, broken))
+    return Scan(root, base, settings, tuple(diags), tuple(sources), tuple(files))
+
+
+def read_source(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
+    """The text of one interview file, or None and a diagnostic saying why not."""
+    diags: list[Diagnostic] = []
+    return _read(path, shown, diags), diags
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the archive-wide checks need of one parsed interview."""
+
+    slug: str
+    path: str
+    anchors: frozenset[str]
+    links: tuple[tuple[Link, Span], ...]
+
+
+def digest_of(parsed: Parsed) -> Digest | None:
+    interview = parsed.interview
+    if interview is None:
+        return None
+    return Digest(interview.slug, interview.span.path, frozenset(anchors(interview)), parsed.links)
+
+
+def read_archive(root: Path | str) -> Archive:
+    """Read and parse every interview under ``root``; never raises on bad content."""
+    scan = scan_archive(root)
+    diags = list(scan.diagnostics)
+    interviews: list[Interview] = []
+    digests: list[Digest] = []
+    broken: set[str] = set()
+    for folder, shown in scan.sources:
+        text, read_diags = read_source(folder / INTERVIEW_FILE, shown)
+        diags.extend(read_diags)
+        if text is None:
+            continue
+        parsed = parse_interview(text, shown, str(folder), scan.settings.stage_directions)
+        diags.extend(parsed.diagnostics)
+        if parsed.interview is not None:
+            interviews.append(parsed.interview)
+            digests.append(digest_of(parsed))
+        elif parsed.slug:
+            broken.add(parsed.slug)
+    diags.extend(cross_check(digests, broken))
     interviews.sort(key=lambda i: (-i.date.toordinal(), i.slug))
-    return Archive(root, settings, tuple(interviews), tuple(sorted(set(diags))), tuple(files))
+    files = scan.settings_files + tuple(folder / INTERVIEW_FILE for folder, _ in scan.sources)
+    return Archive(scan.root, scan.settings, tuple(interviews), tuple(sorted(set(diags))), files)
 
 
 def anchors(interview: Interview) -> dict[str, Span]:
@@ -122,36 +166,32 @@ def anchors(interview: Interview) -> dict[str, Span]:
     return out
 
 
-def _cross_checks(interviews: list[Interview],
-                  links: dict[str, tuple[tuple[Link, Span], ...]], broken: set[str]) -> list[Diagnostic]:
+def cross_check(digests: list[Digest], broken: set[str]) -> list[Diagnostic]:
+    """Checks across interviews: duplicate slugs, links to other interviews and their anchors.
+
+    ``broken`` holds slugs of interviews that have errors of their own: links to
+    them are not reported a second time.
+    """
     diags: list[Diagnostic] = []
-    by_slug: dict[str, Interview] = {}
-    for interview in interviews:
-        first = by_slug.get(interview.slug)
+    by_slug: dict[str, Digest] = {}
+    for item in digests:
+        first = by_slug.get(item.slug)
         if first is not None:
-            diags.append(Diagnostic.make(Code.ID001, interview.span.path, 1,
-                                         f"slug '{interview.slug}' is also used by {first.span.path}; "
+            diags.append(Diagnostic.make(Code.ID001, item.path, 1,
+                                         f"slug '{item.slug}' is also used by {first.path}; "
                                          "give one of them another 'slug:'"))
             continue
-        by_slug[interview.slug] = interview
-        seen: dict[str, Section] = {}
-        for section in interview.sections:
-            if section.id in seen:
-                diags.append(Diagnostic.make(Code.ID002, section.span.path, section.span.line,
-                                             f"section id '{section.id}' is also used on line "
-                                             f"{seen[section.id].span.line}; give each section its own id"))
-            seen.setdefault(section.id, section)
-    targets = {slug: anchors(i) for slug, i in by_slug.items()}
-    for interview in by_slug.values():
-        for link, span in links.get(interview.slug, ()):
-            slug = link.interview or interview.slug
-            if slug in broken and slug not in targets:
+        by_slug[item.slug] = item
+    for item in by_slug.values():
+        for link, span in item.links:
+            slug = link.interview or item.slug
+            if slug in broken and slug not in by_slug:
                 continue
-            if slug not in targets:
+            if slug not in by_slug:
                 diags.append(Diagnostic.make(Code.LNK002, span.path, span.line,
                                              f"link to '{link.href}': no interview has the slug '{slug}'",
                                              col=span.col))
-            elif link.fragment and link.fragment not in targets[slug]:
+            elif link.fragment and link.fragment not in by_slug[slug].anchors:
                 diags.append(Diagnostic.make(Code.LNK002, span.path, span.line,
                                              f"link to '{link.href}': interview '{slug}' has no anchor "
                                              f"'#{link.fragment}' (sections, q01…, n-label)", col=span.col))
