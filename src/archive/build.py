@@ -167,7 +167,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     settings = scan.settings
     diags = list(scan.diagnostics)
     code = code_version()
-    template_key = tree_hash(templates)
+    template_key = tree_hash(templates, skip=("assets",))  # assets are copied, never rendered
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
 

@@ -45,12 +45,14 @@ def code_version() -> str:
     return digest(*parts)
 
 
-def tree_hash(folder: Path) -> str:
-    """A hash of every file's relative path and bytes under ``folder`` (templates, assets)."""
+def tree_hash(folder: Path, skip: tuple[str, ...] = ()) -> str:
+    """A hash of every file's relative path and bytes under ``folder``, but the top folders in ``skip``."""
     parts: list[bytes | str] = []
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+            rel = path.relative_to(folder)
+            if rel.parts[0] not in skip:
+                parts += [rel.as_posix(), path.read_bytes()]
     return digest(*parts)
 
 

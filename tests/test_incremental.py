@@ -1,0 +1,159 @@
+"""Incremental builds: what each kind of change rebuilds, and a cache that can never make a wrong site."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.build import build
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+from synth import generate  # noqa: E402
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", proj / "interview")
+    shutil.copytree(REPO / "templates", proj / "templates")
+    return proj
+
+
+def _build(project: Path):
+    return build(project / "interview", project / "site")
+
+
+def test_nothing_changed_writes_nothing(project):
+    first = _build(project)
+    assert first.made == 2 and len(first.written) == first.files
+    stamp = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")}
+    again = _build(project)
+    assert again.written == () and again.made == 0
+    assert {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")} == stamp
+
+
+def test_editing_one_interview_rewrites_only_its_pages(project):
+    _build(project)
+    source = project / "interview/river-archive/index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("一号藏品", "头号藏品"), encoding="utf-8")
+    report = _build(project)
+    assert report.made == 1
+    assert sorted(report.written) == ["zh-hans/river-archive/index.html", "zh-hans/river-archive/interview.json",
+                                      "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]
+    assert "頭號藏品" in (project / "site/zh-hant/river-archive/index.html").read_text(encoding="utf-8")
+
+
+def test_a_summary_change_also_rewrites_the_indexes(project):
+    _build(project)
+    source = project / "interview/lighthouse-keeper/index.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("summary: ", "summary: 新摘要。", 1), encoding="utf-8")
+    report = _build(project)
+    assert {"zh-hant/index.html", "zh-hans/index.html"} <= set(report.written)
+    assert all("lighthouse-keeper" in rel or rel.endswith("/index.html") and rel.count("/") == 1
+               for rel in report.written)
+
+
+@pytest.mark.parametrize("change, expect_made, expect_written", [
+    ("template", 2, {"interview pages"}),
+    ("asset", 0, {"assets/style.css"}),
+    ("settings", 2, {"every Traditional page"}),
+    ("glossary", 2, {"zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"}),
+    ("image", 1, {"media/river-archive/ferry.svg"}),
+])
+def test_each_input_kind_invalidates_what_depends_on_it(project, change, expect_made, expect_written):
+    clean = _build(project)
+    if change == "template":
+        path = project / "templates/interview.html"
+        path.write_text(path.read_text(encoding="utf-8").replace('class="eyebrow"', 'class="eyebrow dated"'),
+                        encoding="utf-8")
+    elif change == "asset":
+        path = project / "templates/assets/style.css"
+        path.write_text(path.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
+    elif change == "settings":
+        path = project / "interview/archive.yml"
+        path.write_text(path.read_text(encoding="utf-8").replace("海港日報訪談錄", "海港日報訪談集"), encoding="utf-8")
+    elif change == "glossary":
+        path = project / "interview/glossary.yml"
+        path.write_text(path.read_text(encoding="utf-8") + "- {hant: 頭號藏品, hans: 一号藏品}\n", encoding="utf-8")
+    elif change == "image":
+        path = project / "interview/river-archive/ferry.svg"
+        path.write_text(path.read_text(encoding="utf-8").replace("</svg>", "<!-- retouched --></svg>"),
+                        encoding="utf-8")
+    report = _build(project)
+    assert report.made == expect_made
+    written = set(report.written)
+    if expect_written == {"interview pages"}:
+        assert {r for r in written if r.endswith("index.html") and r.count("/") == 2} == {
+            f"{d}/{s}/index.html" for d in ("zh-hant", "zh-hans") for s in ("lighthouse-keeper", "river-archive")}
+    elif expect_written == {"every Traditional page"}:  # and the root page; the Simplified title is the same
+        assert written == {"index.html"} | {r for r in _tree(project / "site")
+                                            if r.startswith("zh-hant/") and r.endswith(".html")}
+    else:
+        assert written == expect_written
+    # and the result is exactly what a build without any cache makes
+    fresh = project.parent / "fresh"
+    shutil.copytree(project / "interview", fresh / "interview")
+    shutil.copytree(project / "templates", fresh / "templates")
+    build(fresh / "interview", fresh / "site", cache_dir=False)
+    assert _tree(fresh / "site") == _tree(project / "site")
+    assert clean.files == report.files
+
+
+def test_a_corrupt_cache_never_makes_a_wrong_site(project):
+    _build(project)
+    good = _tree(project / "site")
+    shutil.rmtree(project / "site")
+    cache = project / ".archive-cache"
+    entries = [p for p in cache.rglob("*") if p.is_file()]
+    assert len(entries) > 10
+    for number, path in enumerate(entries):  # damage every entry, in several ways
+        data = path.read_bytes()
+        if number % 3 == 0:
+            path.write_bytes(data[: len(data) // 2])
+        elif number % 3 == 1:
+            path.write_bytes(data[:-5] + b"XXXXX")
+        else:
+            path.write_bytes(b"")
+    report = _build(project)
+    assert _tree(project / "site") == good
+    assert report.made == 2  # everything was made again
+
+
+def test_a_stale_entry_with_a_valid_checksum_is_never_used_for_other_inputs(project):
+    """Keys cover every input: even a well-formed entry cannot stand in for a changed source."""
+    _build(project)
+    source = project / "interview/lighthouse-keeper/index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("守燈人", "看燈人"), encoding="utf-8")
+    _build(project)
+    assert "看燈人" in (project / "site/zh-hant/lighthouse-keeper/index.html").read_text(encoding="utf-8")
+    source.write_text(source.read_text(encoding="utf-8").replace("看燈人", "守燈人"), encoding="utf-8")
+    report = _build(project)  # back to the first text: served from the cache, and right
+    assert report.made == 0 or report.made == 1
+    assert "看燈人" not in (project / "site/zh-hant/lighthouse-keeper/index.html").read_text(encoding="utf-8")
+
+
+def test_deleting_the_cache_is_safe(project):
+    _build(project)
+    good = _tree(project / "site")
+    shutil.rmtree(project / ".archive-cache")
+    report = _build(project)
+    assert report.written == () and _tree(project / "site") == good
+
+
+def test_parallel_cold_build_equals_a_serial_one(tmp_path):
+    archive = generate(tmp_path / "synth", 12)
+    shutil.copytree(REPO / "templates", tmp_path / "synth" / "templates")
+    build(archive, tmp_path / "serial", jobs=1, cache_dir=False)
+    report = build(archive, tmp_path / "parallel", jobs=2, cache_dir=tmp_path / "cache")
+    assert report.made == 12
+    assert _tree(tmp_path / "serial") == _tree(tmp_path / "parallel")
