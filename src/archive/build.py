@@ -21,6 +21,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 
+from markupsafe import Markup
+
 from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
 from .context import DIRS, index_context, index_entry, interview_view, page_context, root_context
 from .errors import BuildError, Diagnostic, has_errors
@@ -50,6 +52,8 @@ class Report:
     """Files whose content changed (or appeared) in this build; empty when nothing changed."""
     made: int = 0
     """Interviews parsed, converted or rendered in this build (the rest came from the cache)."""
+    stages: tuple[tuple[str, float], ...] = ()
+    """Seconds spent by stage over all interviews made (summed over processes)."""
 
 
 @dataclass(frozen=True)
@@ -85,47 +89,80 @@ class Made:
     files: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Site path → (content hash, size); the bytes are in the cache (or ``blobs`` without one)."""
     blobs: dict[str, bytes] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
 
 
 _ENVS: dict[str, Any] = {}
 
 
 def make_interview(job: Job) -> Made:
-    """Parse, convert and render one interview, taking whatever the cache already holds."""
+    """Parse, convert and render one interview, taking whatever the cache already holds.
+
+    Cache entries, each under a key of everything it was made from: ``summary``
+    (what the archive-wide steps need) and ``parse`` (the model) by the source;
+    ``view`` (the page's HTML pieces, index entry, JSON) by source, script,
+    glossary and ``blocks.html``; ``page`` (the rendered files) by view,
+    templates and settings. The model is loaded only when a view must be made.
+    """
     cache = Cache(Path(job.cache_root) if job.cache_root else None)
-    parsed: Parsed | None = cache.get("parse", job.parse_key)
-    if parsed is None:
-        parsed = parse_interview(job.text, job.shown, job.folder, job.stage_words)
-        cache.put("parse", job.parse_key, parsed)
-    interview = parsed.interview
-    made = Made(job.folder, job.parse_key, job.page_keys, parsed.diagnostics, digest_of(parsed),
-                parsed.slug if interview is None else None)
-    if interview is None:
+    clock = time.perf_counter
+    seconds = {"parse": 0.0, "convert": 0.0, "render": 0.0}
+    started = clock()
+    parsed: Parsed | None = None
+
+    def load_parsed() -> Parsed:
+        nonlocal parsed
+        if parsed is None:
+            parsed = cache.get("parse", job.parse_key)
+            if parsed is None:
+                parsed = parse_interview(job.text, job.shown, job.folder, job.stage_words)
+                cache.put("parse", job.parse_key, parsed)
+        return parsed
+
+    summary = cache.get("summary", job.parse_key)
+    if summary is None:
+        p = load_parsed()
+        summary = (p.diagnostics, digest_of(p), p.slug if p.interview is None else None,
+                   p.interview.date if p.interview else None, _images(p.interview) if p.interview else ())
+        cache.put("summary", job.parse_key, summary)
+    seconds["parse"] += clock() - started
+    diagnostics, digest_, broken, date, images = summary
+    made = Made(job.folder, job.parse_key, job.page_keys, diagnostics, digest_, broken,
+                date=date, images=images, seconds=seconds)
+    if digest_ is None:
         return made
-    made.date, made.images = interview.date, _images(interview)
     env = _ENVS.get(job.templates)
     if env is None:
         env = _ENVS[job.templates] = make_environment(Path(job.templates))
     for script in SCRIPTS:
-        view = cache.get("view", job.view_keys[script])
-        if view is None:
-            converted = to_script(interview, script, job.glossary)
-            view = {"view": interview_view(converted), "entry": index_entry(converted),
-                    "json": interview_json(converted)}
-            cache.put("view", job.view_keys[script], view)
-        made.entries[script] = view["entry"]
-        base = f"{DIRS[script]}/{interview.slug}"
-        pages = cache.get("page", job.page_keys[script])
-        if pages is None:
-            contents = {f"{base}/index.html": render(env, "interview.html", page_context(view["view"], job.settings)),
-                        f"{base}/interview.json": view["json"]}
-            pages = {}
-            for rel, data in contents.items():
-                pages[rel] = (cache.put_blob(data), len(data))
+        started = clock()
+        page = cache.get("page", job.page_keys[script])
+        if page is None:
+            view = cache.get("view", job.view_keys[script])
+            if view is None:
+                seconds["render"] += clock() - started
+                started = clock()
+                converted = to_script(load_parsed().interview, script, job.glossary)
+                seconds["convert"] += clock() - started
+                started = clock()
+                data = interview_json(converted)
+                view = {"view": interview_view(converted, _block_renderer(env)), "entry": index_entry(converted),
+                        "json": (cache.put_blob(data), len(data))}
                 if not cache.enabled:
-                    made.blobs[pages[rel][0]] = data
-            cache.put("page", job.page_keys[script], pages)
-        made.files.update(pages)
+                    made.blobs[view["json"][0]] = data
+                cache.put("view", job.view_keys[script], view)
+            html = render(env, "interview.html", page_context(view["view"], job.settings))
+            base = f"{DIRS[script]}/{digest_.slug}"
+            page = {"entry": view["entry"],
+                    "files": {f"{base}/index.html": (cache.put_blob(html), len(html)),
+                              f"{base}/interview.json": view["json"]}}
+            if not cache.enabled:
+                made.blobs[page["files"][f"{base}/index.html"][0]] = html
+            cache.put("page", job.page_keys[script], page)
+        made.entries[script] = page["entry"]
+        made.files.update(page["files"])
+        seconds["render"] += clock() - started
     return made
 
 
@@ -143,7 +180,7 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     written = write_site(plan.files, out, archive_dir, project)
     pages = sum(1 for name in plan.files if name.endswith(".html"))
     return Report(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
-                  plan.diagnostics, tuple(written), plan.made)
+                  plan.diagnostics, tuple(written), plan.made, plan.stages)
 
 
 @dataclass(frozen=True)
@@ -152,6 +189,7 @@ class Plan:
     interviews: int
     diagnostics: tuple[Diagnostic, ...]
     made: int
+    stages: tuple[tuple[str, float], ...] = ()
 
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
@@ -168,6 +206,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     diags = list(scan.diagnostics)
     code = code_version()
     template_key = tree_hash(templates, skip=("assets",))  # assets are copied, never rendered
+    blocks_key = digest((templates / "blocks.html").read_bytes()) if (templates / "blocks.html").is_file() else ""
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
 
@@ -178,7 +217,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         if text is None:
             continue
         parse_key = digest(code, shown, str(folder), text, repr(settings.stage_directions), _folder_key(folder))
-        view_keys = {s: digest(parse_key, s, glossary_key) for s in SCRIPTS}
+        view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         work.append(Job(str(folder), shown, text, settings.stage_directions, parse_key, view_keys, page_keys,
                         settings.glossary, settings, str(templates), str(cache.root) if cache.root else None))
@@ -194,8 +233,11 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
             results[job.folder] = previous
         else:
             todo.append(job)
+    stages = {"parse": 0.0, "convert": 0.0, "render": 0.0}
     for folder, made in _run(todo, jobs, progress):
         results[folder] = made
+        for stage, spent in made.seconds.items():
+            stages[stage] += spent
     cache.put("state", state_key, {k: v for k, v in results.items() if not v.blobs})
 
     ordered = [results[job.folder] for job in work]
@@ -230,7 +272,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     if assets.is_dir():
         for path in sorted(p for p in assets.rglob("*") if p.is_file()):
             files[f"assets/{path.relative_to(assets).as_posix()}"] = Entry.of_file(path)
-    return Plan(files, len(good), tuple(diags), len(todo))
+    return Plan(files, len(good), tuple(diags), len(todo), tuple(stages.items()))
 
 
 def site_files(archive_dir: Path, templates: Path, strict: bool = False):
@@ -258,6 +300,12 @@ def _run(todo: list[Job], jobs: int | None, progress) -> list[tuple[str, Made]]:
             if progress:
                 progress(len(done), len(todo))
     return done
+
+
+def _block_renderer(env):
+    """``blocks.html``'s macro as a function: bodies are rendered once per view, then cached."""
+    macro = env.get_template("blocks.html").module.render_blocks
+    return lambda blocks, labels: Markup(macro(blocks, labels))
 
 
 def _folder_key(folder: Path) -> str:

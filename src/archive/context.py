@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from markupsafe import Markup, escape
 
@@ -189,9 +189,10 @@ class _Blocks:
                 "blocks": self(answer.blocks)}
 
 
-def interview_context(interview: Interview, settings: Settings) -> dict[str, Any]:
+def interview_context(interview: Interview, settings: Settings,
+                      render_blocks: BlockRenderer | None = None) -> dict[str, Any]:
     """Everything ``interview.html`` needs, for one interview in one script."""
-    return page_context(interview_view(interview), settings)
+    return page_context(interview_view(interview, render_blocks), settings)
 
 
 def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -200,8 +201,17 @@ def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return {"page": _page(view["script"], settings, path, depth=2, title=view["title_text"]), "interview": view}
 
 
-def interview_view(interview: Interview) -> dict[str, Any]:
-    """The settings-free part of an interview page's context: the interview, as HTML pieces."""
+BlockRenderer = Callable[[list, dict], Markup]
+"""Renders a list of block dicts (``blocks.html``'s ``render_blocks`` macro) with the page's labels."""
+
+
+def interview_view(interview: Interview, render_blocks: BlockRenderer | None = None) -> dict[str, Any]:
+    """The settings-free part of an interview page's context: the interview, as HTML pieces.
+
+    With ``render_blocks``, the lead and each section's body are rendered here, once,
+    to HTML (``lead_html``, ``body``), so that the view can be cached and a change to
+    the page template re-renders only the page around them.
+    """
     script = interview.script
     html = Html(interview.notes, interview.slug, script)
     blocks = _Blocks(interview, html, f"../../media/{interview.slug}")
@@ -213,6 +223,11 @@ def interview_view(interview: Interview) -> dict[str, Any]:
               "paragraphs": _paragraphs(n.paragraphs, html),
               "backlinks": [f"#{note_ref_id(n.label, k)}" for k in range(1, n.references + 1)]}
              for n in interview.notes]
+    if render_blocks is not None:
+        labels = LABELS[script]
+        lead_html = render_blocks(blocks(interview.lead), labels)
+        for section in sections:
+            section["body"] = render_blocks(section.pop("blocks"), labels)
     return {
         "slug": interview.slug, "script": script, "title_text": plain_text(interview.title, script),
         "title": html(interview.title), "subtitle": html(interview.subtitle),
@@ -224,7 +239,8 @@ def interview_view(interview: Interview) -> dict[str, Any]:
                    "date": date_text(interview.source.date) if interview.source.date else None,
                    "url": interview.source.url},
         "publisher": html(interview.publisher), "rights": html(interview.rights),
-        "lead": blocks(interview.lead),
+        "lead_html": lead_html if render_blocks is not None else None,
+        "lead": blocks(interview.lead) if render_blocks is None else [],
         "sections": sections,
         "notes": notes,
         "questions": sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
