@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 from .build import build
@@ -92,6 +93,30 @@ def _import(args: argparse.Namespace) -> int:
     return run(args.file, args.slug, args.title, args.date, args.out, args.force, args.format)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import Server
+
+    server = Server(args.archive, args.out, args.templates, host=args.host, port=args.port,
+                    log=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        server.start()
+    except ArchiveError as exc:
+        print(f"archive serve: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"archive serve: cannot listen on {args.host}:{args.port}: {exc.strerror}; try --port", file=sys.stderr)
+        return 2
+    print(f"serving {args.out} at {server.url} (Ctrl-C stops); watching {args.archive} and the templates",
+          file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+        print("stopped", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     p_import.add_argument("--force", action="store_true", help="overwrite an existing index.md")
     p_import.add_argument("--format", choices=("text", "json"), default="text", help="report format (json: on stdout)")
     p_import.set_defaults(func=_import)
+    p_serve = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload pages")
+    p_serve.add_argument("--archive", default="interview", help="the archive folder (default: interview)")
+    p_serve.add_argument("--out", default="site", help="the output folder (default: site)")
+    p_serve.add_argument("--templates", default=None, help="templates folder (default: templates/ beside the archive)")
+    p_serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p_serve.add_argument("--host", default="127.0.0.1",
+                         help="address to bind (default 127.0.0.1: only this machine can connect)")
+    p_serve.set_defaults(func=_serve)
     args = parser.parse_args(argv)
     return args.func(args)
 
