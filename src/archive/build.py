@@ -134,7 +134,7 @@ def make_interview(job: Job) -> Made:
         return made
     env = _ENVS.get(job.templates)
     if env is None:
-        env = _ENVS[job.templates] = make_environment(Path(job.templates))
+        env = _ENVS[job.templates] = make_environment(Path(job.templates), cache.root)
     for script in SCRIPTS:
         started = clock()
         page = cache.get("page", job.page_keys[script])
@@ -147,7 +147,9 @@ def make_interview(job: Job) -> Made:
                 seconds["convert"] += clock() - started
                 started = clock()
                 data = interview_json(converted)
-                view = {"view": interview_view(converted, _block_renderer(env)), "entry": index_entry(converted),
+                entry = index_entry(converted)
+                entry["html"] = Markup(env.get_template("blocks.html").module.render_entry(entry))
+                view = {"view": interview_view(converted, _block_renderer(env)), "entry": entry,
                         "json": (cache.put_blob(data), len(data))}
                 if not cache.enabled:
                     made.blobs[view["json"][0]] = data
@@ -251,7 +253,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         raise BuildError(diags)
 
     good = sorted((m for m in ordered if m.digest is not None), key=lambda m: (-m.date.toordinal(), m.digest.slug))
-    env = make_environment(templates)
+    env = make_environment(templates, cache.root)
     files: dict[str, Entry] = {}
 
     def add(rel: str, data: bytes) -> None:
@@ -318,7 +320,10 @@ def _folder_key(folder: Path) -> str:
 
 
 def _blobs_present(cache: Cache, made: Made) -> bool:
-    return cache.enabled and all(cache._path("blob", key).exists() for key, _ in made.files.values())
+    if not cache.enabled:
+        return False
+    root = os.path.join(str(cache.root), "blob")
+    return all(os.path.exists(os.path.join(root, key[:2], key)) for key, _ in made.files.values())
 
 
 def _blob_reader(cache: Cache, key: str, job: Job, rel: str) -> Callable[[], bytes]:

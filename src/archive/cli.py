@@ -100,17 +100,16 @@ def _serve(args: argparse.Namespace) -> int:
                     log=lambda line: print(line, file=sys.stderr, flush=True))
     try:
         server.start()
+        print(f"serving {args.out} at {server.url} (Ctrl-C stops); watching {args.archive} and the templates",
+              file=sys.stderr, flush=True)
+        while True:
+            time.sleep(3600)
     except ArchiveError as exc:
         print(f"archive serve: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"archive serve: cannot listen on {args.host}:{args.port}: {exc.strerror}; try --port", file=sys.stderr)
         return 2
-    print(f"serving {args.out} at {server.url} (Ctrl-C stops); watching {args.archive} and the templates",
-          file=sys.stderr, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
         print("stopped", file=sys.stderr)

@@ -425,12 +425,19 @@ def make_labels(notes: tuple[Piece, ...], order: list[int], markers: dict[int, M
 
 # --- Markdown ---------------------------------------------------------------------
 
-_SPECIAL = re.compile(r"-\{|\}-|\[\^|\{#|[<\\`*_\[\]&#]")
+_SPECIAL = re.compile(r"-\{|\}-|\[\^|\{#|\](?=\()|[<\\`*_&#]")
 _REPLACE = {"-{": "-{-{}-", "}-": "}-{-}-", "[^": "\\[-{^}-", "{#": "-{{}-\\#", "<": "-{<}-"}
-"""Text that Markdown or the archive's own syntax would read as markup (overrides -{…}-, note
-references, raw HTML) is split with a protected span -{…}-, which the parser shows as written."""
+"""Text that Markdown or the archive's own syntax would read as markup gets a backslash, or, for
+what the parser reads in text itself (overrides -{…}-, note references, raw HTML), is split with a
+protected span -{…}-, shown as written. Brackets are left alone ([笑] stays readable): without link
+definitions only '](' makes a link, and a leading '[' a definition."""
 _LABEL_START = re.compile(r"[答問问]\s*[:：]|[▲△]")
 """A paragraph starting like this would be read as a speaker's answer, a question or a caption."""
+
+
+def protect(text: str) -> str:
+    """A front-matter value that the parser reads back as written (it splits overrides, flags HTML there too)."""
+    return re.sub(r"-\{|\}-|\[\^|<", lambda m: _REPLACE[m.group(0)].replace("\\", ""), text)
 
 
 def escape(text: str, at_start: bool) -> str:
@@ -438,7 +445,7 @@ def escape(text: str, at_start: bool) -> str:
     out = _SPECIAL.sub(lambda m: _REPLACE.get(m.group(0), "\\" + m.group(0)), text)
     if not at_start:
         return out
-    if out[:1] in ("+", "-", "=", "~", ">", "|"):
+    if out[:1] in ("+", "-", "=", "~", ">", "|", "["):
         return "\\" + out
     if match := re.match(r"\d{1,9}(?=[.)])", out):
         return out[:match.end()] + "\\" + out[match.end():]
@@ -471,7 +478,7 @@ def inline(text: str, refs: dict[int, tuple[str, ...]], at_start: bool) -> str:
     return "".join(out)
 
 
-def write_body(article: Article, placement: Placement) -> str:
+def write_body(article: Article, placement: Placement, script: str) -> str:
     blocks: list[str] = []
     section = 0
     for index, piece in enumerate(article.pieces):
@@ -483,7 +490,7 @@ def write_body(article: Article, placement: Placement) -> str:
         elif piece.kind == "kicker":
             blocks[-1] += f"\n### {text}"
         elif piece.kind == "question":
-            blocks.append(f"問：{text}")
+            blocks.append(f"{'问' if script == 'hans' else '問'}：{text}")
         elif piece.kind == "caption":
             blocks.append(f"▲{text}")
         elif piece.kind == "remark":
@@ -500,7 +507,8 @@ def write_body(article: Article, placement: Placement) -> str:
 
 
 def yaml_text(value: str) -> str:
-    """A YAML scalar that reads back as ``value``: plain when that is safe, else double-quoted."""
+    """A YAML scalar that reads back as ``value`` (protected): plain when that is safe, else double-quoted."""
+    value = protect(value)
     try:
         plain = yaml.safe_load(f"k: {value}") == {"k": value}
     except yaml.YAMLError:
@@ -608,7 +616,7 @@ def import_text(text: str, path: str, slug: str, output: str, title: str | None 
     warn = list(article.warnings + placement.warnings)
     front = write_front(article, slug, script, words, title, day or PLACEHOLDER_DATE, source_date,
                         outlet, publisher)
-    markdown = front + "\n" + write_body(article, placement)
+    markdown = front + "\n" + write_body(article, placement, script)
     front_lines = markdown.split("\n")
 
     def line_of(prefix: str) -> int:

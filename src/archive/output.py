@@ -79,8 +79,11 @@ def _files(folder: Path) -> set[str]:
     return out
 
 
-def check_output(out: Path, source: Path, project: Path | None = None) -> None:
-    """Refuse an output folder that could destroy sources or files archive did not write."""
+def check_output(out: Path, source: Path, project: Path | None = None, contents: bool = True) -> None:
+    """Refuse an output folder that could destroy sources or files archive did not write.
+
+    ``contents`` false skips the walk looking for foreign files (done before any write).
+    """
     out, source = out.resolve(), source.resolve()
     if _inside(out, source):
         raise ArchiveError(f"refusing to write the site to {out}: it is inside the source folder {source}; "
@@ -92,7 +95,7 @@ def check_output(out: Path, source: Path, project: Path | None = None) -> None:
         raise ArchiveError(f"refusing to write the site to the project folder {out}; use e.g. site/")
     if out.exists() and not out.is_dir():
         raise ArchiveError(f"refusing to write the site to {out}: it is a file; choose a folder")
-    if out.is_dir() and any(out.iterdir()):
+    if contents and out.is_dir() and any(out.iterdir()):
         listed = _manifest(out)
         if listed is None:
             raise ArchiveError(f"refusing to write the site to {out}: the folder is not empty and archive did "
@@ -111,15 +114,20 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
     files are hard-linked from the current site, not rewritten) and swapped in
     only when complete; the old site is then removed (it was ours: see the manifest).
     """
-    check_output(out, source, project)
+    check_output(out, source, project, contents=False)
     files = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
     out = out.resolve()
     old = _manifest(out) if out.is_dir() else None
+    if old is not None:
+        root = str(out)
+        changed = sorted(rel for rel, entry in files.items()
+                         if old.get(rel) != entry.hash or not _same_size(os.path.join(root, rel), entry.size))
+        if not changed and set(old) == set(files):
+            return []  # the site is already this build: write nothing, touch nothing
+    check_output(out, source, project)
     old = old or {}
     changed = sorted(rel for rel, entry in files.items()
                      if old.get(rel) != entry.hash or not _same_size(out / rel, entry.size))
-    if out.is_dir() and not changed and set(old) == set(files):
-        return []
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
@@ -144,9 +152,9 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
     return changed
 
 
-def _same_size(path: Path, size: int) -> bool:
+def _same_size(path: Path | str, size: int) -> bool:
     try:
-        return path.stat().st_size == size
+        return os.stat(path).st_size == size
     except OSError:
         return False
 

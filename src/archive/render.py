@@ -13,10 +13,20 @@ from typing import Any
 import jinja2
 
 
-def make_environment(templates: Path) -> jinja2.Environment:
-    """An environment reading ``templates``; every template is autoescaped."""
+def make_environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
+    """An environment reading ``templates``; every template is autoescaped.
+
+    With ``cache`` (the build cache folder), compiled templates are kept there
+    (Jinja checks each template's source before using its compiled form).
+    """
+    bytecode = None
+    if cache is not None:
+        folder = Path(cache) / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        bytecode = jinja2.FileSystemBytecodeCache(str(folder))
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -218,10 +218,13 @@ class Server:
             return self.rebuilt.wait_for(lambda: self.state.generation >= generation, timeout)
 
     def stop(self) -> None:
+        """Stop watching and serving (safe to call before ``start`` finished)."""
         self._stop.set()
         self.state.broadcast("stop", "")
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        httpd = getattr(self, "httpd", None)
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
 
     @property
     def url(self) -> str:
