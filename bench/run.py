@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,13 +86,10 @@ def archive_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "archive", *args]
 
 
-def stage_share(project: Path) -> str:
-    """Share of worker time spent converting scripts, from a cold build run in-process."""
-    from archive.build import build
-
-    shutil.rmtree(project / ".archive-cache", ignore_errors=True)
-    report = build(project / "interview", project / "site-stages")
-    stages = dict(report.stages)
+def stage_share(output: str) -> str:
+    """Share of worker time by stage, from a cold build's ``--timings`` line."""
+    line = next((l for l in output.splitlines() if l.startswith("worker time by stage:")), "")
+    stages = {name: float(spent) for name, spent in re.findall(r"(\w+) ([\d.]+) s", line)}
     total = sum(stages.values()) or 1.0
     return ", ".join(f"{name} {100 * spent / total:.0f}%" for name, spent in stages.items())
 
@@ -136,7 +134,8 @@ def run(n: int) -> dict[str, float | str]:
         shutil.copytree(REPO / "templates", project / "templates")
         row: dict[str, float | str] = {"N": n}
         build = archive_cmd("build", "--archive", "interview", "--out", "site", "--quiet")
-        row["cold"], row["cold_mem"], _ = timed(build, project)
+        row["cold"], row["cold_mem"], out = timed(build + ["--timings"], project)
+        row["convert_share"] = stage_share(out)
         row["noop"], _, out = timed(build, project)
         assert " 0 files written" in out, out
         victim = project / "interview" / "synthetic-00003" / "index.md"
@@ -146,7 +145,6 @@ def run(n: int) -> dict[str, float | str]:
         template.write_text(template.read_text(encoding="utf-8") + "{# bench #}\n", encoding="utf-8")
         row["warm_full"], row["warm_mem"], _ = timed(build, project)
         row["check"], _, _ = timed(archive_cmd("check", "--archive", "interview", "--site", "site", "-q"), project)
-        row["convert_share"] = stage_share(project)
         hugo = hugo_site(project)
         if hugo is not None:
             timed(["hugo", "--quiet", "-d", str(project / "hugo-out")], hugo)  # first run warms the disk cache

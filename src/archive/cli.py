@@ -45,6 +45,8 @@ def _build(args: argparse.Namespace) -> int:
     unchanged = report.files - len(report.written)
     print(f"built {report.interviews} interview(s) in 2 scripts: {len(report.written)} files written, "
           f"{unchanged} unchanged ({report.pages} pages) in {report.seconds:.2f} s")
+    if args.timings and report.stages:
+        print("worker time by stage: " + ", ".join(f"{name} {spent:.2f} s" for name, spent in report.stages))
     if not args.quiet:
         print(f"open {Path(args.out) / 'index.html'} in a browser")
     return 0
@@ -126,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--strict", action="store_true", help="fail on warnings too")
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
     p_build.add_argument("--no-cache", action="store_true", help="ignore and do not write .archive-cache/")
+    p_build.add_argument("--timings", action="store_true", help="print the time spent by stage (parse, convert, render)")
     p_build.set_defaults(func=_build)
     p_check = sub.add_parser("check", help="check notes, links and anchors in the sources and the built site")
     p_check.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

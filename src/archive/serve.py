@@ -223,7 +223,8 @@ class Server:
         self.state.broadcast("stop", "")
         httpd = getattr(self, "httpd", None)
         if httpd is not None:
-            httpd.shutdown()
+            if getattr(self, "threads", None):
+                httpd.shutdown()  # waits for serve_forever, so only once it runs
             httpd.server_close()
 
     @property
