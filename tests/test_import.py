@@ -252,6 +252,21 @@ def test_every_fixture_builds_and_checks_with_only_the_named_placeholders(tmp_pa
         assert any(w.line == d.line and w.path.endswith(f"{case}/index.md") for w in reports[case].warnings), str(d)
 
 
+def test_the_sample_interview_is_its_source_imported():
+    """interview/ferry-radio/index.md is source.txt imported, then only the placeholders written by hand."""
+    folder = SAMPLE / "ferry-radio"
+    result = import_text((folder / "source.txt").read_text(encoding="utf-8"), "source.txt", "ferry-radio",
+                         "interview/ferry-radio/index.md")
+    imported_front, imported_body = result.markdown.split("\n---\n", 1)
+    edited_front, edited_body = (folder / "index.md").read_text(encoding="utf-8").split("\n---\n", 1)
+    assert imported_body == edited_body
+    replaced = [x.split(":")[0].strip() for x in imported_front.splitlines() if x not in edited_front.splitlines()]
+    assert replaced == ["title", "summary", "- name"]
+    assert [(w.line, w.message) for w in result.report.warnings if w.path == "source.txt"] == [
+        (17, "this note had no marker; attached it after its term '苗秀英' on line 15")]
+    assert [n["attached"] for n in result.report.notes].count("marker") == 5
+
+
 # --- escaping ----------------------------------------------------------------------------
 
 NASTY = ["-{a}-", "}-", "-{", "a-{b}-c", "-{}-", "}-{", "[^x]", "[^x]: y", "{#id}", "<b>x</b>", "<https://x.y>",

@@ -8,11 +8,14 @@ imperfections, and the report of what was found. Each step is a plain
 function from one value to the next::
 
     text ─read_lines─▶ [Line] ─read_article─▶ Article ─place_notes─▶ Placement
-         ─write_markdown─▶ Markdown ─parse_interview (self-check)─▶ Result
+         ─write_front + write_body─▶ Markdown ─parse_interview (self-check)─▶ Result (+ Report)
 
 Text is never rewritten: what a line says reaches the Markdown escaped but
 unchanged, minus the ``*`` markers; only structure (labels, prefixes) is
-normalised. Nothing is written when the Markdown does not parse back cleanly.
+normalised, so the Markdown parses back to the same text (tests/test_import.py
+defines and checks that). Nothing is written when it does not parse back
+without errors. Notes are matched to markers by the term they explain, and
+only then by order; every guess is a warning naming the input line.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +39,7 @@ from .parse import parse_interview
 # --- the published format, one line at a time -------------------------------
 
 SECTION_RE = re.compile(r"(\d{2})\s*[.．]\Z")
-QUESTION_RE = re.compile(r"([問问])\s*[:：]\s*")
+QUESTION_RE = re.compile(r"[問问]\s*[:：]\s*")
 NOTE_RE = re.compile(r"[*＊](?![*＊])\s*")
 BREAK_RE = re.compile(r"[*＊\s]+\Z")
 SOURCE_RE = re.compile(r"(?:來源|来源)\s*[:：]\s*(\S.*)")
@@ -86,8 +89,8 @@ class Line:
     """The content after its prefix (問:, *, ▲, 來源:, ROLE |), stripped."""
     raw: str
     """The whole line, stripped."""
-    label: str = ""
-    """Questions: the label as written (問:); credits: the role."""
+    role: str = ""
+    """Credits: the role (編譯, 編輯 …)."""
 
 
 def classify(number: int, raw: str) -> Line:
@@ -95,7 +98,7 @@ def classify(number: int, raw: str) -> Line:
     if SECTION_RE.match(raw):
         return Line(number, "section", raw[:2], raw)
     if match := QUESTION_RE.match(raw):
-        return Line(number, "question", raw[match.end():], raw, match.group(0).rstrip())
+        return Line(number, "question", raw[match.end():], raw)
     if BREAK_RE.match(raw):
         return Line(number, "break", "", raw)
     if match := NOTE_RE.match(raw):
@@ -114,13 +117,13 @@ def read_lines(text: str) -> list[Line]:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
     lines = [classify(n, s.strip()) for n, s in enumerate(raw, 1) if s.strip()]
     head = next((i for i, line in enumerate(lines) if line.kind != "credit"), len(lines))
-    lines = lines[:head] + [replace(x, kind="text", text=x.raw, label="") if x.kind == "credit" else x
+    lines = lines[:head] + [replace(x, kind="text", text=x.raw, role="") if x.kind == "credit" else x
                             for x in lines[head:]]
     if lines and lines[-1].kind == "text":
-        last, before = lines[-1], lines[-2] if len(lines) > 1 else None
+        last = lines[-1]
         wrapped = PARENS_RE.fullmatch(last.raw)
-        after_source = before is not None and before.kind == "source"
-        if (wrapped or after_source) and (any(w in last.raw for w in RIGHTS_WORDS) or after_source):
+        after_source = len(lines) > 1 and lines[-2].kind == "source"
+        if after_source or (wrapped and any(w in last.raw for w in RIGHTS_WORDS)):
             lines[-1] = replace(last, kind="rights", text=wrapped.group(1).strip() if wrapped else last.raw)
     return lines
 
@@ -143,6 +146,8 @@ class Piece:
 
 @dataclass(frozen=True)
 class Article:
+    """The input's structure: what goes to the front matter, the paragraphs in order, the notes."""
+
     credits: tuple[tuple[str, str], ...]
     pieces: tuple[Piece, ...]
     notes: tuple[Piece, ...]
@@ -204,7 +209,7 @@ def read_article(lines: list[Line], path: str) -> Article:
             pieces.append(Piece("remark", line.number, line.text, scope))
         else:
             pieces.append(Piece(line.kind, line.number, line.text, scope))
-    credits = tuple((x.label, x.text) for x in lines if x.kind == "credit")
+    credits = tuple((x.role, x.text) for x in lines if x.kind == "credit")
     pieces = _unanswered_to_text(pieces, {x.number: x.raw for x in lines}, path, warn)
     return Article(credits, tuple(pieces), tuple(notes), outlet, rights, tuple(warn))
 
@@ -229,6 +234,8 @@ def _unanswered_to_text(pieces: list[Piece], raw: dict[int, str], path: str, war
 
 @dataclass(frozen=True)
 class Marker:
+    """A '*' right after a term in a paragraph."""
+
     piece: int
     """Index in Article.pieces."""
     pos: int
@@ -243,6 +250,8 @@ class Marker:
 
 @dataclass(frozen=True)
 class Placement:
+    """Where each note is referenced, its label, and how it was placed."""
+
     refs: dict[tuple[int, int], tuple[str, ...]]
     """(piece index, position) → labels of the notes referenced there."""
     labels: tuple[str, ...]
@@ -259,6 +268,7 @@ HAS_LATIN = re.compile(r"[A-Za-z]")
 
 
 def find_markers(pieces: tuple[Piece, ...]) -> list[Marker]:
+    """Every marker with the term before it: the clause up to the '*', an original name in parentheses apart."""
     out = []
     for index, piece in enumerate(pieces):
         if piece.kind not in TEXT_KINDS:
@@ -396,10 +406,11 @@ def _last_paragraph(pieces: tuple[Piece, ...], note: Piece) -> int:
         raise ImportFailed(f"line {note.line}: a note, but no text to attach it to")
     before = [i for i in texts if pieces[i].line < note.line]
     own = [i for i in before if pieces[i].scope == note.scope]
-    return (own or before or texts)[-1 if (own or before) else 0]
+    return (own or before)[-1] if before else texts[0]
 
 
 def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by '-', at most 32 characters (accents dropped, other scripts too)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:32].rsplit("-", 1)[0] if len(slug) > 32 else slug
@@ -479,6 +490,7 @@ def inline(text: str, refs: dict[int, tuple[str, ...]], at_start: bool) -> str:
 
 
 def write_body(article: Article, placement: Placement, script: str) -> str:
+    """The Markdown after the front matter: one block per piece, then the notes in order of reference."""
     blocks: list[str] = []
     section = 0
     for index, piece in enumerate(article.pieces):
@@ -579,6 +591,8 @@ def read_dates(lead: str, given: dt.date | None) -> tuple[dt.date | None, str, d
 
 @dataclass(frozen=True)
 class Report:
+    """What an import found and every warning; ``format_text`` and ``format_json`` print it."""
+
     input: str
     output: str
     slug: str
@@ -668,6 +682,7 @@ def roles(pieces: tuple[Piece, ...]) -> Counter:
 
 def write_front(article: Article, slug: str, script: str, words: tuple[str, ...], title: str | None,
                 date: dt.date, source_date: dt.date | None, outlet: str | None, publisher: str | None) -> str:
+    """The front matter: what the text holds, and a TODO placeholder for what it does not."""
     todo = WORDS[script]
     out = ["---", f"title: {yaml_text(title or todo['title'])}", f"slug: {slug}", f"date: {date.isoformat()}",
            f"script: {script}", "conversion: tw"]
@@ -689,6 +704,7 @@ def write_front(article: Article, slug: str, script: str, words: tuple[str, ...]
 
 
 def format_text(report: Report, written: bool) -> str:
+    """The report for a person: what was found, then every warning as ``path:line: warning: …``."""
     c = report.counts
     how = Counter(n["attached"] for n in report.notes)
     notes = ", ".join(f"{how[k]} {k}" for k in ("marker", "term", "order", "end") if how[k])
@@ -707,6 +723,7 @@ def format_text(report: Report, written: bool) -> str:
 
 
 def format_json(report: Report, written: bool) -> str:
+    """The report for tools (schema version 1)."""
     data = {"version": 1, "input": report.input, "output": report.output, "written": written,
             "slug": report.slug, "script": report.script, "taiwan_vocabulary": list(report.taiwan_words),
             "date": report.date, "date_from": report.date_from, "counts": report.counts,
@@ -721,7 +738,7 @@ def run(file: str, slug: str | None, title: str | None, date: dt.date | None, ou
     """``archive import``: 0 written, 1 the Markdown did not parse back (nothing written), 2 could not run."""
     try:
         if file == "-":
-            text, name = sys.stdin.read(), "<stdin>"
+            text, name = sys.stdin.buffer.read().decode("utf-8-sig"), "<stdin>"
         else:
             text, name = Path(file).read_text(encoding="utf-8-sig"), file
         if slug is None:
