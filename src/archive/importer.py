@@ -346,15 +346,18 @@ def place_notes(article: Article, path: str) -> Placement:
     how: dict[int, str] = {}
     used: dict[int, int] = {}  # marker index → note
 
-    def candidates(n: int) -> list[int]:
-        return [m for m, mk in enumerate(markers) if mk.scope == notes[n].scope and mk.line < notes[n].line]
+    def candidates(n: int, back: int = 0) -> list[int]:
+        return [m for m, mk in enumerate(markers) if mk.scope == notes[n].scope - back and mk.line < notes[n].line]
 
-    def greedy(low: int, high: int) -> None:
-        pairs = sorted((-s, n, m) for n in range(len(notes)) if n not in at for m in candidates(n)
+    def greedy(low: int, high: int, back: int = 0) -> list[int]:
+        pairs = sorted((-s, n, m) for n in range(len(notes)) if n not in at for m in candidates(n, back)
                        if m not in used and low <= (s := score(markers[m], notes[n].text)) < high)
+        paired = []
         for _, n, m in pairs:
             if n not in at and m not in used:
                 at[n], how[n], used[m] = (markers[m].piece, markers[m].pos), "marker", n
+                paired.append(n)
+        return paired
 
     greedy(600, 10 ** 6)
     for n, note in enumerate(notes):
@@ -363,6 +366,10 @@ def place_notes(article: Article, path: str) -> Placement:
             term = next(t for t in note_term(note.text) if len(t) >= 2 and t in pieces[found[0]].text)
             warn.append(Finding(path, note.line, f"this note had no marker; attached it after its term "
                                 f"'{term}' on line {pieces[found[0]].line}"))
+    for n in greedy(800, 10 ** 6, back=1):
+        marker = next(mk for mk in markers if (mk.piece, mk.pos) == at[n])
+        warn.append(Finding(path, notes[n].line, f"this note stands in the next section; attached it at the "
+                            f"marker after '{_snippet(marker)}' on line {marker.line} (same term)"))
     greedy(200, 600)
     for n, note in enumerate(notes):
         free = [m for m in candidates(n) if m not in used]
