@@ -69,7 +69,8 @@ def page(browser):
 def test_every_page_loads_without_errors(server, page):
     base, site = server
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    assert len(pages) == 7
+    interviews = len(list(SAMPLE.glob("*/index.md")))
+    assert len(pages) == 1 + 2 * (1 + interviews)  # root, and per script the index and each interview
     for rel in pages:
         page.goto(f"{base}/{rel}")
         page.wait_for_load_state("networkidle")

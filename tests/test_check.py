@@ -53,7 +53,8 @@ def sample_site(tmp_path_factory) -> Path:
 
 def test_sample_archive_is_clean(sample_site):
     result = run_check(SAMPLE, None, TEMPLATES)
-    assert result.diagnostics == [] and result.pages == 7
+    interviews = len(list(SAMPLE.glob("*/index.md")))
+    assert result.diagnostics == [] and result.pages == 1 + 2 * (1 + interviews)
     assert run_check(None, sample_site).diagnostics == []
     assert all(url.startswith("https://") for _, url in result.external)
 

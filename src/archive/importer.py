@@ -299,7 +299,7 @@ def _fold(text: str) -> str:
 
 
 def score(marker: Marker, note: str) -> int:
-    """How surely a note explains the term before a marker: ≥600 sure, 200–599 weak, 0 nothing."""
+    """How surely a note explains the term before a marker: ≥600 sure, 200–599 weak (a warning), 0 nothing."""
     term, _ = note_term(note)
     if marker.latin and _fold(marker.latin) in _fold(note):
         return 1000 + len(marker.latin)
@@ -307,7 +307,7 @@ def score(marker: Marker, note: str) -> int:
         return 800 + len(term)
     base = marker.base[-20:]
     for k in range(len(base), 1, -1):
-        if term and base[-k:] in term:
+        if term.endswith(base[-k:]):  # the note names a longer form: 莫羅 → 伊萊亞斯·莫羅
             return 600 + k
     for k in range(len(base), 1, -1):
         if base[-k:] in note:
@@ -370,7 +370,11 @@ def place_notes(article: Article, path: str) -> Placement:
         marker = next(mk for mk in markers if (mk.piece, mk.pos) == at[n])
         warn.append(Finding(path, notes[n].line, f"this note stands in the next section; attached it at the "
                             f"marker after '{_snippet(marker)}' on line {marker.line} (same term)"))
-    greedy(200, 600)
+    for n in greedy(200, 600):
+        marker = next(mk for mk in markers if (mk.piece, mk.pos) == at[n])
+        word = next(marker.base[-k:] for k in range(len(marker.base), 1, -1) if marker.base[-k:] in notes[n].text)
+        warn.append(Finding(path, notes[n].line, f"matched this note to the marker after '{_snippet(marker)}' on "
+                            f"line {marker.line} only by the word '{word}' it mentions; check it"))
     for n, note in enumerate(notes):
         free = [m for m in candidates(n) if m not in used]
         if n not in at and free:
