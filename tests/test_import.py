@@ -188,6 +188,8 @@ EXPECTED_WARNINGS = {
     "imperfect-7-censored": [],
     "note-in-next-section": [
         (8, "this note stands in the next section; attached it at the marker after '霧笛' on line 4 (same term)")],
+    "weak-term": [
+        (7, "matched this note to the marker after '那座舊燈塔' on line 4 only by the word '燈塔' it mentions; check it")],
     "order-fallback": [
         (6, "matched this note to the marker after '船上的行話' on line 5 by order only (no shared term); check it"),
         (7, "matched this note to the marker after '還有船長的簽名' on line 5 by order only (no shared term); check it")],

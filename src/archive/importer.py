@@ -306,6 +306,10 @@ def score(marker: Marker, note: str) -> int:
     if len(term) >= 2 and marker.base.endswith(term):
         return 800 + len(term)
     base = marker.base[-20:]
+    opening = note.lstrip("「『《“\"'")
+    for k in range(len(base), 1, -1):
+        if opening.startswith(base[-k:]):  # the note opens with the term, whatever follows it
+            return 700 + k
     for k in range(len(base), 1, -1):
         if term.endswith(base[-k:]):  # the note names a longer form: 莫羅 → 伊萊亞斯·莫羅
             return 600 + k
