@@ -32,9 +32,13 @@ def _build(project: Path):
     return build(project / "interview", project / "site")
 
 
+def _count(project: Path) -> int:
+    return len(list((project / "interview").glob("*/index.md")))
+
+
 def test_nothing_changed_writes_nothing(project):
     first = _build(project)
-    assert first.made == 2 and len(first.written) == first.files
+    assert first.made == _count(project) and len(first.written) == first.files
     stamp = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*")}
     again = _build(project)
     assert again.written == () and again.made == 0
@@ -64,10 +68,10 @@ def test_a_summary_change_also_rewrites_the_indexes(project):
 
 
 @pytest.mark.parametrize("change, expect_made, expect_written", [
-    ("template", 2, {"interview pages"}),
+    ("template", "all", {"interview pages"}),
     ("asset", 0, {"assets/style.css"}),
-    ("settings", 2, {"every Traditional page"}),
-    ("glossary", 2, {"zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"}),
+    ("settings", "all", {"every Traditional page"}),
+    ("glossary", "all", {"zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"}),
     ("image", 1, {"media/river-archive/ferry.svg"}),
 ])
 def test_each_input_kind_invalidates_what_depends_on_it(project, change, expect_made, expect_written):
@@ -90,11 +94,12 @@ def test_each_input_kind_invalidates_what_depends_on_it(project, change, expect_
         path.write_text(path.read_text(encoding="utf-8").replace("</svg>", "<!-- retouched --></svg>"),
                         encoding="utf-8")
     report = _build(project)
-    assert report.made == expect_made
+    assert report.made == (_count(project) if expect_made == "all" else expect_made)
     written = set(report.written)
     if expect_written == {"interview pages"}:
+        slugs = [p.parent.name for p in (project / "interview").glob("*/index.md")]
         assert {r for r in written if r.endswith("index.html") and r.count("/") == 2} == {
-            f"{d}/{s}/index.html" for d in ("zh-hant", "zh-hans") for s in ("lighthouse-keeper", "river-archive")}
+            f"{d}/{s}/index.html" for d in ("zh-hant", "zh-hans") for s in slugs}
     elif expect_written == {"every Traditional page"}:  # and the root page; the Simplified title is the same
         assert written == {"index.html"} | {r for r in _tree(project / "site")
                                             if r.startswith("zh-hant/") and r.endswith(".html")}
@@ -126,7 +131,7 @@ def test_a_corrupt_cache_never_makes_a_wrong_site(project):
             path.write_bytes(b"")
     report = _build(project)
     assert _tree(project / "site") == good
-    assert report.made == 2  # everything was made again
+    assert report.made == _count(project)  # everything was made again
 
 
 def test_a_stale_entry_with_a_valid_checksum_is_never_used_for_other_inputs(project):

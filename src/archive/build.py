@@ -32,7 +32,8 @@ from .parse import Parsed, parse_interview
 from .render import make_environment, render
 from .scripts import to_script
 from .serialize import interview_json
-from .sources import INTERVIEW_FILE, Digest, cross_check, digest_of, read_source, scan_archive
+from .sources import (INTERVIEW_FILE, Digest, cross_check, decode_source, digest_of, read_source_bytes,
+                      scan_archive)
 
 PARALLEL_FROM = 8
 """Below this many interviews to (re)make, work stays in this process: starting workers costs more."""
@@ -62,7 +63,8 @@ class Job:
 
     folder: str
     shown: str
-    text: str
+    data: bytes
+    """The source's bytes, decoded in the worker (only when it must be parsed)."""
     stage_words: tuple[str, ...]
     parse_key: str
     view_keys: dict[str, str]
@@ -116,7 +118,9 @@ def make_interview(job: Job) -> Made:
         if parsed is None:
             parsed = cache.get("parse", job.parse_key)
             if parsed is None:
-                parsed = parse_interview(job.text, job.shown, job.folder, job.stage_words)
+                text, problems = decode_source(job.data, job.shown)
+                parsed = (parse_interview(text, job.shown, job.folder, job.stage_words) if text is not None
+                          else Parsed(None, tuple(problems)))
                 cache.put("parse", job.parse_key, parsed)
         return parsed
 
@@ -213,15 +217,16 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     glossary_key = digest(repr(settings.glossary))
 
     work: list[Job] = []
+    stage_key = repr(settings.stage_directions)
     for folder, shown in scan.sources:
-        text, read_diags = read_source(folder / INTERVIEW_FILE, shown)
+        data, read_diags = read_source_bytes(folder / INTERVIEW_FILE, shown)
         diags.extend(read_diags)
-        if text is None:
+        if data is None:
             continue
-        parse_key = digest(code, shown, str(folder), text, repr(settings.stage_directions), _folder_key(folder))
+        parse_key = digest(code, shown, str(folder), data, stage_key, _folder_key(folder))
         view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        work.append(Job(str(folder), shown, text, settings.stage_directions, parse_key, view_keys, page_keys,
+        work.append(Job(str(folder), shown, data, settings.stage_directions, parse_key, view_keys, page_keys,
                         settings.glossary, settings, str(templates), str(cache.root) if cache.root else None))
 
     state_key = digest(code, str(archive_dir.resolve()))
@@ -230,9 +235,8 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     todo = []
     for job in work:
         previous = state.get(job.folder)
-        if previous is not None and previous.parse_key == job.parse_key and previous.page_keys == job.page_keys \
-                and _blobs_present(cache, previous):
-            results[job.folder] = previous
+        if previous is not None and previous.parse_key == job.parse_key and previous.page_keys == job.page_keys:
+            results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
             todo.append(job)
     stages = {"parse": 0.0, "convert": 0.0, "render": 0.0}
@@ -240,7 +244,9 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         results[folder] = made
         for stage, spent in made.seconds.items():
             stages[stage] += spent
-    cache.put("state", state_key, {k: v for k, v in results.items() if not v.blobs})
+    new_state = {k: v for k, v in results.items() if not v.blobs}
+    if todo or set(new_state) != set(state):
+        cache.put("state", state_key, new_state)
 
     ordered = [results[job.folder] for job in work]
     digests = [m.digest for m in ordered if m.digest is not None]
@@ -313,17 +319,12 @@ def _block_renderer(env):
 def _folder_key(folder: Path) -> str:
     """The images beside an interview, by name and content: they decide FIG001 and the copies."""
     parts: list[bytes | str] = []
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.name != INTERVIEW_FILE:
-            parts += [path.name, digest(path.read_bytes())]
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name != INTERVIEW_FILE and entry.is_file():
+                with open(entry.path, "rb") as f:
+                    parts += [entry.name, f.read()]
     return digest(*parts)
-
-
-def _blobs_present(cache: Cache, made: Made) -> bool:
-    if not cache.enabled:
-        return False
-    root = os.path.join(str(cache.root), "blob")
-    return all(os.path.exists(os.path.join(root, key[:2], key)) for key, _ in made.files.values())
 
 
 def _blob_reader(cache: Cache, key: str, job: Job, rel: str) -> Callable[[], bytes]:

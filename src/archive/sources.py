@@ -44,16 +44,16 @@ def display_path(path: Path, base: Path) -> str:
 
 
 def _read(path: Path, shown: str, diags: list[Diagnostic]) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    """A UTF-8 file's text; None when it is missing (no diagnostic) or unreadable (a diagnostic)."""
+    if not path.exists():
         return None
-    except UnicodeDecodeError as exc:
-        diags.append(Diagnostic.make(Code.FM002, shown, 1, f"the file is not UTF-8 text ({exc.reason} at "
-                                     f"byte {exc.start}); save it as UTF-8"))
-    except OSError as exc:
-        diags.append(Diagnostic.make(Code.ARC001, shown, 1, f"cannot read the file: {exc.strerror}"))
-    return None
+    data, problems = read_source_bytes(path, shown)
+    if data is None:
+        diags.extend(problems)
+        return None
+    text, problems = decode_source(data, shown)
+    diags.extend(problems)
+    return text
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,11 @@ def scan_archive(root: Path | str) -> Scan:
         texts[GLOSSARY_FILE], display_path(root / GLOSSARY_FILE, base))
     diags.extend(setting_diags)
     sources = []
+    prefix = display_path(root, base)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         source = folder / INTERVIEW_FILE
         if source.is_file():
-            sources.append((folder, display_path(source, base)))
+            sources.append((folder, f"{prefix}/{folder.name}/{INTERVIEW_FILE}"))
         elif any(folder.glob("*.md")):
             diags.append(Diagnostic.make(Code.ARC001, display_path(folder, base), 1,
                                          f"this folder has Markdown but no {INTERVIEW_FILE}; "
@@ -109,6 +110,22 @@ def read_source(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
     """The text of one interview file, or None and a diagnostic saying why not."""
     diags: list[Diagnostic] = []
     return _read(path, shown, diags), diags
+
+
+def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of one interview file (decoded later, by :func:`decode_source`)."""
+    try:
+        return path.read_bytes(), []
+    except OSError as exc:
+        return None, [Diagnostic.make(Code.ARC001, shown, 1, f"cannot read the file: {exc.strerror}")]
+
+
+def decode_source(data: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        return None, [Diagnostic.make(Code.FM002, shown, 1, f"the file is not UTF-8 text ({exc.reason} at "
+                                      f"byte {exc.start}); save it as UTF-8")]
 
 
 @dataclass(frozen=True)
