@@ -162,3 +162,52 @@ def test_parallel_cold_build_equals_a_serial_one(tmp_path):
     report = build(archive, tmp_path / "parallel", jobs=2, cache_dir=tmp_path / "cache")
     assert report.made == 12
     assert _tree(tmp_path / "serial") == _tree(tmp_path / "parallel")
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path) -> Path:
+    generate(tmp_path / "big", 16)
+    shutil.copytree(REPO / "templates", tmp_path / "big" / "templates")
+    build(tmp_path / "big" / "interview", tmp_path / "big" / "site", jobs=1)
+    return tmp_path / "big"
+
+
+def test_a_small_change_is_replaced_in_place_and_equals_a_fresh_build(synthetic):
+    site = synthetic / "site"
+    victim = synthetic / "interview/synthetic-00003/index.md"
+    victim.write_text(victim.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    shutil.rmtree(synthetic / "interview/synthetic-00005")  # and one interview removed
+    report = build(synthetic / "interview", site, jobs=1)
+    assert report.made == 1 and len(report.written) == 4
+    assert not (site / "zh-hant/synthetic-00005").exists() and not (site / "media/synthetic-00005").exists()
+    assert not [p for p in site.rglob("*") if ".archive-new" in p.name]
+    fresh = synthetic.parent / "fresh"
+    shutil.copytree(synthetic / "interview", fresh / "interview")
+    shutil.copytree(synthetic / "templates", fresh / "templates")
+    build(fresh / "interview", fresh / "site", cache_dir=False, jobs=1)
+    assert _tree(fresh / "site") == _tree(site)
+
+
+def test_a_failure_during_an_in_place_write_leaves_the_site_as_it_was(synthetic, monkeypatch):
+    import archive.output as output
+
+    site = synthetic / "site"
+    before = _tree(site)
+    victim = synthetic / "interview/synthetic-00003/index.md"
+    victim.write_text(victim.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
+    calls = 0
+    real_write = output._write
+
+    def failing_write(entry, target):
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(28, "No space left on device")
+        real_write(entry, target)
+
+    monkeypatch.setattr(output, "_write", failing_write)
+    with pytest.raises(OSError):
+        build(synthetic / "interview", site, jobs=1)
+    assert calls == 3
+    assert _tree(site) == before
+    assert not [p for p in site.rglob("*") if ".archive-new" in p.name]

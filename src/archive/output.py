@@ -106,28 +106,36 @@ def check_output(out: Path, source: Path, project: Path | None = None, contents:
                                f"({', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}); move them away first")
 
 
+IN_PLACE_SHARE = 0.1
+"""When at most this share of a site's files changes, they are replaced in place (see write_site)."""
+
+
 def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None) -> list[str]:
     """Write ``files`` as the site at ``out``; returns the paths whose content changed.
 
     When every file is already there with the same content, nothing is written
-    at all. Otherwise the new site is assembled in a staging folder (unchanged
-    files are hard-linked from the current site, not rewritten) and swapped in
-    only when complete; the old site is then removed (it was ours: see the manifest).
+    at all. When a few files change (an edited interview), each new file is
+    first written beside its target under a temporary name; only when all of
+    them are written are they renamed into place (each rename atomic) and the
+    manifest updated — a failure before that removes the temporary files and
+    leaves the site as it was. Otherwise the new site is assembled in a staging
+    folder (unchanged files hard-linked from the current site) and swapped in
+    when complete; the old site is then removed (it was ours: see the manifest).
     """
     check_output(out, source, project, contents=False)
     files = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
     out = out.resolve()
     old = _manifest(out) if out.is_dir() else None
-    if old is not None:
-        root = str(out)
-        changed = sorted(rel for rel, entry in files.items()
-                         if old.get(rel) != entry.hash or not _same_size(os.path.join(root, rel), entry.size))
-        if not changed and set(old) == set(files):
-            return []  # the site is already this build: write nothing, touch nothing
-    check_output(out, source, project)
-    old = old or {}
+    root = str(out)
     changed = sorted(rel for rel, entry in files.items()
-                     if old.get(rel) != entry.hash or not _same_size(out / rel, entry.size))
+                     if (old or {}).get(rel) != entry.hash or not _same_size(os.path.join(root, rel), entry.size))
+    if old is not None and not changed and set(old) == set(files):
+        return []  # the site is already this build: write nothing, touch nothing
+    check_output(out, source, project)
+    removed = sorted(set(old or {}) - set(files))
+    if old is not None and len(changed) + len(removed) <= IN_PLACE_SHARE * len(files):
+        _replace_in_place(files, changed, removed, out)
+        return changed
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     try:
@@ -137,19 +145,59 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
             target.parent.mkdir(parents=True, exist_ok=True)
             if rel not in changed_set and _link(out / rel, target):
                 continue
-            content = files[rel].content
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
-            else:
-                target.write_bytes(files[rel].read())
-        manifest = MANIFEST_HEADER + "".join(f"{files[rel].hash}  {rel}\n" for rel in sorted(files))
-        (staging / MANIFEST).write_text(manifest, encoding="utf-8")
+            _write(files[rel], target)
+        (staging / MANIFEST).write_text(_manifest_text(files), encoding="utf-8")
         os.chmod(staging, 0o755)
         _swap(staging, out, source, project)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return changed
+
+
+def _manifest_text(files: Mapping[str, Entry]) -> str:
+    return MANIFEST_HEADER + "".join(f"{files[rel].hash}  {rel}\n" for rel in sorted(files))
+
+
+def _write(entry: Entry, target: Path) -> None:
+    if isinstance(entry.content, Path):
+        shutil.copyfile(entry.content, target)
+    else:
+        target.write_bytes(entry.read())
+
+
+def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: list[str], out: Path) -> None:
+    """Write the changed files beside their targets, then rename them all into place."""
+    pending: list[tuple[Path, Path]] = []
+    made_dirs: list[Path] = []
+    try:
+        for rel in changed + [MANIFEST]:
+            target = out / rel
+            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
+            for folder in reversed(missing):
+                folder.mkdir()
+                made_dirs.append(folder)
+            temp = target.with_name(f".{target.name}.archive-new")
+            if rel == MANIFEST:
+                temp.write_text(_manifest_text(files), encoding="utf-8")
+            else:
+                _write(files[rel], temp)
+            pending.append((temp, target))
+    except BaseException:
+        for temp, _ in pending:
+            temp.unlink(missing_ok=True)
+        for folder in reversed(made_dirs):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    for temp, target in pending[:-1]:
+        os.replace(temp, target)
+    for rel in removed:  # files of the previous build (listed in its manifest) that this one no longer makes
+        (out / rel).unlink(missing_ok=True)
+        folder = (out / rel).parent
+        while folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    os.replace(*pending[-1])  # the manifest last: it always describes what is there
 
 
 def _same_size(path: Path | str, size: int) -> bool:
