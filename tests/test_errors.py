@@ -346,3 +346,28 @@ def test_every_diagnostic_is_one_line(old, new):
     parsed = parse_interview(text, path="nl.md", folder=".")
     assert parsed.diagnostics
     assert all("\n" not in str(d) for d in parsed.diagnostics), [str(d) for d in parsed.diagnostics]
+
+
+def test_every_placeholder_left_by_the_importer_is_a_warning():
+    text = """---
+title: TODO: 標題
+date: 1970-01-01
+script: hant
+summary: 摘要。
+interviewees:
+  - name: TODO: 受訪者
+    role: 守燈人
+source:
+  outlet: 週刊
+---
+## 01. 一
+
+問：甲？
+
+乙。
+"""
+    parsed = parse_interview(text, path="todo.md", folder=".")
+    assert parsed.interview is not None  # warnings only: the draft still builds
+    found = [(d.line, d.code, d.severity) for d in parsed.diagnostics]
+    assert found == [(2, "FM007", Severity.WARNING), (3, "FM007", Severity.WARNING), (7, "FM007", Severity.WARNING)]
+    assert "interviewees[1].name" in parsed.diagnostics[2].message

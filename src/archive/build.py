@@ -11,6 +11,7 @@ one interview re-renders that interview's two pages and the two index pages.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
@@ -218,12 +219,14 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
 
     work: list[Job] = []
     stage_key = repr(settings.stage_directions)
+    seen_files: dict[str, Entry] = {}
+    """Every file beside an interview, read once: for the keys and again as the media copies."""
     for folder, shown in scan.sources:
         data, read_diags = read_source_bytes(folder / INTERVIEW_FILE, shown)
         diags.extend(read_diags)
         if data is None:
             continue
-        parse_key = digest(code, shown, str(folder), data, stage_key, _folder_key(folder))
+        parse_key = digest(code, shown, str(folder), data, stage_key, _folder_key(folder, seen_files))
         view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         work.append(Job(str(folder), shown, data, settings.stage_directions, parse_key, view_keys, page_keys,
@@ -275,7 +278,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
             files[rel] = Entry(key, size, made.blobs.get(key) or _blob_reader(cache, key, jobs_by_folder[made.folder], rel))
         for image in made.images:
             path = Path(made.folder) / image
-            files[f"media/{made.digest.slug}/{image}"] = Entry.of_file(path)
+            files[f"media/{made.digest.slug}/{image}"] = seen_files.get(str(path)) or Entry.of_file(path)
     assets = templates / "assets"
     if assets.is_dir():
         for path in sorted(p for p in assets.rglob("*") if p.is_file()):
@@ -316,14 +319,16 @@ def _block_renderer(env):
     return lambda blocks, labels: Markup(macro(blocks, labels))
 
 
-def _folder_key(folder: Path) -> str:
+def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:
     """The images beside an interview, by name and content: they decide FIG001 and the copies."""
     parts: list[bytes | str] = []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name != INTERVIEW_FILE and entry.is_file():
                 with open(entry.path, "rb") as f:
-                    parts += [entry.name, f.read()]
+                    data = f.read()
+                parts += [entry.name, data]
+                seen[entry.path] = Entry(hashlib.sha256(data).hexdigest(), len(data), Path(entry.path))
     return digest(*parts)
 
 

@@ -9,6 +9,7 @@ pass over markdown-it's tokens, linear in the size of the input.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ PERSON_KEYS = ("name", "role", "label")
 SOURCE_KEYS = ("outlet", "date", "url")
 QUESTION_LABELS = ("問", "问")
 PLACEHOLDER = "TODO"
+PLACEHOLDER_DATE = dt.date(1970, 1, 1)
 """A front-matter value starting with this is a placeholder (``archive import`` writes them): a warning."""
 DEFAULT_ANSWER_LABEL = "答"
 HEADING_RE = re.compile(r"(\d{1,3})\.\s*(.*?)(?:\s*\{#([^}]*)\})?\s*\Z", re.S)
@@ -158,11 +160,7 @@ class _Parser:
         meta["summary"] = plain(check.text(data, "summary", "front matter"), line("summary", 1))
         meta["publisher"] = plain(check.text(data, "publisher", "front matter"), line("publisher", 1))
         meta["rights"] = plain(check.text(data, "rights", "front matter"), line("rights", 1))
-        for key in ("title", "subtitle", "summary"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip().upper().startswith(PLACEHOLDER):
-                self.error(Code.FM007, line(key, 1), f"'{key}' is still the placeholder '{value.strip()}'; "
-                           "write the real text")
+        self._placeholders(data)
         meta["date"] = check.date(data, "date", "front matter")
         meta["script"] = check.choice(data, "script", SCRIPTS, None)
         meta["conversion"] = check.choice(data, "conversion", CONVERSIONS, "tw")
@@ -202,6 +200,23 @@ class _Parser:
         meta["source"] = self._source(check, data.get("source"), line("source", 1))
         self.diags.extend(check.diags)
         return meta
+
+    def _placeholders(self, data: YMap) -> None:
+        """FM007 for every value still a ``TODO`` placeholder, and for the importer's unknown date."""
+        def walk(node: object, where: str, line: int) -> None:
+            if isinstance(node, str) and node.strip().upper().startswith(PLACEHOLDER):
+                self.error(Code.FM007, line, f"'{where}' is still the placeholder '{node.strip()}'; write the real text")
+            elif isinstance(node, YMap):
+                for key, value in node.items():
+                    walk(value, f"{where}.{key}" if where else key, node.lines.get(key, line))
+            elif isinstance(node, YList):
+                for index, (value, item_line) in enumerate(zip(node, node.lines)):
+                    walk(value, f"{where}[{index + 1}]", item_line)
+
+        walk(data, "", 1)
+        if data.get("date") == PLACEHOLDER_DATE:
+            self.error(Code.FM007, data.lines.get("date", 1), "'date' is 1970-01-01, the importer's mark for a "
+                       "date the text did not give; write the publication date")
 
     def _person(self, check: Checker, value: object, line: int, key: str, what: str) -> Person | None:
         data = check.mapping(value, what, line)
