@@ -350,12 +350,12 @@ def test_every_diagnostic_is_one_line(old, new):
 
 def test_every_placeholder_left_by_the_importer_is_a_warning():
     text = """---
-title: TODO: 標題
+title: "TODO: 標題"
 date: 1970-01-01
 script: hant
 summary: 摘要。
 interviewees:
-  - name: TODO: 受訪者
+  - name: "TODO: 受訪者"
     role: 守燈人
 source:
   outlet: 週刊
