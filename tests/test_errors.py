@@ -366,7 +366,7 @@ source:
 
 乙。
 """
-    parsed = parse_interview(text, path="todo.md", folder=".")
+    parsed = parse_interview(text, path="todo.md", folder="todo")
     assert parsed.interview is not None  # warnings only: the draft still builds
     found = [(d.line, d.code, d.severity) for d in parsed.diagnostics]
     assert found == [(2, "FM007", Severity.WARNING), (3, "FM007", Severity.WARNING), (7, "FM007", Severity.WARNING)]
