@@ -84,7 +84,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
 
 def reported(output: str) -> float:
     """The build's own time from its summary line (without interpreter start-up and imports)."""
-    match = re.search(r"in ([\d.]+) s", output)
+    match = re.search(r"pages\) in ([\d.]+) s", output)
     return float(match.group(1)) if match else float("nan")
 
 
