@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.model import Figure, Narration, Question, Remark
+from archive.model import Figure, Remark
 from archive.parse import parse_interview
 from archive.serialize import to_data
 

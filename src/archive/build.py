@@ -66,11 +66,9 @@ class Job:
     shown: str
     data: bytes
     """The source's bytes, decoded in the worker (only when it must be parsed)."""
-    stage_words: tuple[str, ...]
     parse_key: str
     view_keys: dict[str, str]
     page_keys: dict[str, str]
-    glossary: tuple
     settings: Settings
     templates: str
     cache_root: str | None
@@ -120,7 +118,7 @@ def make_interview(job: Job) -> Made:
             parsed = cache.get("parse", job.parse_key)
             if parsed is None:
                 text, problems = decode_source(job.data, job.shown)
-                parsed = (parse_interview(text, job.shown, job.folder, job.stage_words) if text is not None
+                parsed = (parse_interview(text, job.shown, job.folder, job.settings.stage_directions) if text is not None
                           else Parsed(None, tuple(problems)))
                 cache.put("parse", job.parse_key, parsed)
         return parsed
@@ -148,7 +146,7 @@ def make_interview(job: Job) -> Made:
             if view is None:
                 seconds["render"] += clock() - started
                 started = clock()
-                converted = to_script(load_parsed().interview, script, job.glossary)
+                converted = to_script(load_parsed().interview, script, job.settings.glossary)
                 seconds["convert"] += clock() - started
                 started = clock()
                 data = interview_json(converted)
@@ -229,8 +227,8 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         parse_key = digest(code, shown, str(folder), data, stage_key, _folder_key(folder, seen_files))
         view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        work.append(Job(str(folder), shown, data, settings.stage_directions, parse_key, view_keys, page_keys,
-                        settings.glossary, settings, str(templates), str(cache.root) if cache.root else None))
+        work.append(Job(str(folder), shown, data, parse_key, view_keys, page_keys, settings, str(templates),
+                        str(cache.root) if cache.root else None))
 
     state_key = digest(code, str(archive_dir.resolve()))
     state: dict[str, Made] = cache.get("state", state_key) or {}
@@ -284,12 +282,6 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         for path in sorted(p for p in assets.rglob("*") if p.is_file()):
             files[f"assets/{path.relative_to(assets).as_posix()}"] = Entry.of_file(path)
     return Plan(files, len(good), tuple(diags), len(todo), tuple(stages.items()))
-
-
-def site_files(archive_dir: Path, templates: Path, strict: bool = False):
-    """Every file of the site (relative path → bytes), without a cache and without writing."""
-    plan = plan_site(archive_dir, templates, strict, cache_dir=False)
-    return {rel: entry.read() for rel, entry in plan.files.items()}, plan.interviews, plan.diagnostics
 
 
 def _run(todo: list[Job], jobs: int | None, progress) -> list[tuple[str, Made]]:

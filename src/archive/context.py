@@ -189,12 +189,6 @@ class _Blocks:
                 "blocks": self(answer.blocks)}
 
 
-def interview_context(interview: Interview, settings: Settings,
-                      render_blocks: BlockRenderer | None = None) -> dict[str, Any]:
-    """Everything ``interview.html`` needs, for one interview in one script."""
-    return page_context(interview_view(interview, render_blocks), settings)
-
-
 def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Add what depends on the archive's settings to an interview's view (kept apart so views cache)."""
     path = f"{DIRS[view['script']]}/{view['slug']}/"

@@ -20,8 +20,8 @@ from markdown_it.token import Token
 from .config import CONVERSIONS, DEFAULT_STAGE_DIRECTIONS, SLUG_RE, Checker, YMap, YList, load_yaml
 from .errors import Code, Diagnostic, Severity
 from .markdown import NOTE_LABEL_RE, InlineReader, make_markdown
-from .model import (SCRIPTS, Answer, Block, Credit, Figure, GlossaryEntry, Inline, Interview,
-                    Link, Narration, Note, NoteRef, Paragraph, Person, Question, Remark, Section,
+from .model import (SCRIPTS, Answer, Block, Credit, Figure, Inline, Interview,
+                    Link, Narration, Note, Paragraph, Person, Question, Remark, Section,
                     Source, Span, Text)
 
 _MD = make_markdown()
