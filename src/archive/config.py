@@ -164,6 +164,14 @@ class Checker:
         self.error(Code.FM005, data.lines[key], f"'{key}' in {what} must be a line of text")
         return None
 
+    def flag(self, data: YMap, key: str, what: str) -> bool:
+        """A yes/no value written ``true`` or ``false``; absent means false."""
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        self.error(Code.FM005, data.lines[key], f"'{key}' in {what} is true or false, not '{value}'")
+        return False
+
     def date(self, data: YMap, key: str, what: str) -> dt.date | None:
         value = data.get(key)
         if value is None:

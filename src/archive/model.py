@@ -270,6 +270,8 @@ class Interview:
     folder: str
     """The interview's folder (images are relative to it)."""
     span: Span
+    draft: bool = False
+    """``draft: true`` in the front matter: left out of a published build (``--drafts`` includes it)."""
 
 
 @dataclass(frozen=True, slots=True)

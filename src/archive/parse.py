@@ -27,7 +27,7 @@ from .model import (SCRIPTS, Answer, Block, Credit, Figure, Inline, Interview,
 _MD = make_markdown()
 
 FRONT_KEYS = ("title", "subtitle", "slug", "date", "script", "conversion", "summary",
-              "interviewer", "interviewees", "credits", "source", "publisher", "rights", "glossary")
+              "interviewer", "interviewees", "credits", "source", "publisher", "rights", "glossary", "draft")
 FRONT_REQUIRED = ("title", "date", "script", "summary", "interviewees", "source")
 PERSON_KEYS = ("name", "role", "label")
 SOURCE_KEYS = ("outlet", "date", "url")
@@ -144,7 +144,7 @@ class _Parser:
             interviewees=meta["interviewees"], credits=meta["credits"], source=meta["source"],
             publisher=meta["publisher"], rights=meta["rights"], glossary=meta["glossary"],
             lead=lead, sections=sections, notes=notes, folder=self.folder,
-            span=Span(self.path, 1))
+            span=Span(self.path, 1), draft=meta["draft"])
         return Parsed(interview, tuple(sorted(set(self.diags))), tuple(self.reader.links))
 
     # -- front matter
@@ -162,6 +162,7 @@ class _Parser:
         meta["rights"] = plain(check.text(data, "rights", "front matter"), line("rights", 1))
         self._placeholders(data)
         meta["date"] = check.date(data, "date", "front matter")
+        meta["draft"] = check.flag(data, "draft", "front matter")
         meta["script"] = check.choice(data, "script", SCRIPTS, None)
         meta["conversion"] = check.choice(data, "conversion", CONVERSIONS, "tw")
         slug = data.get("slug", os.path.basename(os.path.normpath(self.folder)))

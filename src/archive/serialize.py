@@ -38,6 +38,7 @@ def interview_json(interview: Interview) -> bytes:
     """The bytes of ``interview.json``: deterministic, UTF-8, one trailing newline."""
     data = to_data(interview)
     data.pop("folder", None)  # a local path: not part of the published data
+    data.pop("draft", None)  # published pages are never drafts; the flag is the build's business
     document = {"schema": SCHEMA_VERSION, "interview": data}
     # compact separators keep the C encoder (an indent falls back to a pure-Python one, ~10x slower)
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
