@@ -1,95 +1,364 @@
-"""The build benchmark: ``python bench/run.py [N ...]`` (default 10 100 1000) prints a table.
+"""The build benchmark against Hugo: ``python bench/run.py [--runs R] [--json FILE] [N ...]``.
 
-For each N it generates a synthetic archive (bench/synth.py: about 14,000
-characters, 15 sections, 40 questions, 13 notes and 4 figures an interview,
-seeded, never real articles) and times, each as a separate ``archive``
-process: a cold build (no cache), a no-op rebuild, a rebuild after editing
-one interview, a warm full build (cache present, a template changed so every
-page re-renders), and ``archive check`` of the built site; with peak memory
-(the sum over the process tree, sampled from /proc). When ``hugo`` is
-installed it also builds the same content as a plain Hugo site (both scripts
-pre-converted, 2N pages) and prints our time divided by Hugo's.
+For each N (default 100 1000) it generates a synthetic archive (bench/synth.py:
+about 13,500 characters, 15 sections, 40 questions, 13 notes and 4 figures an
+interview, seeded, never real articles) and the same interviews as a Hugo
+site: both scripts of every interview as a page bundle (the synthetic word
+pools are aligned, so Hugo gets the same text without a conversion step),
+``hasCJKLanguage = true``, an interview template with a table of contents
+(sections and kickers) and list pages of titles, dates and the front
+matter's one-line summary, as our index pages show.
 
-A script that prints figures, not a timed test: run it on a quiet machine.
+What is fair about it:
+
+- Every command is a fresh process timed the same way (wall clock from
+  start to exit), ours and Hugo's in pairs, the order alternating between
+  pairs; each row is the median of R pairs (default 3) and the ratio is the
+  median of the pairs' ratios.
+- Both sides are warmed the same way: one untimed full build each before
+  anything is timed (the disk cache then holds both sides' inputs and
+  programs); a "cold" build has no cache of its own on either side (ours:
+  no ``.archive-cache`` and no site; Hugo: no ``public/``, no resources and
+  an empty ``--cacheDir``).
+- Hugo has no incremental mode outside its server, so each of our rebuilds
+  (no-op, one interview edited, a template changed) is set against Hugo
+  doing the same edit and building again; ``archive check`` is set against
+  Hugo's build; when our build indexes search (a ``search`` post-plan
+  step), a cold build is also set against Hugo followed by Pagefind
+  (``python -m pagefind``, the ``pagefind[extended]`` package) on Hugo's
+  pages.
+- Memory is sampled from /proc every 20 ms for the whole process tree, on
+  both sides: the largest single process (also from the kernel's own peak
+  figure, ``wait4``) and the sum over the tree.
+
+It prints the machine (cores, CPU model, load average at start and end) and
+one markdown table per N, ready for the README. A script that prints
+figures, not a timed test: the machine should be as quiet as it can be.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(HERE))
 
-from synth import generate  # noqa: E402
+from synth import front_matter, generate, interview  # noqa: E402
+
+MB = 2**20
+VICTIM = 3
+"""The interview edited in the edit-one runs."""
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    total = 0
+# ---------------------------------------------------------------- measuring
+
+@dataclass
+class Run:
+    """One command: wall-clock seconds, peak memory (largest process, whole tree) and its output."""
+
+    seconds: float
+    largest: int
+    tree: int
+    output: str = ""
+
+    def __add__(self, other: "Run") -> "Run":
+        """Two commands run one after the other (Hugo, then Pagefind)."""
+        return Run(self.seconds + other.seconds, max(self.largest, other.largest), max(self.tree, other.tree),
+                   self.output + other.output)
+
+
+def _tree(pid: int) -> tuple[int, int]:
+    """(largest RSS, summed RSS) in bytes over a process and all its descendants."""
+    page = os.sysconf("SC_PAGE_SIZE")
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
             continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(fields[21]) * page
+    largest = total = 0
     stack = [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        largest, total = max(largest, rss.get(p, 0)), total + rss.get(p, 0)
         stack.extend(children.get(p, []))
-    return total
+    return largest, total
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Run a command; return (seconds, peak tree memory in bytes, its output)."""
+def measure(cmd: list[str], cwd: Path, expect: Callable[[str], bool] | None = None) -> Run:
+    """Run ``cmd`` as a fresh process; its time and peak memory. Fails loudly on an unexpected result."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"})
-    peak = 0
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = [0, 0]
     done = threading.Event()
+    chunks: list[bytes] = []
 
     def sample() -> None:
-        nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            largest, total = _tree(proc.pid)
+            peak[0], peak[1] = max(peak[0], largest), max(peak[1], total)
             done.wait(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, _ = proc.communicate()
+    def drain() -> None:
+        assert proc.stdout is not None
+        chunks.extend(iter(lambda: proc.stdout.read(65536), b""))
+
+    threads = [threading.Thread(target=sample, daemon=True), threading.Thread(target=drain, daemon=True)]
+    for t in threads:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    sampler.join()
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{out}")
-    return seconds, peak, out
+    for t in threads:
+        t.join()
+    output = b"".join(chunks).decode("utf-8", "replace")
+    if proc.returncode != 0 or (expect is not None and not expect(output)):
+        raise SystemExit(f"{' '.join(cmd)} (in {cwd}) exited {proc.returncode}:\n{output[-3000:]}")
+    largest = max(peak[0], usage.ru_maxrss * 1024)  # ru_maxrss: the kernel's peak of the largest process, in KiB
+    return Run(seconds, largest, max(peak[1], largest), output)
 
 
-def reported(output: str) -> float:
-    """The build's own time from its summary line (without interpreter start-up and imports)."""
-    match = re.search(r"pages\) in ([\d.]+) s", output)
-    return float(match.group(1)) if match else float("nan")
+def machine() -> dict[str, str]:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": str(os.cpu_count()), "cpu": model, "load": " ".join(Path("/proc/loadavg").read_text().split()[:3])}
 
 
-def archive_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "archive", *args]
+# ---------------------------------------------------------------- the two sites
+
+HUGO_CONFIG = """baseURL = "https://example.org/"
+title = "bench"
+hasCJKLanguage = true
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+[markup.tableOfContents]
+  startLevel = 2
+  endLevel = 3
+"""
+HUGO_SINGLE = """<!DOCTYPE html>
+<html lang="{{ if eq .Section "zh-hant" }}zh-Hant{{ else }}zh-Hans{{ end }}"><head><meta charset="utf-8">
+<title>{{ .Title }}</title><link rel="stylesheet" href="/style.css"><script src="/app.js" defer></script></head>
+<body><nav class="toc">{{ .TableOfContents }}</nav>
+<main><article><header><time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "2006-01-02" }}</time>
+<h1>{{ .Title }}</h1><p class="subtitle">{{ .Params.subtitle }}</p><p class="people">{{ .Params.interviewee }}</p></header>
+{{ .Content }}</article></main></body></html>
+"""
+HUGO_LIST = """<!DOCTYPE html>
+<html lang="zh"><head><meta charset="utf-8"><title>{{ .Title }}</title><link rel="stylesheet" href="/style.css"></head>
+<body><main><h1>{{ .Title }}</h1><ol>{{ range .Pages }}<li><time>{{ .Date.Format "2006-01-02" }}</time>
+<h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2><p>{{ .Params.subtitle }}</p><p>{{ .Params.interviewee }}</p>
+<p>{{ .Params.summary }}</p></li>{{ end }}</ol></main></body></html>
+"""
+
+
+def hugo_page(markdown: str) -> str:
+    fields, body = front_matter(markdown)
+    head = {key: fields[key] for key in ("title", "subtitle", "date", "summary", "interviewee")}
+    return "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in head.items()) + "---\n" + body
+
+
+class Workspace:
+    """One N: our project (archive, templates) and the same interviews as a Hugo site."""
+
+    def __init__(self, root: Path, n: int):
+        self.root, self.n = root, n
+        self.project, self.hugo = root / "ours", root / "hugo"
+        generate(self.project, n)
+        shutil.copytree(REPO / "templates", self.project / "templates")
+        (self.hugo / "layouts/_default").mkdir(parents=True)
+        (self.hugo / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+        (self.hugo / "layouts/_default/single.html").write_text(HUGO_SINGLE, encoding="utf-8")
+        (self.hugo / "layouts/_default/list.html").write_text(HUGO_LIST, encoding="utf-8")
+        shutil.copytree(REPO / "templates/assets", self.hugo / "static")
+        for index in range(n):
+            for script in ("hant", "hans"):
+                slug, markdown = interview(index, script=script)
+                folder = self.hugo / "content" / f"zh-{script}" / slug
+                folder.mkdir(parents=True)
+                (folder / "index.md").write_text(hugo_page(markdown), encoding="utf-8")
+                shutil.copyfile(self.project / "interview" / slug / "photo.svg", folder / "photo.svg")
+        self.edits = 0
+
+    # our side
+    def ours(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "archive", *args]
+
+    def build(self, *extra: str) -> list[str]:
+        return self.ours("build", "--archive", "interview", "--out", "site", "--quiet", *extra)
+
+    def forget_ours(self) -> None:
+        for name in (".archive-cache", "site", "site-nocache"):
+            shutil.rmtree(self.project / name, ignore_errors=True)
+
+    def edit_ours(self) -> None:
+        self.edits += 1
+        victim = self.project / "interview" / f"synthetic-{VICTIM:05d}" / "index.md"
+        victim.write_text(_edited(victim.read_text(encoding="utf-8"), self.edits), encoding="utf-8")
+
+    def retemplate_ours(self) -> None:
+        self.edits += 1
+        _append(self.project / "templates/interview.html", f"{{# bench edit {self.edits} #}}\n")
+
+    # Hugo's side
+    def hugo_build(self) -> list[str]:
+        return ["hugo", "--quiet", "--cacheDir", str(self.root / "hugo-cache"), "-d", "public"]
+
+    def forget_hugo(self) -> None:
+        for path in (self.hugo / "public", self.hugo / "resources", self.root / "hugo-cache"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def edit_hugo(self) -> None:
+        self.edits += 1
+        for script in ("hant", "hans"):
+            page = self.hugo / "content" / f"zh-{script}" / f"synthetic-{VICTIM:05d}" / "index.md"
+            page.write_text(_edited(page.read_text(encoding="utf-8"), self.edits), encoding="utf-8")
+
+    def retemplate_hugo(self) -> None:
+        self.edits += 1
+        _append(self.hugo / "layouts/_default/single.html", f"{{{{/* bench edit {self.edits} */}}}}\n")
+
+    def pagefind(self) -> list[str]:
+        return [sys.executable, "-m", "pagefind", "--site", "public", "--silent"]
+
+
+def _edited(text: str, count: int) -> str:
+    """The text with one sentence changed, differently each time (never back to a state seen before)."""
+    return text.replace("。", f"，補記{count}。", 1)
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def has_search() -> bool:
+    """Whether our build indexes search (a ``search`` post-plan step), asked in a child process."""
+    probe = "import archive.postplan as p; print(any(s.name == 'search' for s in p.POST_STEPS))"
+    try:
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    except subprocess.TimeoutExpired:
+        return False
+    return out.stdout.strip() == "True"
+
+
+# ---------------------------------------------------------------- scenarios
+
+@dataclass
+class Row:
+    """One line of the table: our runs, Hugo's runs (paired by index) and the targets."""
+
+    name: str
+    hugo_name: str
+    ratio_target: float | None = None
+    seconds_target: float | None = None
+    ours: list[Run] = field(default_factory=list)
+    hugo: list[Run] = field(default_factory=list)
+
+    def median(self, runs: list[Run], attr: str) -> float:
+        return statistics.median(getattr(r, attr) for r in runs)
+
+    def ratio(self) -> float:
+        return statistics.median(o.seconds / h.seconds for o, h in zip(self.ours, self.hugo))
+
+    def verdict(self) -> str:
+        ok = []
+        if self.ratio_target is not None:
+            ok.append(self.ratio() <= self.ratio_target)
+        if self.seconds_target is not None:
+            ok.append(self.median(self.ours, "seconds") < self.seconds_target)
+        return "" if not ok else ("✓" if all(ok) else "✗")
+
+
+def paired(row: Row, runs: int, ours: Callable[[], Run], hugo: Callable[[], Run]) -> Row:
+    """``runs`` pairs, ours first in even pairs and Hugo first in odd ones."""
+    for i in range(runs):
+        for side in ((ours, hugo) if i % 2 == 0 else (hugo, ours)):
+            (row.ours if side is ours else row.hugo).append(side())
+    return row
+
+
+def bench(n: int, runs: int, search: bool, log: Callable[[str], None]) -> tuple[list[Row], str]:
+    """Every row for one N, and the cold build's share of worker time by stage."""
+    with tempfile.TemporaryDirectory(prefix=f"archive-bench-{n}-") as tmp:
+        ws = Workspace(Path(tmp), n)
+        ours_dir, hugo_dir = ws.project, ws.hugo
+        wrote_nothing = lambda out: " 0 files written" in out  # noqa: E731
+        log(f"N = {n}: warming both sides")
+        measure(ws.build(), ours_dir)
+        measure(ws.hugo_build(), hugo_dir)
+
+        def ours_cold(*extra: str) -> Run:
+            ws.forget_ours()
+            return measure(ws.build(*extra), ours_dir)
+
+        def hugo_cold() -> Run:
+            ws.forget_hugo()
+            return measure(ws.hugo_build(), hugo_dir)
+
+        def hugo_pagefind() -> Run:
+            return hugo_cold() + measure(ws.pagefind(), hugo_dir)
+
+        def ours_after(change: Callable[[], None], cmd: list[str], expect=None) -> Callable[[], Run]:
+            return lambda: (change(), measure(cmd, ours_dir, expect))[1]
+
+        def hugo_after(change: Callable[[], None]) -> Callable[[], Run]:
+            return lambda: (change(), measure(ws.hugo_build(), hugo_dir))[1]
+
+        nothing = lambda: None  # noqa: E731
+        rows = []
+        log(f"N = {n}: cold builds")
+        cold = paired(Row("cold build (no cache)", "Hugo, cold", ratio_target=3.0), runs,
+                      lambda: ours_cold("--timings"), hugo_cold)
+        rows.append(cold)
+        log(f"N = {n}: cold builds with --no-cache")
+        rows.append(paired(Row("cold build, `--no-cache`", "Hugo, cold", ratio_target=3.0), runs,
+                           lambda: ours_cold("--no-cache"), hugo_cold))
+        measure(ws.build(), ours_dir)  # the cache and site the rebuilds start from
+        log(f"N = {n}: no-op rebuilds")
+        rows.append(paired(Row("no-op rebuild", "Hugo, rebuild", seconds_target=0.3), runs,
+                           ours_after(nothing, ws.build(), wrote_nothing), hugo_after(nothing)))
+        log(f"N = {n}: one interview edited")
+        rows.append(paired(Row("one interview edited", "Hugo, rebuild", seconds_target=0.5), runs,
+                           ours_after(ws.edit_ours, ws.build()), hugo_after(ws.edit_hugo)))
+        log(f"N = {n}: template changed")
+        rows.append(paired(Row("template changed", "Hugo, rebuild", ratio_target=0.5), runs,
+                           ours_after(ws.retemplate_ours, ws.build()), hugo_after(ws.retemplate_hugo)))
+        log(f"N = {n}: archive check")
+        rows.append(paired(Row("`archive check` of the site", "Hugo, rebuild", ratio_target=0.3), runs,
+                           ours_after(nothing, ws.ours("check", "--archive", "interview", "--site", "site", "-q")),
+                           hugo_after(nothing)))
+        if search:
+            log(f"N = {n}: cold builds with search")
+            rows.append(paired(Row("cold build with search", "Hugo + Pagefind, cold", ratio_target=3.0), runs,
+                               ours_cold, hugo_pagefind))
+        return rows, stage_share(cold.ours[0].output)
 
 
 def stage_share(output: str) -> str:
@@ -97,85 +366,62 @@ def stage_share(output: str) -> str:
     line = next((l for l in output.splitlines() if l.startswith("worker time by stage:")), "")
     stages = {name: float(spent) for name, spent in re.findall(r"(\w+) ([\d.]+) s", line)}
     total = sum(stages.values()) or 1.0
-    return ", ".join(f"{name} {100 * spent / total:.0f}%" for name, spent in stages.items())
+    return ", ".join(f"{name} {100 * spent / total:.0f} %" for name, spent in stages.items())
 
 
-def hugo_site(project: Path) -> Path | None:
-    """The same content as a plain Hugo site, both scripts pre-converted; None without hugo."""
+# ---------------------------------------------------------------- the table
+
+def table(n: int, rows: list[Row], runs: int) -> str:
+    head = (f"| N = {n:,} | ours | Hugo | ours ÷ Hugo | target | ours: largest / tree MB | "
+            "Hugo: largest / tree MB |\n|---|---:|---:|---:|---|---:|---:|\n")
+    lines = []
+    for row in rows:
+        target = []
+        if row.ratio_target is not None:
+            target.append(f"≤ {row.ratio_target:g}×")
+        if row.seconds_target is not None:
+            target.append(f"< {row.seconds_target:g} s")
+        mem = lambda runs_: f"{row.median(runs_, 'largest') / MB:.0f} / {row.median(runs_, 'tree') / MB:.0f}"  # noqa: E731
+        lines.append(f"| {row.name} | {row.median(row.ours, 'seconds'):.2f} s | "
+                     f"{row.median(row.hugo, 'seconds'):.2f} s ({row.hugo_name}) | {row.ratio():.2f}× | "
+                     f"{' '.join(target)} {row.verdict()} | {mem(row.ours)} | {mem(row.hugo)} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def hugo_version() -> str:
+    try:
+        return subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+    except (OSError, IndexError):
+        return "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("counts", nargs="*", type=int, default=[100, 1000])
+    parser.add_argument("--runs", type=int, default=3, help="pairs per row (median over them; default 3)")
+    parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
+    args = parser.parse_args()
     if shutil.which("hugo") is None:
-        return None
-    from archive.scripts import convert_text
-    from archive.parse import split_front_matter
-
-    site = project / "hugo"
-    (site / "layouts/_default").mkdir(parents=True)
-    (site / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "bench"\n'
-                                    'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n', encoding="utf-8")
-    (site / "layouts/_default/single.html").write_text(
-        "<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>"
-        "{{ .Content }}</body></html>\n", encoding="utf-8")
-    (site / "layouts/_default/list.html").write_text(
-        "<!DOCTYPE html><html><body><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a> "
-        "{{ .Date.Format \"2006-01-02\" }} {{ .Summary }}</li>{{ end }}</ul></body></html>\n", encoding="utf-8")
-    for source in sorted((project / "interview").glob("*/index.md")):
-        text = source.read_text(encoding="utf-8")
-        front, body, _ = split_front_matter(text)
-        meta = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in front.splitlines()
-                if ":" in line and not line.startswith(" ")}
-        script = meta["script"]
-        for target in ("hant", "hans"):
-            converted = body if target == script else convert_text(body, script, target)
-            title = meta["title"] if target == script else convert_text(meta["title"], script, target)
-            page = site / "content" / f"zh-{target}" / f"{meta['slug']}.md"
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: {meta['date']}\n---\n"
-                            f"{converted}", encoding="utf-8")
-    return site
-
-
-def run(n: int) -> dict[str, float | str]:
-    with tempfile.TemporaryDirectory(prefix=f"archive-bench-{n}-") as tmp:
-        project = Path(tmp)
-        generate(project, n)
-        shutil.copytree(REPO / "templates", project / "templates")
-        row: dict[str, float | str] = {"N": n}
-        build = archive_cmd("build", "--archive", "interview", "--out", "site", "--quiet")
-        row["cold"], row["cold_mem"], out = timed(build + ["--timings"], project)
-        row["convert_share"] = stage_share(out)
-        row["noop"], _, out = timed(build, project)
-        assert " 0 files written" in out, out
-        row["noop_in"] = reported(out)
-        victim = project / "interview" / "synthetic-00003" / "index.md"
-        victim.write_text(victim.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
-        row["edit"], _, out = timed(build, project)
-        row["edit_in"] = reported(out)
-        template = project / "templates" / "interview.html"
-        template.write_text(template.read_text(encoding="utf-8") + "{# bench #}\n", encoding="utf-8")
-        row["warm_full"], row["warm_mem"], _ = timed(build, project)
-        row["check"], _, _ = timed(archive_cmd("check", "--archive", "interview", "--site", "site", "-q"), project)
-        hugo = hugo_site(project)
-        if hugo is not None:
-            timed(["hugo", "--quiet", "-d", str(project / "hugo-out")], hugo)  # first run warms the disk cache
-            shutil.rmtree(project / "hugo-out")
-            row["hugo"], row["hugo_mem"], _ = timed(["hugo", "--quiet", "-d", str(project / "hugo-out")], hugo)
-        return row
-
-
-def main(counts: list[int]) -> None:
-    print(f"machine: {os.cpu_count()} cores; times in seconds, memory peak of the process tree")
-    head = f"{'N':>5} {'cold':>7} {'no-op':>6} {'edit 1':>7} {'warm full':>9} {'check':>6} {'cold MB':>8} " \
-           f"{'warm MB':>8} {'hugo':>6} {'hugo MB':>8} {'warm/hugo':>9} {'edit/hugo':>9}"
-    print(head)
-    for n in counts:
-        r = run(n)
-        hugo = r.get("hugo")
-        ratios = (f"{r['warm_full'] / hugo:>9.2f} {r['edit'] / hugo:>9.2f}" if hugo else f"{'-':>9} {'-':>9}")
-        hugo_cols = f"{hugo:>6.2f} {r['hugo_mem'] / 2**20:>8.0f}" if hugo else f"{'-':>6} {'-':>8}"
-        print(f"{n:>5} {r['cold']:>7.2f} {r['noop']:>6.2f} {r['edit']:>7.2f} {r['warm_full']:>9.2f} {r['check']:>6.2f} "
-              f"{r['cold_mem'] / 2**20:>8.0f} {r['warm_mem'] / 2**20:>8.0f} {hugo_cols} {ratios}")
-        print(f"      cold build worker time by stage: {r['convert_share']}; build's own time (no interpreter "
-              f"start-up): no-op {r['noop_in']:.2f} s, edit 1 {r['edit_in']:.2f} s")
+        raise SystemExit("hugo is not installed (apt-get install hugo): the benchmark compares against it")
+    log = lambda line: print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)  # noqa: E731
+    search = has_search()
+    start = machine()
+    results = {n: bench(n, args.runs, search, log) for n in args.counts}
+    end = machine()
+    print(f"Machine: {start['cores']} cores, {start['cpu']}; load average (1, 5, 15 min) {start['load']} at "
+          f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}. "
+          f"Wall-clock seconds of a fresh process, median of {args.runs} pairs run alternately; the ratio is the "
+          "median of the pairs' ratios; memory is the peak resident size of the largest process and of the "
+          "whole process tree (MB).\n")
+    for n, (rows, shares) in results.items():
+        print(table(n, rows, args.runs))
+        print(f"Cold build, worker time by stage at N = {n:,}: {shares}.\n")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": {"start": start, "end": end}, "results": {
+            n: [{"row": r.name, "ours": [vars(x) | {"output": ""} for x in r.ours],
+                 "hugo": [vars(x) | {"output": ""} for x in r.hugo]} for r in rows]
+            for n, (rows, _) in results.items()}}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [10, 100, 1000])
+    main()

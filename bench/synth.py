@@ -4,6 +4,11 @@ Each interview has about 14,000 characters, 15 sections, 40 questions,
 13 notes and 4 figures (one with an image), built from a fixed pool of
 words with a seeded random generator, half in Traditional and half in
 Simplified script. ``python bench/synth.py DIR N`` writes one.
+
+The two word pools are aligned word for word, so :func:`interview` with
+``script`` forced gives the same interview in the other script, character
+for character the same length: the benchmark's Hugo site gets both scripts
+of every interview without paying for a conversion.
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ def _paragraph(rng: random.Random, words: list[str], sentences: int) -> str:
     return "".join(_sentence(rng, words, rng.randint(6, 12)) for _ in range(sentences))
 
 
-def interview(index: int, seed: int = 1) -> tuple[str, str]:
-    """(slug, Markdown) of synthetic interview number ``index``."""
+def interview(index: int, seed: int = 1, script: str | None = None) -> tuple[str, str]:
+    """(slug, Markdown) of synthetic interview number ``index``; ``script`` forces ``hant`` or ``hans``."""
     rng = random.Random(seed * 100_003 + index)
-    hant = index % 2 == 0
+    hant = index % 2 == 0 if script is None else script == "hant"
     words = HANT if hant else HANS
     q, credit = ("問", "圖源") if hant else ("问", "图源")
     slug = f"synthetic-{index:05d}"
@@ -78,6 +83,14 @@ def interview(index: int, seed: int = 1) -> tuple[str, str]:
     for n in range(1, notes + 1):
         lines.append(f"[^n{n}]: {_sentence(rng, words, 12)}")
     return slug, "\n".join(lines) + "\n"
+
+
+def front_matter(markdown: str) -> tuple[dict[str, str], str]:
+    """The top-level ``key: value`` lines of an interview's front matter, and its body."""
+    _, front, body = markdown.split("---\n", 2)
+    fields = dict(line.split(": ", 1) for line in front.splitlines() if ": " in line and not line.startswith(" "))
+    names = [line.split(": ", 1)[1] for line in front.splitlines() if line.startswith("  - name: ")]
+    return {**fields, "interviewee": names[0] if names else ""}, body
 
 
 def generate(root: Path, count: int, seed: int = 1) -> Path:
