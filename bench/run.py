@@ -23,8 +23,10 @@ What is fair about it:
 - Hugo has no incremental mode outside its server, so each of our rebuilds
   (no-op, one interview edited, a template changed) is set against Hugo
   doing the same edit and building again; ``archive check`` is set against
-  Hugo's build; when our build indexes search (a ``search`` post-plan
-  step), a cold build is also set against Hugo followed by Pagefind
+  Hugo's build.
+- Search: when our build indexes search (and ``--no-search`` skips it),
+  the rows set against Hugo alone build with ``--no-search``, and a cold
+  build and an edit with search are set against Hugo followed by Pagefind
   (``python -m pagefind``, the ``pagefind[extended]`` package) on Hugo's
   pages.
 - Memory is sampled from /proc every 20 ms for the whole process tree, on
@@ -74,11 +76,13 @@ class Run:
     largest: int
     tree: int
     output: str = ""
+    cpu: float = 0.0
+    """User and system seconds of the process and every descendant it waited for."""
 
     def __add__(self, other: "Run") -> "Run":
         """Two commands run one after the other (Hugo, then Pagefind)."""
         return Run(self.seconds + other.seconds, max(self.largest, other.largest), max(self.tree, other.tree),
-                   self.output + other.output)
+                   self.output + other.output, self.cpu + other.cpu)
 
 
 def _tree(pid: int) -> tuple[int, int]:
@@ -137,7 +141,7 @@ def measure(cmd: list[str], cwd: Path, expect: Callable[[str], bool] | None = No
     if proc.returncode != 0 or (expect is not None and not expect(output)):
         raise SystemExit(f"{' '.join(cmd)} (in {cwd}) exited {proc.returncode}:\n{output[-3000:]}")
     largest = max(peak[0], usage.ru_maxrss * 1024)  # ru_maxrss: the kernel's peak of the largest process, in KiB
-    return Run(seconds, largest, max(peak[1], largest), output)
+    return Run(seconds, largest, max(peak[1], largest), output, usage.ru_utime + usage.ru_stime)
 
 
 def machine() -> dict[str, str]:
@@ -258,14 +262,13 @@ def _append(path: Path, text: str) -> None:
 
 
 def has_search() -> bool:
-    """Whether our build indexes search (a ``search`` post-plan step), asked in a child process."""
-    probe = "import archive.postplan as p; print(any(s.name == 'search' for s in p.POST_STEPS))"
+    """Whether our build indexes search and can be told not to (``archive build --no-search``)."""
     try:
-        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+        out = subprocess.run([sys.executable, "-m", "archive", "build", "--help"], capture_output=True, text=True,
+                             timeout=120, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     except subprocess.TimeoutExpired:
         return False
-    return out.stdout.strip() == "True"
+    return "--no-search" in out.stdout
 
 
 # ---------------------------------------------------------------- scenarios
@@ -314,6 +317,9 @@ def bench(n: int, runs: int, search: bool, log: Callable[[str], None]) -> tuple[
         measure(ws.build(), ours_dir)
         measure(ws.hugo_build(), hugo_dir)
 
+        plain = ("--no-search",) if search else ()
+        """Our flags for the rows set against Hugo alone: the same work, no search index."""
+
         def ours_cold(*extra: str) -> Run:
             ws.forget_ours()
             return measure(ws.build(*extra), ours_dir)
@@ -335,29 +341,35 @@ def bench(n: int, runs: int, search: bool, log: Callable[[str], None]) -> tuple[
         rows = []
         log(f"N = {n}: cold builds")
         cold = paired(Row("cold build (no cache)", "Hugo, cold", ratio_target=3.0), runs,
-                      lambda: ours_cold("--timings"), hugo_cold)
+                      lambda: ours_cold("--timings", *plain), hugo_cold)
         rows.append(cold)
         log(f"N = {n}: cold builds with --no-cache")
         rows.append(paired(Row("cold build, `--no-cache`", "Hugo, cold", ratio_target=3.0), runs,
-                           lambda: ours_cold("--no-cache"), hugo_cold))
-        measure(ws.build(), ours_dir)  # the cache and site the rebuilds start from
+                           lambda: ours_cold("--no-cache", *plain), hugo_cold))
+        if search:
+            log(f"N = {n}: cold builds with search")
+            rows.append(paired(Row("cold build with search", "Hugo + Pagefind, cold", ratio_target=3.0), runs,
+                               ours_cold, hugo_pagefind))
+        measure(ws.build(*plain), ours_dir)  # the cache and site the rebuilds start from
         log(f"N = {n}: no-op rebuilds")
         rows.append(paired(Row("no-op rebuild", "Hugo, rebuild", seconds_target=0.3), runs,
-                           ours_after(nothing, ws.build(), wrote_nothing), hugo_after(nothing)))
+                           ours_after(nothing, ws.build(*plain), wrote_nothing), hugo_after(nothing)))
         log(f"N = {n}: one interview edited")
         rows.append(paired(Row("one interview edited", "Hugo, rebuild", seconds_target=0.5), runs,
-                           ours_after(ws.edit_ours, ws.build()), hugo_after(ws.edit_hugo)))
+                           ours_after(ws.edit_ours, ws.build(*plain)), hugo_after(ws.edit_hugo)))
         log(f"N = {n}: template changed")
         rows.append(paired(Row("template changed", "Hugo, rebuild", ratio_target=0.5), runs,
-                           ours_after(ws.retemplate_ours, ws.build()), hugo_after(ws.retemplate_hugo)))
+                           ours_after(ws.retemplate_ours, ws.build(*plain)), hugo_after(ws.retemplate_hugo)))
         log(f"N = {n}: archive check")
         rows.append(paired(Row("`archive check` of the site", "Hugo, rebuild", ratio_target=0.3), runs,
                            ours_after(nothing, ws.ours("check", "--archive", "interview", "--site", "site", "-q")),
                            hugo_after(nothing)))
         if search:
-            log(f"N = {n}: cold builds with search")
-            rows.append(paired(Row("cold build with search", "Hugo + Pagefind, cold", ratio_target=3.0), runs,
-                               ours_cold, hugo_pagefind))
+            measure(ws.build(), ours_dir)  # now with its search index
+            log(f"N = {n}: one interview edited, with search")
+            rows.append(paired(Row("one interview edited, with search", "Hugo + Pagefind, rebuild"), runs,
+                               ours_after(ws.edit_ours, ws.build()),
+                               lambda: hugo_after(ws.edit_hugo)() + measure(ws.pagefind(), hugo_dir)))
         return rows, stage_share(cold.ours[0].output)
 
 
@@ -373,7 +385,7 @@ def stage_share(output: str) -> str:
 
 def table(n: int, rows: list[Row], runs: int) -> str:
     head = (f"| N = {n:,} | ours | Hugo | ours ÷ Hugo | target | ours: largest / tree MB | "
-            "Hugo: largest / tree MB |\n|---|---:|---:|---:|---|---:|---:|\n")
+            "Hugo: largest / tree MB | CPU s, ours / Hugo |\n|---|---:|---:|---:|---|---:|---:|---:|\n")
     lines = []
     for row in rows:
         target = []
@@ -384,7 +396,8 @@ def table(n: int, rows: list[Row], runs: int) -> str:
         mem = lambda runs_: f"{row.median(runs_, 'largest') / MB:.0f} / {row.median(runs_, 'tree') / MB:.0f}"  # noqa: E731
         lines.append(f"| {row.name} | {row.median(row.ours, 'seconds'):.2f} s | "
                      f"{row.median(row.hugo, 'seconds'):.2f} s ({row.hugo_name}) | {row.ratio():.2f}× | "
-                     f"{' '.join(target)} {row.verdict()} | {mem(row.ours)} | {mem(row.hugo)} |")
+                     f"{' '.join(target)} {row.verdict()} | {mem(row.ours)} | {mem(row.hugo)} | "
+                     f"{row.median(row.ours, 'cpu'):.2f} / {row.median(row.hugo, 'cpu'):.2f} |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -412,7 +425,8 @@ def main() -> None:
           f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}. "
           f"Wall-clock seconds of a fresh process, median of {args.runs} pairs run alternately; the ratio is the "
           "median of the pairs' ratios; memory is the peak resident size of the largest process and of the "
-          "whole process tree (MB).\n")
+          "whole process tree (MB); CPU is user + system time over the process tree (on a loaded machine "
+          "it moves less than wall-clock time).\n")
     for n, (rows, shares) in results.items():
         print(table(n, rows, args.runs))
         print(f"Cold build, worker time by stage at N = {n:,}: {shares}.\n")
