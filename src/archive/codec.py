@@ -37,13 +37,38 @@ register(*(value for value in vars(model).values()
            if isinstance(value, type) and dataclasses.is_dataclass(value)), Diagnostic)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_NAMES: dict[type, frozenset[str]] = {}
+
+
 def encode(value: Any) -> Any:
-    """A JSON-ready value; raises TypeError for anything not plain data or registered."""
-    if value is None or isinstance(value, (bool, int, float)):
+    """A JSON-ready value; raises TypeError for anything not plain data or registered.
+
+    The common types are dispatched on their exact class and each registered
+    class's field names are read once (the cache encodes whole models).
+    """
+    cls = type(value)
+    if cls in _PLAIN:
         return value
+    if cls is tuple or cls is list:
+        return [item if type(item) in _PLAIN else encode(item) for item in value]
+    fields = _FIELDS.get(cls)
+    if fields is not None:
+        out = {"@": cls.__name__}
+        for name in fields:
+            item = getattr(value, name)
+            out[name] = item if type(item) in _PLAIN else encode(item)
+        return out
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
     if isinstance(value, Markup):
         return {"@": "html", "v": str(value)}
-    if isinstance(value, str):
+    if isinstance(value, Severity):
+        return int(value)
+    if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
         return [encode(item) for item in value]
@@ -55,14 +80,10 @@ def encode(value: Any) -> Any:
         return {"@": "set", "v": sorted(encode(item) for item in value)}
     if isinstance(value, dt.date):
         return {"@": "date", "v": value.isoformat()}
-    if isinstance(value, Severity):
-        return int(value)
     cls = type(value)
     if _CLASSES.get(cls.__name__) is cls:
-        out = {"@": cls.__name__}
-        for f in dataclasses.fields(value):
-            out[f.name] = encode(getattr(value, f.name))
-        return out
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        return encode(value)
     raise TypeError(f"cannot store a {cls.__name__} in the cache")
 
 
@@ -90,9 +111,11 @@ def decode(data: Any, in_dataclass: bool = False) -> Any:
     cls = _CLASSES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise ValueError(f"unknown kind {tag!r} in a cache entry")
-    fields = {f.name for f in dataclasses.fields(cls)}
+    fields = _NAMES.get(cls)
+    if fields is None:
+        fields = _NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
     given = {key: decode(item, True) for key, item in data.items() if key != "@"}
-    if not set(given) <= fields:
+    if not given.keys() <= fields:
         raise ValueError(f"unknown fields for {tag}")
     if cls is Diagnostic and "severity" in given:
         given["severity"] = Severity(given["severity"])
