@@ -17,15 +17,12 @@ and by ``archive cache prune``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
 import time
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-from . import codec
 
 MAGIC = b"archive-cache-2\n"
 CACHE_DIR = ".archive-cache"
@@ -47,6 +44,8 @@ def digest(*parts: bytes | str) -> str:
 
 def library_versions() -> list[str]:
     """``name version`` of each library that shapes output (``-`` when not installed)."""
+    from importlib import metadata  # slow to import: only builds that make something ask
+
     found = []
     for name in OUTPUT_LIBRARIES:
         try:
@@ -79,11 +78,17 @@ def tree_hash(folder: Path, skip: tuple[str, ...] = ()) -> str:
     return digest(*parts)
 
 
+_SERIAL = itertools.count()
+"""Numbers the temporary files of one process (with its pid, names no other writer uses)."""
+
+
 class Cache:
     """Values by key (plain data, see :mod:`archive.codec`) and blobs by their own hash, under one folder."""
 
     def __init__(self, root: Path | None):
         self.root = root
+        self._folders: set[Path] = set()
+        """Entry folders known to exist (made or seen by this process)."""
         self.wrote = False
         self.failure: str | None = None
         """Why the cache stopped being written (the first failure), or None."""
@@ -100,10 +105,12 @@ class Cache:
         """Store an entry atomically; on an OS error (disk full, read-only) stop writing, keep building."""
         if self.failure is not None:
             return
-        tmp = None
+        tmp = path.parent / f".tmp-{os.getpid()}-{next(_SERIAL)}"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as out:
                 out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
             os.replace(tmp, path)
@@ -111,9 +118,10 @@ class Cache:
         except OSError as exc:
             self.failure = f"cannot write the build cache in {self.root} ({exc.strerror or exc}); " \
                            "building without it (delete the folder or free space to get it back)"
-        finally:
-            if tmp is not None and os.path.exists(tmp):
+            try:
                 os.unlink(tmp)
+            except OSError:
+                pass
 
     def _read(self, path: Path) -> bytes | None:
         try:
@@ -135,6 +143,8 @@ class Cache:
         payload = self._read(self._path(kind, key))
         if payload is None:
             return None
+        from . import codec
+
         try:
             return codec.loads(payload)
         except ValueError:  # a damaged or foreign entry is a miss, never an error
@@ -143,6 +153,8 @@ class Cache:
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store plain data (TypeError for anything :func:`codec.encode` refuses)."""
         if self.root is not None:
+            from . import codec
+
             self._write(self._path(kind, key), codec.dumps(value))
 
     def put_blob(self, data: bytes) -> str:
