@@ -12,21 +12,26 @@ interview's two pages and the site-wide pages.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
-from .errors import BuildError, Code, Diagnostic, has_errors
-from .interviews import STAGES, InterviewJob, InterviewOutput, make_all, make_interview
-from .model import SCRIPTS
-from .output import Entry, write_site
-from .sources import INTERVIEW_FILE, Scan, cross_check, read_source_bytes, scan_archive
+from .errors import BuildError, Code, Diagnostic, Severity, has_errors
+from .freshness import Stamp
+
+if TYPE_CHECKING:  # the pipeline's modules are imported by the steps that use them: a no-op needs none
+    from .interviews import InterviewJob, InterviewOutput
+    from .output import Entry
+    from .sources import Scan
 
 Progress = Callable[[int, int], None]
+SCRATCH_KINDS = ("passages",)
+"""What a build without a cache keeps on disk while it runs (besides the pages' bytes): see :func:`_scratch`."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...]
     made: int
     stages: tuple[tuple[str, float], ...] = ()
+    templates: Path | None = None
+    """The templates folder the build read (an input of the no-op decision)."""
 
 
 def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
@@ -68,11 +75,65 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     """
     started = time.perf_counter()
     archive_dir, out = Path(archive_dir), Path(out)
-    plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts)
-    written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
+    stamp = _stamp(archive_dir, out, templates, strict, cache_dir, drafts)
+    recorded = stamp.recorded_report() if stamp else None
+    if recorded is not None:
+        return _unchanged(recorded, out, started)                                # nothing changed anywhere
+    with _scratch(cache_dir, out) as cache:
+        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, cache=cache)
+        from .output import write_site
+
+        written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
     pages = sum(1 for name in plan.files if name.endswith(".html"))
-    return BuildReport(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
-                       plan.diagnostics, tuple(written), plan.made, plan.stages)
+    report = BuildReport(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
+                         plan.diagnostics, tuple(written), plan.made, plan.stages)
+    if stamp:
+        stamp.record({"interviews": report.interviews, "pages": pages, "files": report.files,
+                      "warnings": [[d.path, d.line, d.col, d.code, int(d.severity), d.message]
+                                   for d in report.warnings]}, [str(plan.templates)])
+    return report
+
+
+def _stamp(archive_dir: Path, out: Path, templates, strict: bool, cache_dir, drafts: bool) -> Stamp | None:
+    """The no-op decision's state for this archive, output and options (None without a cache)."""
+    if cache_dir is False or cache_dir is None:
+        return None
+    root = archive_dir.resolve().parent / CACHE_DIR if cache_dir is True else Path(cache_dir)
+    default = archive_dir.resolve().parent / "templates"
+    return Stamp(str(root), str(archive_dir), str(out), (str(Path(templates or default).resolve()), strict, drafts))
+
+
+def _unchanged(recorded: dict, out: Path, started: float) -> BuildReport:
+    """The report of a build that found its last build's site still current: nothing written."""
+    try:
+        warnings = tuple(Diagnostic(str(p), int(line), int(col), str(code), Severity(int(sev)), str(message))
+                         for p, line, col, code, sev, message in recorded["warnings"])
+        counts = int(recorded["interviews"]), int(recorded["pages"]), int(recorded["files"])
+    except (KeyError, TypeError, ValueError):
+        warnings, counts = (), (0, 0, 0)
+    return BuildReport(out, counts[0], counts[1], counts[2], time.perf_counter() - started, warnings)
+
+
+@contextlib.contextmanager
+def _scratch(cache_dir, out: Path) -> Iterator[Cache | None]:
+    """Without a cache, a temporary one beside the output for this build only, removed afterwards.
+
+    It holds the pages' bytes (and the search text) while the build runs, so
+    that no process keeps every page in memory; it stores nothing else and is
+    never read by another build.
+    """
+    if cache_dir is not False and cache_dir is not None:
+        yield None
+        return
+    import shutil
+    import tempfile
+
+    out.resolve().parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.scratch-", dir=out.resolve().parent))
+    try:
+        yield Cache(folder, kinds=SCRATCH_KINDS)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -89,9 +150,14 @@ class _Build:
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
-              progress: Progress | None = None, drafts: bool = False) -> Plan:
-    """Every file of the site as (hash, size, content), without writing the site; the pipeline in order."""
-    ctx = _context(archive_dir, templates, cache_dir, strict, drafts)
+              progress: Progress | None = None, drafts: bool = False, cache: Cache | None = None) -> Plan:
+    """Every file of the site as (hash, size, content), without writing the site; the pipeline in order.
+
+    ``cache``: a cache to use instead of the one ``cache_dir`` names (a build's scratch cache).
+    """
+    from .sources import scan_archive
+
+    ctx = _context(archive_dir, templates, cache_dir, strict, drafts, cache)
     scan = scan_archive(archive_dir)                                          # 1. the archive on disk
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
@@ -110,19 +176,25 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         ctx.cache.prune()
     if ctx.cache.failure:
         diagnostics.append(Diagnostic.make(Code.ARC003, str(archive_dir), 1, ctx.cache.failure))
-    return Plan(files, len(published), tuple(diagnostics), made, stages)
+    return Plan(files, len(published), tuple(diagnostics), made, stages, ctx.templates)
 
 
-def _context(archive_dir: Path, templates: Path | str | None, cache_dir, strict: bool, drafts: bool) -> _Build:
+def _context(archive_dir: Path, templates: Path | str | None, cache_dir, strict: bool, drafts: bool,
+             cache: Cache | None) -> _Build:
     project = archive_dir.resolve().parent
     if cache_dir is True:
         cache_dir = project / CACHE_DIR
     return _Build(archive_dir, Path(templates) if templates else project / "templates",
-                  Cache(Path(cache_dir) if cache_dir else None), strict, drafts, code_version())
+                  cache or Cache(Path(cache_dir) if cache_dir else None), strict, drafts, code_version())
 
 
 def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[str, Entry], list[Diagnostic]]:
     """One job per interview, with its cache keys; every file beside an interview, read once."""
+    from .interviews import InterviewJob
+    from .model import SCRIPTS
+    from .output import Entry
+    from .sources import INTERVIEW_FILE, read_source_bytes
+
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
     template_key = tree_hash(ctx.templates, skip=("assets",))  # assets are copied, never rendered
@@ -142,13 +214,15 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
         view_keys = {s: digest(parse_key, s, glossary_key, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
-                                 str(ctx.templates), cache_root))
+                                 str(ctx.templates), cache_root, ctx.cache.kinds))
     return jobs, media, diagnostics
 
 
 def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
                     progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
     """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
+    from .interviews import STAGES, InterviewOutput, make_all
+
     state_key = digest(ctx.code, str(ctx.archive.resolve()))
     state = ctx.cache.get("state", state_key)
     state = state if isinstance(state, dict) else {}
@@ -174,6 +248,8 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
 
 def check_across(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnostic]:
     """Every interview's own diagnostics, then duplicate slugs and links between interviews."""
+    from .sources import cross_check
+
     diagnostics = [d for o in outputs for d in o.diagnostics]
     failed = {o.failed_slug for o in outputs if o.failed_slug}
     return diagnostics + cross_check([o.targets for o in outputs if o.targets is not None], failed)
@@ -190,7 +266,8 @@ def draft_notices(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnosti
 
 def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build):
     """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
-    from .interviews import _environment, load_passages, load_summary
+    from .interviews import _environment, load_passages, load_summary, make_interview
+    from .model import SCRIPTS
     from .pages import SiteInput
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
@@ -220,6 +297,8 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build,
                     media: dict[str, Entry]) -> dict[str, Entry]:
     """Each published interview's pages, data and images."""
+    from .output import Entry
+
     by_folder = {job.folder: job for job in jobs}
     files: dict[str, Entry] = {}
     for made in published:
@@ -234,6 +313,8 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
 
 def site_pages(site, ctx: _Build) -> dict[str, Entry]:
     """Every site-wide page (``pages.SITE_PAGES``); from the cache when nothing they are made of changed."""
+    from .output import Entry
+
     from .pages import SITE_PAGES
 
     listed = ctx.cache.get("site", site.key)
@@ -249,6 +330,8 @@ def site_pages(site, ctx: _Build) -> dict[str, Entry]:
 
 
 def asset_files(ctx: _Build) -> dict[str, Entry]:
+    from .output import Entry
+
     assets = ctx.templates / "assets"
     if not assets.is_dir():
         return {}
@@ -270,6 +353,9 @@ def _read_or_empty(path: Path) -> bytes | str:
 
 def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:
     """The images beside an interview, by name and content: they decide FIG001 and the copies."""
+    from .output import Entry
+    from .sources import INTERVIEW_FILE
+
     parts: list[bytes | str] = []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
@@ -283,6 +369,8 @@ def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:
 
 def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callable[[], bytes]:
     """Read a page from the cache; a missing or damaged entry is made again, never trusted."""
+    from .interviews import make_interview
+
     def read() -> bytes:
         data = cache.get_blob(key)
         if data is None:

@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from .build import build
 from .errors import ArchiveError, BuildError
+
+# Each command imports what it needs when it runs: ``--help`` and a build that finds nothing
+# changed must not pay for the pipeline (Markdown, Jinja, the converter, lxml, the process pool).
 
 
 def _progress(quiet: bool):
@@ -27,6 +29,8 @@ def _progress(quiet: bool):
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .build import build
+
     try:
         report = build(args.archive, args.out, args.templates, strict=args.strict,
                        cache_dir=False if args.no_cache else True, progress=_progress(args.quiet))

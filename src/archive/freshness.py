@@ -1,0 +1,148 @@
+"""The no-op decision: is the site already what a build of these inputs writes?
+
+Owns one small state file per archive and output folder, kept in the build
+cache (``.archive-cache/stamp/``): a digest of every input file's path, size,
+modification time and inode (the archive folder, the templates folders the
+build used, this package's own files), a digest of the build's options and
+of the Python installation it runs in (each ``sys.path`` folder's own
+modification time changes when a library is installed, upgraded or
+removed), a digest of the output folder as the build left it, and the
+build's report (counts and warnings). When every digest matches, the build
+is a no-op: it repeats the recorded report and writes nothing, without
+reading a source or importing the pipeline (Markdown, Jinja, the converter).
+Anything else — no stamp, a damaged one, any file added, removed or touched
+on either side — means a full build, which records a new stamp. As git does
+with its index, a build that finds an input modified within :data:`RACY_NS`
+before it started, or while it ran, records no stamp (the next build is a
+full one), so an edit made while a build runs is never missed. This module
+imports nothing of the pipeline, so that a no-op stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+
+VERSION = 1
+STAMP_DIR = "stamp"
+RACY_NS = 2_000_000_000
+"""A file modified this close to the build's start (or later) is too fresh to vouch for (2 s)."""
+_SKIP = frozenset({"__pycache__"})
+"""Folders of derived files that never change a build's output."""
+
+
+def _walk(folder: str, lines: list[str]) -> int:
+    """Append ``path size mtime inode`` for every file under ``folder``; returns the newest mtime (ns)."""
+    newest = 0
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        lines.append(f"{folder} -")
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in _SKIP:
+                    newest = max(newest, _walk(entry.path, lines))
+                continue
+            st = entry.stat()
+        except OSError:
+            lines.append(f"{entry.path} ?")
+            continue
+        lines.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
+        newest = max(newest, st.st_mtime_ns)
+    return newest
+
+
+def _listing(folders: list[str]) -> tuple[str, int]:
+    """A digest of every file under ``folders`` (by path, size, mtime, inode) and the newest mtime."""
+    lines: list[str] = []
+    newest = 0
+    for folder in folders:
+        lines.append(f"[{folder}]")
+        newest = max(newest, _walk(folder, lines))
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest(), newest
+
+
+def _installation() -> list[str]:
+    """The Python running and its library folders with their modification times (installs change them).
+
+    Only library folders (``site-packages``, ``dist-packages``) count: the
+    working directory on ``sys.path`` changes whenever a build swaps its site in.
+    """
+    parts = [sys.version, sys.executable]
+    for entry in sys.path:
+        if os.path.basename(entry.rstrip(os.sep)) in ("site-packages", "dist-packages"):
+            try:
+                parts.append(f"{entry} {os.stat(entry).st_mtime_ns}")
+            except OSError:
+                parts.append(f"{entry} -")
+    return parts
+
+
+def _package_folders() -> list[str]:
+    """This package's own files (its code and, in an installed package, its templates)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    checkout = os.path.join(os.path.dirname(os.path.dirname(here)), "templates")  # a source checkout's defaults
+    return [here] + ([checkout] if os.path.isdir(checkout) else [])
+
+
+class Stamp:
+    """The no-op decision for one archive and output folder with one set of options."""
+
+    def __init__(self, cache_root: str, archive: str, out: str, options: tuple):
+        self.started = time.time_ns()
+        self.archive, self.out = os.path.abspath(archive), os.path.abspath(out)
+        name = hashlib.sha256(f"{self.archive}\0{self.out}".encode("utf-8", "surrogateescape")).hexdigest()
+        self.path = os.path.join(cache_root, STAMP_DIR, name)
+        self.options = hashlib.sha256(repr((VERSION, options, _installation())).encode(
+            "utf-8", "surrogateescape")).hexdigest()
+
+    def recorded_report(self) -> dict | None:
+        """The report of the last build when nothing it read or wrote has changed since; else None."""
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                state = json.load(f)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(state, dict) or state.get("version") != VERSION or state.get("options") != self.options:
+            return None
+        folders = state.get("folders")
+        if not isinstance(folders, list) or folders[:1] != [self.archive] \
+                or not all(isinstance(f, str) for f in folders):
+            return None
+        if state.get("inputs") != _listing(folders)[0] or state.get("outputs") != _listing([self.out])[0]:
+            return None
+        report = state.get("report")
+        return report if isinstance(report, dict) else None
+
+    def record(self, report: dict, folders: list[str]) -> None:
+        """Keep this build's stamp; ``folders`` are the input folders beyond the archive and this package.
+
+        Listed after the build: a file modified since the build started (or
+        just before) is too fresh to vouch for, and then no stamp is kept.
+        """
+        every = list(dict.fromkeys([self.archive, *(os.path.abspath(f) for f in folders), *_package_folders()]))
+        inputs, newest = _listing(every)
+        if newest >= self.started - RACY_NS:
+            self.forget()
+            return
+        state = {"version": VERSION, "options": self.options, "folders": every, "inputs": inputs,
+                 "outputs": _listing([self.out])[0], "report": report}
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(state, f, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:  # the stamp is an optimisation: without it the next build is a full one
+            self.forget(tmp)
+
+    def forget(self, path: str | None = None) -> None:
+        try:
+            os.unlink(path or self.path)
+        except OSError:
+            pass

@@ -1,0 +1,147 @@
+"""Start-up and the no-op decision: a command imports only what it needs, a no-op reads one small file.
+
+``archive --help`` and a build that changes nothing must not import the
+pipeline's heavy libraries (Jinja, markdown-it, lxml, the process pool): a
+fresh process then costs little more than the interpreter. The no-op
+decision (:mod:`archive.freshness`) must never hide a change: any input or
+output touched, a damaged state file or an input too fresh to vouch for
+means a full build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.build import build
+from archive.freshness import STAMP_DIR
+
+from conftest import REPO
+
+HEAVY = ("jinja2", "markdown_it", "lxml", "concurrent.futures.process", "yaml", "opencc", "markupsafe")
+"""Modules a fresh process must not import to print help or to find that nothing changed."""
+
+_PROBE = """
+import atexit, json, os, runpy, sys
+atexit.register(lambda: open(os.environ["ARCHIVE_PROBE"], "w").write(json.dumps(sorted(sys.modules))))
+sys.argv = ["archive", *json.loads(os.environ["ARCHIVE_ARGS"])]
+runpy.run_module("archive", run_name="__main__", alter_sys=True)
+"""
+
+
+def _run(args: list[str], cwd: Path, tmp: Path) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run ``archive ARGS`` in a fresh interpreter; its result and every module it imported."""
+    probe = tmp / f"modules-{time.monotonic_ns()}.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "ARCHIVE_PROBE": str(probe),
+           "ARCHIVE_ARGS": json.dumps(args), "CI": "1"}
+    done = subprocess.run([sys.executable, "-c", _PROBE], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+    return done, set(json.loads(probe.read_text()))
+
+
+def _aged(folder: Path, seconds: float = 60) -> None:
+    """Make every file under ``folder`` look modified a while ago (as files an editor saved earlier)."""
+    past = time.time() - seconds
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", proj / "interview")
+    shutil.copytree(REPO / "templates", proj / "templates")
+    _aged(proj)
+    return proj
+
+
+def test_help_imports_no_part_of_the_pipeline(tmp_path):
+    done, modules = _run(["--help"], tmp_path, tmp_path)
+    assert done.returncode == 0 and "build" in done.stdout
+    assert not [m for m in HEAVY if m in modules]
+    assert "archive.build" not in modules
+
+
+def test_a_no_op_build_in_a_fresh_process_imports_no_part_of_the_pipeline(project, tmp_path):
+    args = ["build", "--archive", "interview", "--out", "site"]
+    first, modules = _run(args, project, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert {"jinja2", "markdown_it"} <= modules  # the probe sees what a real build imports
+    again, modules = _run(args, project, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert " 0 files written" in again.stdout
+    assert [m for m in HEAVY if m in modules] == []
+
+
+def test_a_no_op_repeats_the_warnings_of_the_build_it_stands_for(project):
+    source = project / "interview/river-archive/index.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("\ntitle:", "\ntitle: TODO", 1), encoding="utf-8")  # FM007: a placeholder
+    _aged(project)
+    first = build(project / "interview", project / "site")
+    assert first.warnings, "the edit should have produced a warning"
+    assert (project / ".archive-cache" / STAMP_DIR).is_dir()
+    again = build(project / "interview", project / "site")
+    assert again.written == () and again.made == 0
+    assert again.warnings == first.warnings
+    assert (again.interviews, again.pages, again.files) == (first.interviews, first.pages, first.files)
+
+
+def test_any_change_on_either_side_means_a_full_build(project):
+    out = project / "site"
+    build(project / "interview", out)
+    cases = []
+    # an interview edited (same size: only its time and content differ)
+    source = project / "interview/river-archive/index.md"
+    text = source.read_text(encoding="utf-8")
+    assert "一号藏品" in text
+    source.write_text(text.replace("一号藏品", "头号藏品"), encoding="utf-8")
+    report = build(project / "interview", out)
+    cases.append(report.made)
+    assert "頭號藏品" in (out / "zh-hant/river-archive/index.html").read_text(encoding="utf-8")
+    # a page of the site deleted: the next build puts it back
+    _aged(project)
+    build(project / "interview", out)
+    (out / "zh-hans/index.html").unlink()
+    report = build(project / "interview", out)
+    assert "zh-hans/index.html" in report.written and (out / "zh-hans/index.html").is_file()
+    # a template changed
+    _aged(project)
+    build(project / "interview", out)
+    template = project / "templates/interview.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<h1>", "<h1 class=\"t\">", 1),
+                        encoding="utf-8")
+    report = build(project / "interview", out)
+    assert any(rel.endswith("/index.html") for rel in report.written)
+    assert 'class="t"' in (out / "zh-hant/river-archive/index.html").read_text(encoding="utf-8")
+    assert cases == [1]
+
+
+def test_an_input_too_fresh_to_vouch_for_leaves_no_stamp(project):
+    source = project / "interview/river-archive/index.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # just saved
+    build(project / "interview", project / "site")
+    stamps = project / ".archive-cache" / STAMP_DIR
+    assert not stamps.exists() or not any(stamps.iterdir())
+    _aged(project)
+    build(project / "interview", project / "site")
+    assert any(stamps.iterdir())
+
+
+def test_a_damaged_stamp_is_a_full_build_never_an_error(project):
+    first = build(project / "interview", project / "site")
+    stamps = list((project / ".archive-cache" / STAMP_DIR).iterdir())
+    assert len(stamps) == 1
+    for damage in (b"", b"{not json", json.dumps({"version": 1, "folders": "x"}).encode()):
+        stamps[0].write_bytes(damage)
+        (project / "site/index.html").unlink()
+        report = build(project / "interview", project / "site")
+        assert "index.html" in report.written
+        assert report.files == first.files
