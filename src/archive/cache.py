@@ -85,8 +85,11 @@ _SERIAL = itertools.count()
 class Cache:
     """Values by key (plain data, see :mod:`archive.codec`) and blobs by their own hash, under one folder."""
 
-    def __init__(self, root: Path | None):
+    def __init__(self, root: Path | None, kinds: tuple[str, ...] | None = None):
         self.root = root
+        self.kinds = kinds
+        """Only these kinds of values are stored (blobs always are); None: every kind. A build's
+        scratch cache (without ``.archive-cache``) keeps only what that build reads back."""
         self._folders: set[Path] = set()
         """Entry folders known to exist (made or seen by this process)."""
         self.wrote = False
@@ -152,10 +155,14 @@ class Cache:
 
     def put(self, kind: str, key: str, value: Any) -> None:
         """Store plain data (TypeError for anything :func:`codec.encode` refuses)."""
-        if self.root is not None:
+        if self.root is not None and (self.kinds is None or kind in self.kinds):
             from . import codec
 
             self._write(self._path(kind, key), codec.dumps(value))
+
+    def stores(self, kind: str) -> bool:
+        """Whether values of ``kind`` are in this cache (so far: a write failure stops all writes)."""
+        return self.root is not None and self.failure is None and (self.kinds is None or kind in self.kinds)
 
     def put_blob(self, data: bytes) -> str:
         """Store bytes under their own hash; returns the hash."""
@@ -179,7 +186,7 @@ class Cache:
         """Remove the oldest entries until the folder holds at most ``max_bytes`` (and none older than
         ``max_age_days``); returns (entries removed, bytes freed). Only files of the cache's own layout
         (``KIND/xx/HEX`` and ``jinja/``) are ever removed."""
-        if self.root is None or not self.root.is_dir():
+        if self.root is None or self.kinds is not None or not self.root.is_dir():
             return 0, 0
         entries = []
         for kind in sorted(os.listdir(self.root)):

@@ -7,13 +7,17 @@ cached under a key of everything it was made from:
 
 - ``outline`` by the source (what the archive-wide steps need: diagnostics,
   link targets, date, images);
-- ``parse`` (the model) by the source, loaded only when a view must be made;
 - ``view`` (the page's HTML pieces, its summary, its JSON) by source, script,
   glossary and ``blocks.html``;
 - ``page`` (the rendered files) by view, templates and settings.
 
-Every value is plain data (see :mod:`archive.codec`). Work per interview is
-independent of every other interview: a cold build spreads over all cores.
+The model itself is not cached: decoding it costs half of parsing again,
+and storing it cost a cold build more than the rare rebuild that needs it
+(a changed glossary or ``blocks.html``) saved. Every value is plain data
+(see :mod:`archive.codec`). Work per interview is independent of every
+other interview: a cold build spreads over all cores, and a worker sends
+back only keys and summaries (the pages' bytes and the search text stay in
+the cache, read when written out).
 """
 
 from __future__ import annotations
@@ -23,9 +27,7 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -60,6 +62,8 @@ class InterviewJob:
     templates: str | None
     """The archive's own templates folder (overrides of the package's), if any."""
     cache_root: str | None
+    cache_kinds: tuple[str, ...] | None = None
+    """The kinds of values the cache stores (a scratch cache keeps few), see :class:`Cache`."""
 
 
 @dataclass
@@ -101,7 +105,7 @@ STAGES = ("parse", "convert", "render")
 
 def make_interview(job: InterviewJob) -> InterviewOutput:
     """Parse, convert and render one interview, taking whatever the cache already holds."""
-    cache = Cache(Path(job.cache_root) if job.cache_root else None)
+    cache = Cache(Path(job.cache_root) if job.cache_root else None, job.cache_kinds)
     clock = time.perf_counter
     seconds = dict.fromkeys(STAGES, 0.0)
     started = clock()
@@ -140,14 +144,10 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
 
 
 def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
-    parsed = cache.get("parse", job.parse_key)
-    if isinstance(parsed, Parsed):
-        return parsed
     text, problems = decode_source(job.data, job.display)
-    parsed = (parse_interview(text, job.display, job.folder, job.settings.stage_directions) if text is not None
-              else Parsed(None, tuple(problems)))
-    cache.put("parse", job.parse_key, parsed)
-    return parsed
+    if text is None:
+        return Parsed(None, tuple(problems))
+    return parse_interview(text, job.display, job.folder, job.settings.stage_directions)
 
 
 def _outline(parsed: Parsed) -> dict[str, Any]:
@@ -189,8 +189,10 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
         out.blobs[key] = data
     view = {"view": interview_view(converted, env), "summary": summarize(converted), "json": [key, len(data)]}
     cache.put("view", job.view_keys[script], view)
-    out.passages[script] = passages(converted)
-    cache.put("passages", job.view_keys[script], list(out.passages[script]))
+    text = passages(converted)
+    cache.put("passages", job.view_keys[script], list(text))
+    if not cache.stores("passages"):
+        out.passages[script] = text
     out.seconds["render"] += clock() - started
     return view
 
@@ -233,6 +235,9 @@ def make_all(todo: list[InterviewJob], jobs: int | None,
             if progress:
                 progress(done, len(todo))
         return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     # fork is fast, but only safe while this process runs no other thread (archive serve does)
     method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
