@@ -145,3 +145,55 @@ def test_a_damaged_stamp_is_a_full_build_never_an_error(project):
         report = build(project / "interview", project / "site")
         assert "index.html" in report.written
         assert report.files == first.files
+
+
+def test_the_cache_is_pruned_only_once_enough_was_written(tmp_path, monkeypatch):
+    """A prune walks the whole cache: a small rebuild must not pay for one, a large one must."""
+    import archive.cache as cache_module
+    from archive.cache import LEDGER, Cache
+
+    walks = []
+    monkeypatch.setattr(Cache, "prune", lambda self, *args, **kw: walks.append(self.root) or (0, 0))
+    monkeypatch.setattr(cache_module, "PRUNE_AFTER", 10_000)
+    root = tmp_path / "cache"
+    first = Cache(root)
+    first.put_blob(b"a" * 1_000)
+    first.settle()
+    assert walks == [root]  # no count yet (a cache from before the count): prune now
+    assert (root / LEDGER).read_text() == "0"
+    small = Cache(root)
+    small.put_blob(b"b" * 4_000)
+    small.settle()
+    assert walks == [root] and int((root / LEDGER).read_text()) >= 4_000
+    large = Cache(root)
+    large.put_blob(b"c" * 8_000)
+    large.settle()
+    assert walks == [root, root] and (root / LEDGER).read_text() == "0"
+    (root / LEDGER).write_text("not a number")
+    again = Cache(root)
+    again.put_blob(b"d")
+    again.settle()
+    assert len(walks) == 3
+
+
+def test_a_scratch_cache_keeps_only_its_kinds_and_never_prunes(tmp_path):
+    from archive.cache import Cache
+
+    scratch = Cache(tmp_path / "scratch", kinds=("passages",))
+    scratch.put("page", "k1", {"a": 1})
+    scratch.put("passages", "k2", ["text"])
+    key = scratch.put_blob(b"page bytes")
+    assert scratch.get("page", "k1") is None
+    assert scratch.get("passages", "k2") == ["text"]
+    assert scratch.get_blob(key) == b"page bytes"
+    assert scratch.stores("passages") and not scratch.stores("page")
+    assert scratch.prune() == (0, 0)
+
+
+def test_no_cache_builds_the_same_site_and_leaves_nothing_behind(project, tmp_path):
+    cached = build(project / "interview", tmp_path / "cached")
+    bare = build(project / "interview", project / "site", cache_dir=False)
+    assert bare.files == cached.files
+    for rel in ("index.html", "zh-hant/river-archive/index.html", "zh-hans/river-archive/interview.json"):
+        assert (project / "site" / rel).read_bytes() == (tmp_path / "cached" / rel).read_bytes()
+    assert sorted(p.name for p in project.iterdir()) == [".archive-cache", "interview", "site", "templates"]

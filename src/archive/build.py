@@ -172,8 +172,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     files.update(site_pages(site, ctx))                                       # 6. site-wide pages
     files.update(asset_files(ctx))                                            # 7. stylesheet, script
     files.update(post_steps(files, site, ctx))                                # 8. search index …
-    if ctx.cache.enabled and made:
-        ctx.cache.prune()
+    ctx.cache.settle()                                                        # count, and now and then prune
     if ctx.cache.failure:
         diagnostics.append(Diagnostic.make(Code.ARC003, str(archive_dir), 1, ctx.cache.failure))
     return Plan(files, len(published), tuple(diagnostics), made, stages, ctx.templates)
@@ -231,13 +230,15 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
     for job in jobs:
         previous = state.get(job.folder)
         if isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key \
-                and previous.page_keys == job.page_keys:
+                and previous.page_keys == job.page_keys and (previous.targets is None or
+                                                             previous.summary_keys.keys() == job.page_keys.keys()):
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
             todo.append(job)
     stages = dict.fromkeys(STAGES, 0.0)
     for made in make_all(todo, workers, progress):
         results[made.folder] = made
+        ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
             stages[stage] += spent
     new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
@@ -290,7 +291,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
         return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
 
     key = digest(ctx.code, repr(scan.settings), tree_hash(ctx.templates, skip=("assets",)), str(ctx.drafts),
-                 *(f"{o.targets.slug} {o.page_keys[s]}" for o in newest for s in SCRIPTS))
+                 *(f"{o.targets.slug} {o.summary_keys[s]}" for o in newest for s in SCRIPTS))
     return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 
 

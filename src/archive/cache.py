@@ -28,6 +28,10 @@ MAGIC = b"archive-cache-2\n"
 CACHE_DIR = ".archive-cache"
 MAX_BYTES = 1 << 30
 """Default bound of the cache folder (1 GiB): past it the oldest entries go first."""
+PRUNE_AFTER = 64 << 20
+"""Bytes written between two prunes (a walk of the whole folder): a small rebuild does not pay for one."""
+LEDGER = "written"
+"""The file at the cache's top counting the bytes written since the last prune."""
 OUTPUT_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml")
 """Libraries whose version can change what a build writes: part of every key."""
 
@@ -93,6 +97,8 @@ class Cache:
         self._folders: set[Path] = set()
         """Entry folders known to exist (made or seen by this process)."""
         self.wrote = False
+        self.written = 0
+        """Bytes this process stored."""
         self.failure: str | None = None
         """Why the cache stopped being written (the first failure), or None."""
 
@@ -118,6 +124,7 @@ class Cache:
                 out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
             os.replace(tmp, path)
             self.wrote = True
+            self.written += len(payload)
         except OSError as exc:
             self.failure = f"cannot write the build cache in {self.root} ({exc.strerror or exc}); " \
                            "building without it (delete the folder or free space to get it back)"
@@ -181,6 +188,24 @@ class Cache:
         if data is None or hashlib.sha256(data).hexdigest() != key:
             return None
         return data
+
+    def settle(self) -> None:
+        """After a build: count what it wrote, and prune once the count since the last prune passes
+        :data:`PRUNE_AFTER` (an unreadable count prunes now)."""
+        if self.root is None or self.kinds is not None or not self.written or self.failure is not None:
+            return
+        ledger = self.root / LEDGER
+        try:
+            total = int(ledger.read_text(encoding="ascii")) + self.written
+        except (OSError, ValueError):
+            total = PRUNE_AFTER
+        if total >= PRUNE_AFTER:
+            self.prune()
+            total = 0
+        try:
+            ledger.write_text(str(total), encoding="ascii")
+        except OSError:
+            pass
 
     def prune(self, max_bytes: int = MAX_BYTES, max_age_days: float | None = None) -> tuple[int, int]:
         """Remove the oldest entries until the folder holds at most ``max_bytes`` (and none older than

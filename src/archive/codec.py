@@ -53,6 +53,8 @@ def encode(value: Any) -> Any:
         return value
     if cls is tuple or cls is list:
         return [item if type(item) in _PLAIN else encode(item) for item in value]
+    if cls is dict and "@" not in value and all(type(key) is str for key in value):
+        return {key: item if type(item) in _PLAIN else encode(item) for key, item in value.items()}
     fields = _FIELDS.get(cls)
     if fields is not None:
         out = {"@": cls.__name__}
@@ -88,7 +90,7 @@ def _encode_other(value: Any) -> Any:
 
 
 def decode(data: Any, in_dataclass: bool = False) -> Any:
-    """The value ``encode`` was given; raises ValueError for anything it could not have made."""
+    """The value ``encode`` was given, from parsed JSON; raises ValueError for anything it could not have made."""
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
@@ -96,25 +98,30 @@ def decode(data: Any, in_dataclass: bool = False) -> Any:
         return tuple(items) if in_dataclass else items
     if not isinstance(data, dict):
         raise ValueError(f"unexpected {type(data).__name__} in a cache entry")
-    tag = data.get("@")
-    if tag is None:
+    if "@" not in data:
         return {key: decode(item, in_dataclass) for key, item in data.items()}
+    return _tagged({key: decode(item, True) for key, item in data.items()})
+
+
+def _tagged(data: dict[str, Any]) -> Any:
+    """The value of one tagged object whose members are already decoded (lists inside it as tuples)."""
+    tag = data["@"]
     if tag == "html":
         return Markup(_str(data.get("v")))
     if tag == "date":
         return dt.date.fromisoformat(_str(data.get("v")))
     if tag == "set":
         values = data.get("v")
-        if not isinstance(values, list):
+        if not isinstance(values, (list, tuple)):
             raise ValueError("a set is stored as a list")
-        return frozenset(decode(item, True) for item in values)
+        return frozenset(values)
     cls = _CLASSES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise ValueError(f"unknown kind {tag!r} in a cache entry")
     fields = _NAMES.get(cls)
     if fields is None:
         fields = _NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
-    given = {key: decode(item, True) for key, item in data.items() if key != "@"}
+    given = {key: item for key, item in data.items() if key != "@"}
     if not given.keys() <= fields:
         raise ValueError(f"unknown fields for {tag}")
     if cls is Diagnostic and "severity" in given:
@@ -123,6 +130,22 @@ def decode(data: Any, in_dataclass: bool = False) -> Any:
         return cls(**given)
     except TypeError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _frozen(value: Any) -> Any:
+    """Lists as tuples, through lists and untagged dicts (what :func:`decode` does inside a dataclass)."""
+    if type(value) is list:
+        return tuple([_frozen(item) for item in value])
+    if type(value) is dict:
+        return {key: _frozen(item) for key, item in value.items()}
+    return value
+
+
+def _hook(data: dict[str, Any]) -> Any:
+    """``json.loads``'s object hook: tagged objects become values as the parser meets them."""
+    if "@" not in data:
+        return data
+    return _tagged({key: _frozen(item) for key, item in data.items()})
 
 
 def _str(value: Any) -> str:
@@ -138,11 +161,9 @@ def dumps(value: Any) -> bytes:
 
 def loads(payload: bytes) -> Any:
     """The value of a payload ``dumps`` made; ValueError for anything else."""
-    try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    try:  # tagged objects are decoded by the parser's hook, bottom up: no second walk over the value
+        return json.loads(payload.decode("utf-8"), object_hook=_hook)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
-    try:
-        return decode(data)
     except RecursionError:
         raise ValueError("a cache entry nested too deeply") from None

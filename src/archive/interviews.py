@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from . import codec
-from .cache import Cache
+from .cache import Cache, digest
 from .errors import Diagnostic
 from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
 from .parse import Parsed, parse_interview
@@ -84,6 +84,9 @@ class InterviewOutput:
     view_keys: dict[str, str] = field(default_factory=dict)
     summaries: dict[str, Summary] = field(default_factory=dict)
     """Per script, when this build made or loaded them (left out of the build state: see :meth:`slim`)."""
+    summary_keys: dict[str, str] = field(default_factory=dict)
+    """Per script, a digest of the summary: the site-wide pages are made from summaries only, so an
+    edit that leaves every summary as it was takes them from the cache without loading one."""
     passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
     """Per script, only when this build converted the interview (else in the cache under ``view_keys``)."""
     files: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -91,10 +94,12 @@ class InterviewOutput:
     blobs: dict[str, bytes] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
+    stored: int = 0
+    """Bytes this interview's work wrote to the cache (counted towards the next prune)."""
 
     def slim(self) -> "InterviewOutput":
         """What the build state keeps: keys and facts, none of the bulky per-script values."""
-        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={})
+        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={}, stored=0)
 
 
 codec.register(Parsed, LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
@@ -125,6 +130,7 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
                           outline["failed_slug"], date=outline["date"], draft=outline["draft"],
                           images=outline["images"], view_keys=job.view_keys, seconds=seconds)
     if out.targets is None:
+        out.stored = cache.written
         return out
     env = _environment(job.templates, cache)
     for script in SCRIPTS:
@@ -138,8 +144,10 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
                 started = clock()
             page = _make_page(view, out.targets.slug, script, job, env, cache, out)
         out.summaries[script] = page["summary"]
+        out.summary_keys[script] = page["summary_key"]
         out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
         seconds["render"] += clock() - started
+    out.stored = cache.written
     return out
 
 
@@ -163,13 +171,13 @@ def _is_outline(value: Any) -> bool:
 
 
 def _is_view(value: Any) -> bool:
-    return isinstance(value, dict) and {"view", "summary", "json"} <= set(value) \
+    return isinstance(value, dict) and {"view", "summary", "json", "summary_key"} <= set(value) \
         and isinstance(value["summary"], Summary)
 
 
 def _is_page(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("summary"), Summary) \
-        and isinstance(value.get("files"), dict)
+        and isinstance(value.get("files"), dict) and isinstance(value.get("summary_key"), str)
 
 
 def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache: Cache,
@@ -187,7 +195,9 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     key = cache.put_blob(data)
     if not cache.enabled:
         out.blobs[key] = data
-    view = {"view": interview_view(converted, env), "summary": summarize(converted), "json": [key, len(data)]}
+    summary = summarize(converted)
+    view = {"view": interview_view(converted, env), "summary": summary, "json": [key, len(data)],
+            "summary_key": digest(codec.dumps(summary))}
     cache.put("view", job.view_keys[script], view)
     text = passages(converted)
     cache.put("passages", job.view_keys[script], list(text))
@@ -207,7 +217,7 @@ def _make_page(view: dict[str, Any], slug: str, script: str, job: InterviewJob, 
     if not cache.enabled:
         out.blobs[key] = html
     base = interview_dir(script, slug)
-    page = {"summary": view["summary"],
+    page = {"summary": view["summary"], "summary_key": view["summary_key"],
             "files": {f"{base}/index.html": [key, len(html)], f"{base}/{INTERVIEW_DATA}": view["json"]}}
     cache.put("page", job.page_keys[script], page)
     return page
