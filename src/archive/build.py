@@ -24,13 +24,13 @@ from typing import Any, Callable
 
 from markupsafe import Markup
 
-from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
+from .cache import CACHE_DIR, Cache, code_version, digest
 from .context import DIRS, index_context, index_entry, interview_view, page_context, root_context
 from .errors import BuildError, Diagnostic, has_errors
 from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
 from .output import Entry, write_site
 from .parse import Parsed, parse_interview
-from .render import make_environment, render
+from .render import asset_files, make_environment, render, template_folders, template_source, templates_key
 from .scripts import to_script
 from .serialize import interview_json
 from .sources import (INTERVIEW_FILE, Digest, cross_check, decode_source, digest_of, read_source_bytes,
@@ -70,7 +70,8 @@ class Job:
     view_keys: dict[str, str]
     page_keys: dict[str, str]
     settings: Settings
-    templates: str
+    templates: tuple[str, ...]
+    """The template folders, override first (see render.template_folders)."""
     cache_root: str | None
 
 
@@ -137,7 +138,7 @@ def make_interview(job: Job) -> Made:
         return made
     env = _ENVS.get(job.templates)
     if env is None:
-        env = _ENVS[job.templates] = make_environment(Path(job.templates), cache.root)
+        env = _ENVS[job.templates] = make_environment(job.templates, cache.root)
     for script in SCRIPTS:
         started = clock()
         page = cache.get("page", job.page_keys[script])
@@ -202,7 +203,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
               progress: Callable[[int, int], None] | None = None) -> Plan:
     """Every file of the site as (hash, size, content), without writing the site."""
     project = archive_dir.resolve().parent
-    templates = Path(templates) if templates else project / "templates"
+    templates = template_folders(templates, archive_dir)
     if cache_dir is True:
         cache_dir = project / CACHE_DIR
     cache = Cache(Path(cache_dir) if cache_dir else None)
@@ -210,8 +211,8 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     settings = scan.settings
     diags = list(scan.diagnostics)
     code = code_version()
-    template_key = tree_hash(templates, skip=("assets",))  # assets are copied, never rendered
-    blocks_key = digest((templates / "blocks.html").read_bytes()) if (templates / "blocks.html").is_file() else ""
+    template_key = templates_key(templates)  # assets are copied, never rendered
+    blocks_key = digest(template_source(templates, "blocks.html"))
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
 
@@ -227,7 +228,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         parse_key = digest(code, shown, str(folder), data, stage_key, _folder_key(folder, seen_files))
         view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        work.append(Job(str(folder), shown, data, parse_key, view_keys, page_keys, settings, str(templates),
+        work.append(Job(str(folder), shown, data, parse_key, view_keys, page_keys, settings, tuple(map(str, templates)),
                         str(cache.root) if cache.root else None))
 
     state_key = digest(code, str(archive_dir.resolve()))
@@ -277,10 +278,8 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         for image in made.images:
             path = Path(made.folder) / image
             files[f"media/{made.digest.slug}/{image}"] = seen_files.get(str(path)) or Entry.of_file(path)
-    assets = templates / "assets"
-    if assets.is_dir():
-        for path in sorted(p for p in assets.rglob("*") if p.is_file()):
-            files[f"assets/{path.relative_to(assets).as_posix()}"] = Entry.of_file(path)
+    for rel, path in asset_files(templates).items():
+        files[f"assets/{rel}"] = Entry.of_file(path)
     return Plan(files, len(good), tuple(diags), len(todo), tuple(stages.items()))
 
 
