@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -146,8 +146,13 @@ class SiteReport:
     pages: int
 
 
-def check_site(site: Path | str, shown: str | None = None) -> SiteReport:
-    """Check a built site folder; ``shown`` is how to name the folder in findings."""
+def check_site(site: Path | str, shown: str | None = None,
+               source_path: Callable[[str], str] = str) -> SiteReport:
+    """Check a built site folder; ``shown`` is how to name the folder in findings.
+
+    ``source_path`` turns a source path recorded in ``interview.json`` into
+    the one to show (relative to the current folder).
+    """
     site = Path(site)
     label = (shown or str(site)).rstrip("/")
     diags: list[Diagnostic] = []
@@ -172,7 +177,7 @@ def check_site(site: Path | str, shown: str | None = None) -> SiteReport:
             spans = sources.setdefault(rel, _sources(site, rel))
             if anchor in spans:
                 path, src_line, col = spans[anchor]
-                diags.append(Diagnostic(path, src_line, col, code, Severity.ERROR,
+                diags.append(Diagnostic(source_path(path), src_line, col, code, Severity.ERROR,
                                         f"{message} (in {label}/{rel}:{line})"))
                 return
         diags.append(Diagnostic(f"{label}/{rel}", line, 1, code, Severity.ERROR, message))
@@ -310,30 +315,37 @@ def run_check(archive: Path | str | None, site: Path | str | None,
 
     The sources are read through the build's cache (``.archive-cache`` beside the
     archive), so checking after a build costs about as much as a no-op rebuild.
+    Source paths in the findings are relative to the current folder when the
+    archive lies inside it (what GitHub needs to attach an annotation).
     """
+    import dataclasses
     import tempfile
 
     from .build import plan_site
     from .errors import BuildError
     from .output import write_site
+    from .sources import path_from_here
 
     diags: list[Diagnostic] = []
     plan = None
+    source_path: Callable[[str], str] = str
     if archive is not None:
         archive = Path(archive)
         if not archive.is_dir():
             raise CheckCannotRun(f"the archive folder {archive} does not exist; pass --archive DIR")
-        project = archive.resolve().parent
+        base = archive.resolve().parent
+        source_path = lambda shown: path_from_here(shown, base)  # noqa: E731
         try:
-            plan = plan_site(archive, Path(templates) if templates else project / "templates")
+            plan = plan_site(archive, templates)
             diags.extend(plan.diagnostics)
         except BuildError as exc:  # errors in the sources: they say it all, no site can be built
             diags.extend(exc.diagnostics)
+        diags = [dataclasses.replace(d, path=source_path(d.path)) for d in diags]
     if site is not None:
         site = Path(site)
         if not site.is_dir() or not (site / "index.html").is_file():
             raise CheckCannotRun(f"{site} is not a built site (no index.html); build it first or fix --site")
-        report = check_site(site)
+        report = check_site(site, source_path=source_path)
         return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
     if archive is None:
         raise CheckCannotRun("nothing to check: give --archive DIR or --site DIR")
@@ -342,7 +354,7 @@ def run_check(archive: Path | str | None, site: Path | str | None,
     with tempfile.TemporaryDirectory(prefix="archive-check-") as tmp:
         out = Path(tmp) / "site"
         write_site(plan.files, out, archive, archive.resolve().parent)
-        report = check_site(out, shown="<build>")
+        report = check_site(out, shown="<build>", source_path=source_path)
     return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
 
 

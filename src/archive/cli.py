@@ -1,19 +1,21 @@
 """The ``archive`` command: argument parsing, printing and exit codes; nothing imports it.
 
 Exit codes: 0 success, 1 the input has errors (diagnostics printed), 2 the
-command could not run (bad arguments, a refused output folder).
+command could not run (bad arguments, a refused output folder, an unexpected
+error: one line naming the file being worked on, never a traceback). Paths
+in findings are shown relative to the current folder, as the user's
+repository (and GitHub's annotations) see them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
-
-from .build import build
-from .errors import ArchiveError, BuildError
 
 
 def _progress(quiet: bool):
@@ -26,58 +28,143 @@ def _progress(quiet: bool):
     return show
 
 
+def _rebased(diagnostics, archive: str | None) -> list:
+    """Diagnostics with each path as the user's repository sees it (relative to the current folder)."""
+    if archive is None:
+        return list(diagnostics)
+    import dataclasses
+
+    from .sources import path_from_here
+
+    base = Path(archive).resolve().parent
+    return [dataclasses.replace(d, path=path_from_here(d.path, base)) for d in diagnostics]
+
+
+def _report(diagnostics, fmt: str, failed: bool, external=(), text_stream=sys.stderr) -> None:
+    """Print findings in the chosen format: text lines, GitHub annotations or one JSON document."""
+    if fmt == "text":
+        for diagnostic in diagnostics:
+            print(diagnostic, file=text_stream)
+        return
+    from .check import format_github, format_json
+
+    if fmt == "github":
+        sys.stdout.write(format_github(diagnostics))
+    else:
+        sys.stdout.write(format_json(list(diagnostics), list(external), failed))
+
+
+def _cannot_run(args: argparse.Namespace, message: str, path: str | None = None) -> int:
+    """Exit 2 (the command could not run), saying why in the format the caller reads."""
+    fmt = getattr(args, "format", "text")
+    command = f"archive {args.command}"
+    if fmt == "github":
+        where = f"file={_escape(path, True)}," if path else ""
+        print(f"::error {where}title={_escape(command, True)}::{_escape(message)}")
+    elif fmt == "json" and args.command in ("build", "check"):
+        from .check import JSON_SCHEMA_VERSION
+
+        doc = {"version": JSON_SCHEMA_VERSION, "ok": False, "error": message, "path": path,
+               "counts": {"notice": 0, "warning": 0, "error": 0}, "findings": [], "external": []}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    print(f"{command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
 def _build(args: argparse.Namespace) -> int:
+    import inspect
+
+    from .build import build
+    from .errors import ArchiveError, BuildError
+
+    options = {}
+    if args.drafts:
+        if "drafts" not in inspect.signature(build).parameters:
+            return _cannot_run(args, "--drafts needs a newer archive (this build() has no drafts option)")
+        options["drafts"] = True
+    if not Path(args.archive).is_dir():
+        return _cannot_run(args, f"the archive folder {args.archive} does not exist; pass --archive DIR")
+    if args.templates and not Path(args.templates).is_dir():
+        return _cannot_run(args, f"the templates folder {args.templates} does not exist", args.templates)
     try:
         report = build(args.archive, args.out, args.templates, strict=args.strict,
-                       cache_dir=False if args.no_cache else True, progress=_progress(args.quiet))
+                       cache_dir=False if args.no_cache else True,
+                       progress=_progress(args.quiet or args.format != "text"), **options)
     except BuildError as exc:
-        for diagnostic in exc.diagnostics:
-            print(diagnostic, file=sys.stderr)
-        errors = sum(1 for d in exc.diagnostics if d.severity.name == "ERROR")
-        print(f"build failed: {errors} error(s), {len(exc.diagnostics) - errors} other finding(s); "
+        diagnostics = _rebased(exc.diagnostics, args.archive)
+        _report(diagnostics, args.format, True)
+        errors = sum(1 for d in diagnostics if d.severity.name == "ERROR")
+        print(f"build failed: {errors} error(s), {len(diagnostics) - errors} other finding(s); "
               f"the previous site in {args.out} is untouched", file=sys.stderr)
         return 1
     except ArchiveError as exc:
-        print(f"archive: {exc}", file=sys.stderr)
-        return 2
-    for diagnostic in report.warnings:
-        print(diagnostic, file=sys.stderr)
+        return _cannot_run(args, str(exc))
+    _report(_rebased(report.warnings, args.archive), args.format, False)
+    summary = sys.stdout if args.format == "text" else sys.stderr
     unchanged = report.files - len(report.written)
     print(f"built {report.interviews} interview(s) in 2 scripts: {len(report.written)} files written, "
-          f"{unchanged} unchanged ({report.pages} pages) in {report.seconds:.2f} s")
+          f"{unchanged} unchanged ({report.pages} pages) in {report.seconds:.2f} s", file=summary)
     if args.timings and report.stages:
-        print("worker time by stage: " + ", ".join(f"{name} {spent:.2f} s" for name, spent in report.stages))
-    if not args.quiet:
+        print("worker time by stage: " + ", ".join(f"{name} {spent:.2f} s" for name, spent in report.stages),
+              file=summary)
+    if not args.quiet and args.format == "text":
         print(f"open {Path(args.out) / 'index.html'} in a browser")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from .check import CheckCannotRun, format_github, format_json, format_text, run_check
-    from .errors import has_errors
+    from .errors import ArchiveError, has_errors
 
+    if args.templates and not Path(args.templates).is_dir():
+        return _cannot_run(args, f"the templates folder {args.templates} does not exist", args.templates)
     try:
         result = run_check(None if args.no_sources else args.archive, args.site, args.templates)
     except (CheckCannotRun, ArchiveError) as exc:
-        print(f"archive check: {exc}", file=sys.stderr)
-        return 2
-    failed = has_errors(result.diagnostics, strict=args.strict)
+        return _cannot_run(args, str(exc))
+    diagnostics = result.diagnostics
+    failed = has_errors(diagnostics, strict=args.strict)
     if args.format == "json":
-        sys.stdout.write(format_json(result.diagnostics, result.external, failed))
+        sys.stdout.write(format_json(diagnostics, result.external, failed))
     elif args.format == "github":
-        sys.stdout.write(format_github(result.diagnostics))
+        sys.stdout.write(format_github(diagnostics))
     else:
-        sys.stdout.write(format_text(result.diagnostics))
+        sys.stdout.write(format_text(diagnostics))
     if args.list_external and args.format != "json":
         for page, url in result.external:
             print(f"external: {page}: {url}")
     if not args.quiet and args.format == "text":
-        errors = sum(1 for d in result.diagnostics if d.severity.name == "ERROR")
-        warnings = sum(1 for d in result.diagnostics if d.severity.name == "WARNING")
+        errors = sum(1 for d in diagnostics if d.severity.name == "ERROR")
+        warnings = sum(1 for d in diagnostics if d.severity.name == "WARNING")
         print(f"checked {result.pages} pages: {errors} error(s), {warnings} warning(s)"
               f"{' (warnings fail with --strict)' if warnings and not args.strict else ''}"
               f"; {'FAILED' if failed else 'ok'}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .errors import ArchiveError
+    from .init import install_source, init
+
+    source = install_source(args.source)
+    try:
+        written = init(args.dir, source)
+    except ArchiveError as exc:
+        return _cannot_run(args, str(exc), args.dir)
+    for path in written:
+        print(f"wrote {path}")
+    if source.spec:
+        print(f"the workflow installs {source.spec} ({source.how}); --source SPEC sets another")
+    else:
+        print(f"archive init cannot tell how CI should install archive ({source.how}): set the repository "
+              "variable ARCHIVE_PIP_SPEC to a pip requirement, or run archive init again with --source SPEC")
+    print(f"next: cd {args.dir} && archive build && archive check --strict")
+    return 0
 
 
 def _iso_date(value: str):
@@ -96,6 +183,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .errors import ArchiveError
     from .serve import Server
 
     server = Server(args.archive, args.out, args.templates, host=args.host, port=args.port,
@@ -129,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
     p_build.add_argument("--no-cache", action="store_true", help="ignore and do not write .archive-cache/")
     p_build.add_argument("--timings", action="store_true", help="print the time spent by stage (parse, convert, render)")
+    p_build.add_argument("--drafts", action="store_true", help="include interviews marked draft: true")
+    p_build.add_argument("--format", choices=("text", "github", "json"), default="text",
+                         help="how to print findings (github: workflow annotations; json: one document on stdout)")
     p_build.set_defaults(func=_build)
     p_check = sub.add_parser("check", help="check notes, links and anchors in the sources and the built site")
     p_check.add_argument("--archive", default="interview", help="the archive folder (default: interview)")
@@ -157,8 +248,40 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--host", default="127.0.0.1",
                          help="address to bind (default 127.0.0.1: only this machine can connect)")
     p_serve.set_defaults(func=_serve)
+    p_init = sub.add_parser("init", help="start a new archive repository in an empty folder")
+    p_init.add_argument("dir", help="the folder to create (or an empty one)")
+    p_init.add_argument("--source", metavar="SPEC",
+                        help="the pip requirement CI installs archive with, e.g. "
+                             "'archive @ git+https://github.com/OWNER/archive@v0.1.0' "
+                             "(default: how this archive was installed, when that can be told)")
+    p_init.set_defaults(func=_init)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        where = _working_on(exc)
+        return _cannot_run(args, f"internal error{f' while working on {where}' if where else ''}: "
+                           f"{type(exc).__name__}: {exc}; this is a bug in archive, please report it "
+                           "with this line", where)
+
+
+def _working_on(exc: BaseException) -> str | None:
+    """The file an unexpected exception happened on, from the innermost call that was given one.
+
+    Only arguments count (a loop variable may name the previous file).
+    """
+    for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        code = frame.f_code
+        arguments = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        for name in ("shown", "job", "path", "folder", "rel"):
+            value = frame.f_locals.get(name) if name in arguments else None
+            value = getattr(value, "shown", value)
+            if isinstance(value, (str, Path)) and str(value):
+                return str(value)
+    return None
 
 
 if __name__ == "__main__":
