@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -21,25 +22,13 @@ import lxml.html
 from lxml import etree
 
 from .context import DIRS
-from .errors import Diagnostic, Severity
+from .check_json import check_interview_json
+from .findings import JSON_SCHEMA_VERSION, format_github, format_json, format_text  # noqa: F401 (API)
+from .errors import Code, Diagnostic, Severity
 
 SCRIPT_DIRS = tuple(DIRS.values())
 LANGS = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
-
-
-class SiteCode:
-    """Codes of built-site findings (all errors); the README documents each."""
-
-    SITE001 = "SITE001"  # a link or image points at a file that does not exist
-    SITE002 = "SITE002"  # a #fragment names no id on the target page
-    SITE003 = "SITE003"  # a note reference and its note do not link to each other
-    SITE004 = "SITE004"  # the two scripts differ in pages or ids
-    SITE005 = "SITE005"  # the script toggle does not point at the page's twin
-    SITE006 = "SITE006"  # an id is used twice on one page
-    SITE007 = "SITE007"  # an interview page is missing from its script's index
-    SITE008 = "SITE008"  # the page's language does not match its folder
-    SITE009 = "SITE009"  # the site folder cannot be read as a site
 
 
 @dataclass
@@ -57,6 +46,27 @@ class Page:
     """note id → hrefs of its backlinks."""
     toggle: tuple[str, int] | None = None
     lang: str | None = None
+    incomplete: list[tuple[int, str]] = field(default_factory=list)
+    """(line, what is missing) when the page is not a whole document of the expected shape."""
+    facts: dict[str, list[str]] = field(default_factory=dict)
+    """What an interview page shows: title, section, question and note ids (see check_json.facts)."""
+
+
+_SHAPE = (
+    (re.compile(rb"\A\s*<!doctype html>", re.I), "it does not start with <!doctype html>"),
+    (re.compile(rb"<head[\s>]", re.I), "it has no <head>"),
+    (re.compile(rb"<body[\s>]", re.I), "it has no <body>"),
+    (re.compile(rb"</body\s*>", re.I), "its <body> is never closed"),
+    (re.compile(rb"</html\s*>\s*\Z", re.I), "it ends before </html> (a truncated or damaged file)"),
+)
+"""Checked on the raw bytes: lxml repairs a truncated page silently."""
+
+
+def _shape(data: bytes) -> list[tuple[int, str]]:
+    found = [(1, message) for pattern, message in _SHAPE if not pattern.search(data)]
+    if found and found[-1][1].startswith("it ends before"):
+        found[-1] = (data.count(b"\n") + 1, found[-1][1])
+    return found
 
 
 def read_page(site: Path, rel: str) -> Page:
@@ -68,13 +78,17 @@ def read_page(site: Path, rel: str) -> Page:
     """
     page = Page(rel)
     data = (site / rel).read_bytes()
+    page.incomplete = _shape(data)
     if not data.strip():
         return page
     try:
         root = lxml.html.document_fromstring(data, parser=_PARSER)
     except (etree.ParserError, ValueError):
+        page.incomplete.append((1, "it cannot be parsed as HTML"))
         return page
     page.lang = root.get("lang")
+    facts: dict[str, list[str]] = {"title": [], "sections": [], "questions": [], "notes": []}
+    page.facts = facts
     for el in root.iter(etree.Element):
         get = el.get
         line = el.sourceline or 1
@@ -101,6 +115,12 @@ def read_page(site: Path, rel: str) -> Page:
                 page.toggle = (get("href", ""), line)
         elif role == "doc-endnote" and ident:
             page.endnotes.setdefault(ident, set())
+            facts["notes"].append(ident)
+        elif tag == "h1" and not facts["title"]:
+            facts["title"].append(" ".join(el.text_content().split()))
+        elif ident and ((tag == "section" and "section" in get("class", "").split())
+                        or (tag == "div" and "qa" in get("class", "").split())):
+            facts["sections" if tag == "section" else "questions"].append(ident)
     return page
 
 
@@ -157,8 +177,8 @@ def check_site(site: Path | str, shown: str | None = None,
     label = (shown or str(site)).rstrip("/")
     diags: list[Diagnostic] = []
     if not (site / "index.html").is_file():
-        diags.append(Diagnostic(label, 1, 1, SiteCode.SITE009, Severity.ERROR,
-                                "no index.html here: build the site first (archive build) or pass --site DIR"))
+        diags.append(Diagnostic.make(Code.SITE009, label, 1,
+                                     "no index.html here: build the site first (archive build) or pass --site DIR"))
         return SiteReport(diags, [], 0)
     present: set[str] = set()
     folders: set[str] = {""}
@@ -177,17 +197,23 @@ def check_site(site: Path | str, shown: str | None = None,
             spans = sources.setdefault(rel, _sources(site, rel))
             if anchor in spans:
                 path, src_line, col = spans[anchor]
-                diags.append(Diagnostic(source_path(path), src_line, col, code, Severity.ERROR,
-                                        f"{message} (in {label}/{rel}:{line})"))
+                diags.append(Diagnostic.make(code, source_path(path), src_line,
+                                             f"{message} (in {label}/{rel}:{line})", col=col))
                 return
-        diags.append(Diagnostic(f"{label}/{rel}", line, 1, code, Severity.ERROR, message))
+        diags.append(Diagnostic.make(code, f"{label}/{rel}", line, message))
 
     for rel, page in pages.items():
+        for line, problem in page.incomplete:
+            report(rel, line, Code.SITE010, f"the page is not a complete document: {problem}; rebuild the site")
+        data_rel = f"{rel.rpartition('/')[0]}/interview.json".lstrip("/")
+        if rel.endswith("index.html") and data_rel in present and not page.incomplete:
+            check_interview_json((site / data_rel).read_bytes(), data_rel, _script_of(rel), page.facts,
+                                 lambda line, code, message: report(rel, line, Code[code], message))
         for ident, line in page.duplicates:
-            report(rel, line, SiteCode.SITE006, f"id '{ident}' is used twice on this page", ident)
+            report(rel, line, Code.SITE006, f"id '{ident}' is used twice on this page", ident)
         top = rel.split("/", 1)[0]
         if top in LANGS and page.lang != LANGS[top]:
-            report(rel, 1, SiteCode.SITE008, f"<html lang=\"{page.lang}\"> in {top}/; expected {LANGS[top]}")
+            report(rel, 1, Code.SITE008, f"<html lang=\"{page.lang}\"> in {top}/; expected {LANGS[top]}")
         for url, line, role in page.links:
             parts = urlsplit(url)
             if parts.scheme in ("http", "https", "mailto"):
@@ -195,14 +221,14 @@ def check_site(site: Path | str, shown: str | None = None,
                 continue
             if parts.scheme or parts.netloc:
                 if parts.scheme != "data":
-                    report(rel, line, SiteCode.SITE001, f"'{url}' is neither a page of the site nor an "
+                    report(rel, line, Code.SITE001, f"'{url}' is neither a page of the site nor an "
                            "http(s) link")
                 continue
             target_rel = _resolve(rel, unquote(parts.path))
             if target_rel is not None and target_rel.rstrip("/") in folders:
                 target_rel = f"{target_rel.rstrip('/')}/index.html"
             if target_rel is None or target_rel not in present:
-                report(rel, line, SiteCode.SITE001, f"'{url}' points at a file that does not exist")
+                report(rel, line, Code.SITE001, f"'{url}' points at a file that does not exist")
                 continue
             fragment = unquote(parts.fragment)
             if fragment and target_rel.endswith(".html"):
@@ -211,23 +237,23 @@ def check_site(site: Path | str, shown: str | None = None,
                     anchor = None
                     if role == "doc-noteref" or role == "doc-backlink":
                         anchor = next((i for i, h, ln in page.noterefs if h == url and ln == line), None)
-                    report(rel, line, SiteCode.SITE002, f"'{url}': {target_rel} has no id '{fragment}'",
+                    report(rel, line, Code.SITE002, f"'{url}': {target_rel} has no id '{fragment}'",
                            anchor)
         for ref_id, href, line in page.noterefs:
             note = href[1:] if href.startswith("#") else None
             if note is None or note not in page.endnotes:
-                report(rel, line, SiteCode.SITE003, f"note reference '{ref_id}' does not point at a note "
+                report(rel, line, Code.SITE003, f"note reference '{ref_id}' does not point at a note "
                        "of this page", ref_id)
             elif f"#{ref_id}" not in page.endnotes[note]:
-                report(rel, page.ids.get(note, line), SiteCode.SITE003,
+                report(rel, page.ids.get(note, line), Code.SITE003,
                        f"note '{note}' has no backlink to its reference '{ref_id}'", ref_id)
         for note, backlinks in page.endnotes.items():
             refs = {f"#{r}" for r, h, _ in page.noterefs if h == f"#{note}"}
             for href in sorted(backlinks - refs):
-                report(rel, page.ids.get(note, 1), SiteCode.SITE003,
+                report(rel, page.ids.get(note, 1), Code.SITE003,
                        f"note '{note}' links back to '{href}', which is not one of its references", note)
     _check_twins(pages, report)
-    _check_index(pages, report)
+    _check_index(pages, present, report)
     return SiteReport(sorted(set(diags)), sorted(external), len(pages))
 
 
@@ -266,23 +292,30 @@ def _check_twins(pages: dict[str, Page], report) -> None:
             continue
         twin = pages.get(twin_rel)
         if twin is None:
-            report(rel, 1, SiteCode.SITE004, f"this page has no twin in the other script ({twin_rel} is missing)")
+            report(rel, 1, Code.SITE004, f"this page has no twin in the other script ({twin_rel} is missing)")
         elif rel.startswith(SCRIPT_DIRS[0]):
             for ident in sorted(set(page.ids) - set(twin.ids)):
-                report(twin_rel, 1, SiteCode.SITE004, f"id '{ident}' exists in {rel} but not in this page",
+                report(twin_rel, 1, Code.SITE004, f"id '{ident}' exists in {rel} but not in this page",
                        ident)
             for ident in sorted(set(twin.ids) - set(page.ids)):
-                report(rel, 1, SiteCode.SITE004, f"id '{ident}' exists in {twin_rel} but not in this page",
+                report(rel, 1, Code.SITE004, f"id '{ident}' exists in {twin_rel} but not in this page",
                        ident)
         if page.toggle is None:
-            report(rel, 1, SiteCode.SITE005, "this page has no script toggle (a.script-toggle)")
+            report(rel, 1, Code.SITE005, "this page has no script toggle (a.script-toggle)")
         else:
             href, line = page.toggle
             if _resolve(rel, urlsplit(href).path) != twin_rel:
-                report(rel, line, SiteCode.SITE005, f"the script toggle points at '{href}', not at {twin_rel}")
+                report(rel, line, Code.SITE005, f"the script toggle points at '{href}', not at {twin_rel}")
 
 
-def _check_index(pages: dict[str, Page], report) -> None:
+def _script_of(rel: str) -> str | None:
+    """hant/hans for a page under zh-hant/ or zh-hans/."""
+    top = rel.split("/", 1)[0]
+    return top.removeprefix("zh-") if top in LANGS else None
+
+
+def _check_index(pages: dict[str, Page], present: set[str], report) -> None:
+    """Every interview page (an index.html with an interview.json beside it) is listed in its index."""
     for top in SCRIPT_DIRS:
         index_rel = f"{top}/index.html"
         index = pages.get(index_rel)
@@ -290,9 +323,9 @@ def _check_index(pages: dict[str, Page], report) -> None:
         if index is not None:
             listed = {_resolve(index_rel, urlsplit(url).path) for url, _, _ in index.links}
         for rel in pages:
-            if rel.startswith(f"{top}/") and rel.count("/") == 2 and rel.endswith("/index.html") \
-                    and rel not in listed:
-                report(rel, 1, SiteCode.SITE007, f"this interview is not listed in {index_rel}")
+            if rel.startswith(f"{top}/") and rel.endswith("/index.html") and rel != index_rel \
+                    and f"{rel[:-len('index.html')]}interview.json" in present and rel not in listed:
+                report(rel, 1, Code.SITE007, f"this interview is not listed in {index_rel}")
 
 
 # --- the whole check ------------------------------------------------------
@@ -356,39 +389,3 @@ def run_check(archive: Path | str | None, site: Path | str | None,
         write_site(plan.files, out, archive, archive.resolve().parent)
         report = check_site(out, shown="<build>", source_path=source_path)
     return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
-
-
-# --- reporting ------------------------------------------------------------
-
-
-def format_text(diagnostics: Iterable[Diagnostic]) -> str:
-    return "".join(f"{d}\n" for d in diagnostics)
-
-
-def format_github(diagnostics: Iterable[Diagnostic]) -> str:
-    """GitHub workflow commands: one annotation per finding."""
-    kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
-
-    def esc(value: str, prop: bool = False) -> str:
-        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return value.replace(":", "%3A").replace(",", "%2C") if prop else value
-
-    return "".join(f"::{kind[d.severity]} file={esc(d.path, True)},line={d.line},col={d.col},"
-                   f"title={d.code}::{esc(d.message)}\n" for d in diagnostics)
-
-
-JSON_SCHEMA_VERSION = 1
-
-
-def format_json(diagnostics: list[Diagnostic], external: list[tuple[str, str]], failed: bool) -> str:
-    """The ``--format json`` document; see the README for its schema."""
-    counts = {str(s): sum(1 for d in diagnostics if d.severity is s) for s in Severity}
-    doc = {
-        "version": JSON_SCHEMA_VERSION,
-        "ok": not failed,
-        "counts": counts,
-        "findings": [{"path": d.path, "line": d.line, "col": d.col, "code": d.code,
-                      "severity": str(d.severity), "message": d.message} for d in diagnostics],
-        "external": [{"page": page, "url": url} for page, url in external],
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -10,7 +10,6 @@ repository (and GitHub's annotations) see them.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -46,7 +45,7 @@ def _report(diagnostics, fmt: str, failed: bool, external=(), text_stream=sys.st
         for diagnostic in diagnostics:
             print(diagnostic, file=text_stream)
         return
-    from .check import format_github, format_json
+    from .findings import format_github, format_json
 
     if fmt == "github":
         sys.stdout.write(format_github(diagnostics))
@@ -56,24 +55,13 @@ def _report(diagnostics, fmt: str, failed: bool, external=(), text_stream=sys.st
 
 def _cannot_run(args: argparse.Namespace, message: str, path: str | None = None) -> int:
     """Exit 2 (the command could not run), saying why in the format the caller reads."""
-    fmt = getattr(args, "format", "text")
-    command = f"archive {args.command}"
-    if fmt == "github":
-        where = f"file={_escape(path, True)}," if path else ""
-        print(f"::error {where}title={_escape(command, True)}::{_escape(message)}")
-    elif fmt == "json" and args.command in ("build", "check"):
-        from .check import JSON_SCHEMA_VERSION
+    from .findings import format_cannot_run
 
-        doc = {"version": JSON_SCHEMA_VERSION, "ok": False, "error": message, "path": path,
-               "counts": {"notice": 0, "warning": 0, "error": 0}, "findings": [], "external": []}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    command = f"archive {args.command}"
+    fmt = getattr(args, "format", "text") if args.command in ("build", "check") else "text"
+    sys.stdout.write(format_cannot_run(fmt, command, message, path))
     print(f"{command}: {message}", file=sys.stderr)
     return 2
-
-
-def _escape(value: str, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -118,7 +106,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import CheckCannotRun, format_github, format_json, format_text, run_check
+    from .check import CheckCannotRun, run_check
+    from .findings import format_github, format_json, format_text
     from .errors import ArchiveError, has_errors
 
     if args.templates and not Path(args.templates).is_dir():
