@@ -195,7 +195,8 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The command line: every command and option (tests check the workflow init writes against it)."""
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the site")
@@ -244,34 +245,40 @@ def main(argv: list[str] | None = None) -> int:
                              "'archive @ git+https://github.com/OWNER/archive@v0.1.0' "
                              "(default: how this archive was installed, when that can be told)")
     p_init.set_defaults(func=_init)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        where = _working_on(exc)
+        where = _working_on(exc, getattr(args, "archive", None))
         return _cannot_run(args, f"internal error{f' while working on {where}' if where else ''}: "
                            f"{type(exc).__name__}: {exc}; this is a bug in archive, please report it "
                            "with this line", where)
 
 
-def _working_on(exc: BaseException) -> str | None:
+def _working_on(exc: BaseException, archive: str | None) -> str | None:
     """The file an unexpected exception happened on, from the innermost call that was given one.
 
-    Only arguments count (a loop variable may name the previous file).
+    Only arguments count (a loop variable may name the previous file). A
+    source's recorded path (``shown``) is shown relative to the current folder.
     """
     for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
         code = frame.f_code
         arguments = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
         for name in ("shown", "job", "path", "folder", "rel"):
             value = frame.f_locals.get(name) if name in arguments else None
+            recorded = name in ("shown", "job")
             value = getattr(value, "shown", value)
             if isinstance(value, (str, Path)) and str(value):
+                if recorded and archive:
+                    from .sources import path_from_here
+
+                    return path_from_here(str(value), Path(archive).resolve().parent)
                 return str(value)
     return None
-
-
-if __name__ == "__main__":
-    sys.exit(main())
