@@ -271,10 +271,10 @@ def _working_on(exc: BaseException, archive: str | None) -> str | None:
     for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
         code = frame.f_code
         arguments = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-        for name in ("shown", "job", "path", "folder", "rel"):
+        for name in ("display", "shown", "job", "path", "folder", "rel"):
             value = frame.f_locals.get(name) if name in arguments else None
-            recorded = name in ("shown", "job")
-            value = getattr(value, "shown", value)
+            recorded = name in ("display", "shown", "job")
+            value = getattr(value, "display", getattr(value, "shown", value))
             if isinstance(value, (str, Path)) and str(value):
                 if recorded and archive:
                     from .sources import path_from_here

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import jinja2
 
-from .cache import digest, tree_hash
+from .cache import digest
 
 TEMPLATES_DIR = "templates"
 """The override folder's name beside the archive folder, and the package's data folder."""
@@ -38,51 +38,58 @@ def package_templates() -> Path:
     return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
 
 
-def template_folders(override: Path | str | None, archive_dir: Path | str) -> tuple[Path, ...]:
-    """Where templates are looked up, first match wins: the override, then the package's defaults.
+def template_folders(override: Path | str | None) -> tuple[Path, ...]:
+    """Where templates are looked up, first match wins: the archive's own folder, then the package's.
 
-    ``override`` is a folder named by the user; without one, ``templates/``
-    beside the archive folder is used when it exists. A missing folder is
-    skipped (the command line refuses a ``--templates`` that does not exist).
+    ``override`` is the archive's ``templates/`` folder (or one named by the
+    user); a missing one is skipped (the command line refuses a
+    ``--templates`` that does not exist), and so is the package's own folder.
     """
-    folder = Path(override) if override else Path(archive_dir).resolve().parent / TEMPLATES_DIR
     defaults = package_templates()
-    chain = [folder] if folder.is_dir() and folder.resolve() != defaults.resolve() else []
-    return tuple(chain + [defaults])
+    if override is None or not Path(override).is_dir() or Path(override).resolve() == defaults.resolve():
+        return (defaults,)
+    return (Path(override), defaults)
 
 
-def _folders(templates: Path | str | Sequence[Path | str]) -> tuple[Path, ...]:
-    if isinstance(templates, (str, Path)):
-        return (Path(templates),)
-    return tuple(Path(t) for t in templates)
+def template_files(override: Path | str | None, under: str | None = None) -> dict[str, Path]:
+    """Relative path → the file the chain resolves it to (an override's file wins), sorted.
 
-
-def templates_key(templates: Path | str | Sequence[Path | str]) -> str:
-    """A hash of every template (not asset) in every folder of the chain, in order."""
-    return digest(*(tree_hash(folder, skip=(ASSETS_DIR,)) for folder in _folders(templates)))
-
-
-def template_source(templates: Path | str | Sequence[Path | str], name: str) -> bytes:
-    """The bytes of the template ``name`` that the chain resolves to (empty if none has it)."""
-    for folder in _folders(templates):
-        if (folder / name).is_file():
-            return (folder / name).read_bytes()
-    return b""
-
-
-def asset_files(templates: Path | str | Sequence[Path | str]) -> dict[str, Path]:
-    """Asset path (relative to ``assets/``) → the file to copy; an override's file wins."""
+    ``under`` keeps only the files in that top folder (e.g. ``assets``).
+    """
     found: dict[str, Path] = {}
-    for folder in reversed(_folders(templates)):
-        assets = folder / ASSETS_DIR
-        if assets.is_dir():
-            for path in sorted(p for p in assets.rglob("*") if p.is_file()):
-                found[path.relative_to(assets).as_posix()] = path
+    for folder in reversed(template_folders(override)):
+        root = folder / under if under else folder
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.is_file():
+                    found[path.relative_to(root).as_posix()] = path
     return dict(sorted(found.items()))
 
 
-def make_environment(templates: Path | str | Sequence[Path | str], cache: Path | None = None) -> jinja2.Environment:
-    """An environment reading the folders of ``templates`` in order; every template is autoescaped.
+def templates_key(override: Path | str | None, only: tuple[str, ...] = (),
+                  skip: tuple[str, ...] = (ASSETS_DIR,)) -> str:
+    """A hash of the templates a build reads: each resolved file's path and bytes.
+
+    Covers the override folder and the package's defaults alike (editing
+    either changes the key). ``only`` restricts it to some top-level names
+    (``blocks.html``, ``labels``); assets are copied, never rendered, so they
+    are skipped by default.
+    """
+    parts: list[bytes | str] = []
+    for rel, path in template_files(override).items():
+        top = rel.split("/", 1)[0]
+        if top not in skip and (not only or top in only):
+            parts += [rel, path.read_bytes()]
+    return digest(*parts)
+
+
+def asset_files(override: Path | str | None) -> dict[str, Path]:
+    """Asset path (relative to ``assets/``) → the file to copy; an override's file wins."""
+    return template_files(override, ASSETS_DIR)
+
+
+def make_environment(override: Path | str | None, cache: Path | None = None) -> jinja2.Environment:
+    """An environment reading the archive's templates, then the package's; every template is autoescaped.
 
     With ``cache`` (the build cache folder), compiled templates are kept there
     (Jinja checks each template's source before using its compiled form).
@@ -92,7 +99,7 @@ def make_environment(templates: Path | str | Sequence[Path | str], cache: Path |
         folder = Path(cache) / "jinja"
         folder.mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(folder))
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in _folders(templates)])
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in template_folders(override)])
     return jinja2.Environment(
         loader=loader,
         bytecode_cache=bytecode,
