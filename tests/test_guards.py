@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from archive.build import build
+from archive.errors import BuildError
 from archive.check import check_site
 from archive.parse import parse_interview
 
@@ -112,3 +113,17 @@ def test_a_draft_is_left_out_of_the_site_unless_asked_for(tmp_path, drafts):
     assert len(notices) == (0 if drafts else 1)
     if not drafts:
         assert notices[0].path.endswith("wip/index.md") and "draft" in notices[0].message
+
+
+def test_an_archive_can_silence_a_warning_but_not_an_error(tmp_path):
+    root = _archive(tmp_path, {"one": {"refs": "[^a]", "defs": "\n[^a]: 註。\n\n[^b]: 沒人引用的註。\n"}})
+    report = build(root, tmp_path / "site", cache_dir=False)
+    assert [d.code for d in report.warnings] == ["FN003"]
+    (root / "archive.yml").write_text("suppress: [FN003]\n", encoding="utf-8")
+    assert build(root, tmp_path / "site", cache_dir=False).warnings == ()
+    (root / "archive.yml").write_text("suppress: [FN001, NOPE]\n", encoding="utf-8")
+    with pytest.raises(BuildError) as failed:
+        build(root, tmp_path / "site", cache_dir=False)
+    messages = [str(d) for d in failed.value.diagnostics]
+    assert any("FN001 is an error and cannot be silenced" in m for m in messages)
+    assert any("'NOPE' is not a diagnostic code" in m for m in messages)

@@ -99,7 +99,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += draft_notices(outputs, ctx)
-    diagnostics = sorted(set(diagnostics))
+    diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
     if has_errors(diagnostics, strict):
         raise BuildError(diagnostics)
     site = site_input(scan, published, jobs_, ctx)
