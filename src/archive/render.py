@@ -42,13 +42,41 @@ def template_folders(override: Path | str | None) -> tuple[Path, ...]:
     """Where templates are looked up, first match wins: the archive's own folder, then the package's.
 
     ``override`` is the archive's ``templates/`` folder (or one named by the
-    user); a missing one is skipped (the command line refuses a
-    ``--templates`` that does not exist), and so is the package's own folder.
+    user); it stays in the chain while it does not exist, so that a file
+    added to it later is seen by a long-lived environment (``archive serve``).
     """
     defaults = package_templates()
-    if override is None or not Path(override).is_dir() or Path(override).resolve() == defaults.resolve():
+    if override is None or Path(override).resolve() == defaults.resolve():
         return (defaults,)
     return (Path(override), defaults)
+
+
+class ChainLoader(jinja2.BaseLoader):
+    """Jinja's ``ChoiceLoader`` over folders, whose templates also go stale when an earlier folder gains the file.
+
+    (A plain ``ChoiceLoader`` keeps serving the package's ``base.html`` after
+    the archive adds its own, as long as the package's file is unchanged.)
+    """
+
+    def __init__(self, folders: tuple[Path, ...]):
+        self.folders = folders
+        self.loaders = [jinja2.FileSystemLoader(str(folder)) for folder in folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        for i, loader in enumerate(self.loaders):
+            try:
+                source, filename, uptodate = loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+            earlier = self.folders[:i]
+
+            def fresh(uptodate=uptodate, earlier=earlier) -> bool:
+                return bool(uptodate and uptodate()) and not any((f / template).is_file() for f in earlier)
+            return source, filename, fresh
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        return sorted({name for loader in self.loaders for name in loader.list_templates()})
 
 
 def template_files(override: Path | str | None, under: str | None = None) -> dict[str, Path]:
@@ -99,7 +127,7 @@ def make_environment(override: Path | str | None, cache: Path | None = None) -> 
         folder = Path(cache) / "jinja"
         folder.mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(folder))
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in template_folders(override)])
+    loader = ChainLoader(template_folders(override))
     return jinja2.Environment(
         loader=loader,
         bytecode_cache=bytecode,
