@@ -134,6 +134,7 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     assert "Traceback" not in line
 
 
+@pytest.mark.browser
 def test_the_browser_reloads_in_place_and_shows_the_overlay(served):
     from playwright.sync_api import sync_playwright
 
