@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
@@ -52,9 +53,13 @@ def test_wheel_holds_every_default_template_and_the_scaffold(wheel):
 @pytest.mark.slow
 def test_fresh_virtualenv_init_build_check_outside_the_repository(wheel, tmp_path):
     venv = tmp_path / "venv"
-    # --system-site-packages: the dependencies come from this machine; archive itself only from the wheel
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    # The dependencies come from the environment running the tests (no download): its site folders
+    # join the new one's path through a .pth file, whose own .pth files (an editable archive) stay inert.
+    purelib = subprocess.run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    Path(purelib, "machine-deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", encoding="utf-8")
     # --ignore-installed: an archive in the system site-packages (an editable checkout) is not this wheel
     subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     "--ignore-installed", str(wheel)], check=True, timeout=300)
