@@ -241,8 +241,7 @@ def make_parser() -> argparse.ArgumentParser:
     p_init = sub.add_parser("init", help="start a new archive repository in an empty folder")
     p_init.add_argument("dir", help="the folder to create (or an empty one)")
     p_init.add_argument("--source", metavar="SPEC",
-                        help="the pip requirement CI installs archive with, e.g. "
-                             "'archive @ git+https://github.com/OWNER/archive@v0.1.0' "
+                        help="the pip requirement CI installs archive with, e.g. 'archive @ git+URL@TAG' "
                              "(default: how this archive was installed, when that can be told)")
     p_init.set_defaults(func=_init)
     return parser

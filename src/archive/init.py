@@ -89,9 +89,9 @@ def _fill(name: str, source: Source) -> str:
                     "line in the workflow.")
         else:
             note = ("The workflow installs the pip requirement in the repository variable "
-                    "`ARCHIVE_PIP_SPEC` (Settings → Secrets and variables → Actions → Variables), "
-                    "e.g. `archive @ git+https://github.com/OWNER/archive@v0.1.0` for the repository "
-                    "you install `archive` from.")
+                    "`ARCHIVE_PIP_SPEC` (Settings → Secrets and variables → Actions → Variables): "
+                    "set it to the requirement you install `archive` with, `archive @ git+` and the "
+                    "URL of the repository you got it from.")
         text = text.replace("@INSTALL_NOTE@", note)
     return text
 
