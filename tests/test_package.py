@@ -133,3 +133,22 @@ def test_a_change_to_the_package_defaults_is_seen_through_the_cache(tmp_path, mo
     report = build(project / "interview", tmp_path / "site")
     assert "zh-hant/ferry-radio/index.html" in report.written
     assert b'data-v="2"' in (tmp_path / "site/zh-hant/ferry-radio/index.html").read_bytes()
+
+
+def test_archive_yml_names_the_override_folder(tmp_path, capsys, monkeypatch):
+    from archive.cli import main
+
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "interview")
+    settings = project / "interview" / "archive.yml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "templates: ../theme\n", encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert main(["build", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "names the templates folder '../theme', which is not a folder" in err and "Traceback" not in err
+    (project / "theme" / "assets").mkdir(parents=True)
+    (project / "theme" / "assets" / "style.css").write_text("/* the newsroom's */\n", encoding="utf-8")
+    assert main(["build", "--quiet"]) == 0
+    assert (project / "site/assets/style.css").read_text(encoding="utf-8") == "/* the newsroom's */\n"
+    assert (project / "site/assets/app.js").read_bytes() == (REPO / "templates/assets/app.js").read_bytes()
+    assert main(["check", "--strict", "--quiet"]) == 0

@@ -24,7 +24,7 @@ from .errors import BuildError, Code, Diagnostic, has_errors
 from .interviews import STAGES, InterviewJob, InterviewOutput, make_all, make_interview
 from .model import SCRIPTS
 from .output import Entry, write_site
-from .render import asset_files as template_assets, templates_key
+from .render import asset_files as template_assets, override_folder, templates_key
 from .sources import INTERVIEW_FILE, Scan, cross_check, read_source_bytes, scan_archive
 
 Progress = Callable[[int, int], None]
@@ -94,6 +94,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order."""
     ctx = _context(archive_dir, templates, cache_dir, strict, drafts)
     scan = scan_archive(archive_dir)                                          # 1. the archive on disk
+    ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews

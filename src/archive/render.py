@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from .cache import digest
+from .errors import ArchiveError
 
 TEMPLATES_DIR = "templates"
 """The override folder's name beside the archive folder, and the package's data folder."""
@@ -36,6 +37,24 @@ def package_templates() -> Path:
     if shipped.is_dir():
         return Path(str(shipped))
     return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
+
+
+def override_folder(named: Path | str | None, archive_dir: Path | str, setting: str | None) -> Path:
+    """The archive's own templates folder: ``--templates``, else ``templates:`` in archive.yml
+    (relative to the archive folder), else ``templates/`` beside the archive folder.
+
+    Raises ArchiveError when archive.yml names a folder that does not exist.
+    """
+    if named:
+        return Path(named)
+    archive_dir = Path(archive_dir)
+    if setting:
+        folder = archive_dir / setting
+        if not folder.is_dir():
+            raise ArchiveError(f"{archive_dir / 'archive.yml'} names the templates folder '{setting}', "
+                               f"which is not a folder ({folder}); create it or remove the line")
+        return folder
+    return archive_dir.resolve().parent / TEMPLATES_DIR
 
 
 def template_folders(override: Path | str | None) -> tuple[Path, ...]:
