@@ -293,3 +293,46 @@ def test_interview_pages_are_known_by_their_interview_json_not_their_depth(sampl
     codes = [(d.code, d.path.split("/grown/")[-1]) for d in check_site(site).diagnostics]
     assert ("SITE007", "zh-hant/people/river-archive/index.html") in codes
     assert ("SITE007", "zh-hans/people/river-archive/index.html") in codes
+
+
+# --- the incremental check (issue 13 item 4) ---------------------------------------------------------
+
+
+def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monkeypatch):
+    import archive.check as check_module
+
+    root = _archive(tmp_path, {"one": "## 01. 一\n\n問：甲？\n\n乙。\n", "two": "## 01. 二\n\n問：丙？\n\n丁。\n"})
+    read: list[str] = []
+    real = check_module.read_page
+
+    def counting(data, rel):
+        read.append(rel)
+        return real(data, rel)
+
+    monkeypatch.setattr(check_module, "read_page", counting)
+    first = run_check(root, None)
+    assert first.diagnostics == [] and len(read) == first.pages == 7
+    read.clear()
+    assert run_check(root, None).diagnostics == [] and read == []  # nothing changed: no page read
+    source = root / "two" / "index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("丁。", "丁，戊。"), encoding="utf-8")
+    assert run_check(root, None).diagnostics == []
+    assert sorted(read) == ["zh-hans/two/index.html", "zh-hant/two/index.html"]
+    read.clear()
+    assert run_check(root, None, full=True).diagnostics == [] and len(read) == 7
+    # a damaged page is caught although its neighbours come from the cache
+    site = tmp_path / "site"
+    build(root, site)
+    read.clear()
+    assert run_check(root, site).diagnostics == [] and len(read) == 0
+    page = site / "zh-hant/one/index.html"
+    page.write_bytes(page.read_bytes().replace(b"</html>", b""))
+    diags = run_check(root, site).diagnostics
+    assert [d.code for d in diags] == ["SITE010"] and read == ["zh-hant/one/index.html"]
+    # only the interview.json changed (same content, other bytes): the page's cached facts still agree
+    page.write_bytes(page.read_bytes() + b"</html>\n")
+    data = site / "zh-hans/two/interview.json"
+    data.write_text(json.dumps(json.loads(data.read_text(encoding="utf-8")), ensure_ascii=False, indent=1),
+                    encoding="utf-8")
+    read.clear()
+    assert run_check(root, site).diagnostics == [] and read == ["zh-hant/one/index.html"]

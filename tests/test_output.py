@@ -308,10 +308,11 @@ def test_cli_non_utf8_file_exits_1_without_traceback(project):
     assert not (project / "site").exists()
 
 
-def test_cli_missing_archive_exits_1(project):
+def test_cli_missing_archive_exits_2(project):
+    # no archive folder: the build cannot run at all (issue 10: exit 2, as archive check does)
     result = run_cli(project, "--archive", "nowhere", "--out", "site")
-    assert result.returncode == 1
-    assert "error[ARC001]" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "the archive folder nowhere does not exist" in result.stderr and "Traceback" not in result.stderr
     assert not (project / "site").exists()
 
 

@@ -12,124 +12,29 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
-import lxml.html
-from lxml import etree
-
+from .cache import CACHE_DIR, Cache, code_version, digest
 from .context import DIRS
 from .check_json import check_interview_json
 from .findings import JSON_SCHEMA_VERSION, format_github, format_json, format_text  # noqa: F401 (API)
-from .errors import Code, Diagnostic, Severity
+from .errors import Code, Diagnostic
+from .output import Entry
+from .pagefacts import Page, read_page
 
 SCRIPT_DIRS = tuple(DIRS.values())
 LANGS = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 
 
-@dataclass
-class Page:
-    """What the checker needs from one HTML page."""
-
-    rel: str
-    ids: dict[str, int] = field(default_factory=dict)
-    duplicates: list[tuple[str, int]] = field(default_factory=list)
-    links: list[tuple[str, int, str]] = field(default_factory=list)
-    """(url, line, role) of every href and src."""
-    noterefs: list[tuple[str, str, int]] = field(default_factory=list)
-    """(reference id, href, line)."""
-    endnotes: dict[str, set[str]] = field(default_factory=dict)
-    """note id → hrefs of its backlinks."""
-    toggle: tuple[str, int] | None = None
-    lang: str | None = None
-    incomplete: list[tuple[int, str]] = field(default_factory=list)
-    """(line, what is missing) when the page is not a whole document of the expected shape."""
-    facts: dict[str, list[str]] = field(default_factory=dict)
-    """What an interview page shows: title, section, question and note ids (see check_json.facts)."""
-
-
-_SHAPE = (
-    (re.compile(rb"\A\s*<!doctype html>", re.I), "it does not start with <!doctype html>"),
-    (re.compile(rb"<head[\s>]", re.I), "it has no <head>"),
-    (re.compile(rb"<body[\s>]", re.I), "it has no <body>"),
-    (re.compile(rb"</body\s*>", re.I), "its <body> is never closed"),
-    (re.compile(rb"</html\s*>\s*\Z", re.I), "it ends before </html> (a truncated or damaged file)"),
-)
-"""Checked on the raw bytes: lxml repairs a truncated page silently."""
-
-
-def _shape(data: bytes) -> list[tuple[int, str]]:
-    found = [(1, message) for pattern, message in _SHAPE if not pattern.search(data)]
-    if found and found[-1][1].startswith("it ends before"):
-        found[-1] = (data.count(b"\n") + 1, found[-1][1])
-    return found
-
-
-def read_page(site: Path, rel: str) -> Page:
-    """Ids, links, note references and backlinks of one page, with their lines.
-
-    lxml's HTML parser (libxml2) reads a page in about a millisecond, some
-    twenty times faster than the standard library's ``html.parser``, and keeps
-    every element's source line; it never fails on damaged markup.
-    """
-    page = Page(rel)
-    data = (site / rel).read_bytes()
-    page.incomplete = _shape(data)
-    if not data.strip():
-        return page
-    try:
-        root = lxml.html.document_fromstring(data, parser=_PARSER)
-    except (etree.ParserError, ValueError):
-        page.incomplete.append((1, "it cannot be parsed as HTML"))
-        return page
-    page.lang = root.get("lang")
-    facts: dict[str, list[str]] = {"title": [], "sections": [], "questions": [], "notes": []}
-    page.facts = facts
-    for el in root.iter(etree.Element):
-        get = el.get
-        line = el.sourceline or 1
-        ident = get("id")
-        if ident is not None:
-            if ident in page.ids:
-                page.duplicates.append((ident, line))
-            else:
-                page.ids[ident] = line
-        role = get("role", "")
-        tag = el.tag
-        for attr in ("href", "src"):
-            value = get(attr)
-            if value is not None and not (tag == "link" and get("rel") in ("canonical", "alternate")):
-                page.links.append((value, line, role))
-        if tag == "a":
-            if role == "doc-noteref":
-                page.noterefs.append((ident or "", get("href", ""), line))
-            elif role == "doc-backlink":
-                note = next((a.get("id") for a in el.iterancestors("li") if a.get("role") == "doc-endnote"), None)
-                if note:
-                    page.endnotes.setdefault(note, set()).add(get("href", ""))
-            if "script-toggle" in get("class", "").split():
-                page.toggle = (get("href", ""), line)
-        elif role == "doc-endnote" and ident:
-            page.endnotes.setdefault(ident, set())
-            facts["notes"].append(ident)
-        elif tag == "h1" and not facts["title"]:
-            facts["title"].append(" ".join(el.text_content().split()))
-        elif ident and ((tag == "section" and "section" in get("class", "").split())
-                        or (tag == "div" and "qa" in get("class", "").split())):
-            facts["sections" if tag == "section" else "questions"].append(ident)
-    return page
-
-
-def _sources(site: Path, rel: str) -> dict[str, tuple[str, int, int]]:
+def _sources(files: Mapping[str, Entry], rel: str) -> dict[str, tuple[str, int, int]]:
     """id → (source path, line, col), from the interview.json beside a page, if any."""
-    data_file = (site / rel).parent / "interview.json"
+    entry = files.get(_beside(rel, "interview.json"))
     try:
-        data = json.loads(data_file.read_text(encoding="utf-8"))["interview"]
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(entry.read().decode("utf-8"))["interview"]
+    except (AttributeError, OSError, ValueError, KeyError, TypeError):
         return {}
     found: dict[str, tuple[str, int, int]] = {}
 
@@ -167,34 +72,48 @@ class SiteReport:
 
 
 def check_site(site: Path | str, shown: str | None = None,
-               source_path: Callable[[str], str] = str) -> SiteReport:
+               source_path: Callable[[str], str] = str, cache: Cache | None = None) -> SiteReport:
     """Check a built site folder; ``shown`` is how to name the folder in findings.
 
     ``source_path`` turns a source path recorded in ``interview.json`` into
-    the one to show (relative to the current folder).
+    the one to show (relative to the current folder); ``cache`` keeps each
+    page's facts under its content hash (see :func:`check_files`).
     """
     site = Path(site)
     label = (shown or str(site)).rstrip("/")
-    diags: list[Diagnostic] = []
     if not (site / "index.html").is_file():
-        diags.append(Diagnostic.make(Code.SITE009, label, 1,
-                                     "no index.html here: build the site first (archive build) or pass --site DIR"))
-        return SiteReport(diags, [], 0)
-    present: set[str] = set()
-    folders: set[str] = {""}
-    for dirpath, dirnames, names in os.walk(site):
+        return SiteReport([Diagnostic.make(Code.SITE009, label, 1, "no index.html here: build the site first "
+                                           "(archive build) or pass --site DIR")], [], 0)
+    files: dict[str, Entry] = {}
+    for dirpath, _, names in os.walk(site):
         base = os.path.relpath(dirpath, site).replace(os.sep, "/")
-        base = "" if base == "." else base + "/"
-        folders.update(base + d for d in dirnames)
-        present.update(base + n for n in names)
-    rels = sorted(r for r in present if r.endswith(".html"))
-    pages = {rel: read_page(site, rel) for rel in rels}
+        for name in names:
+            rel = name if base == "." else f"{base}/{name}"
+            path = Path(dirpath) / name
+            # pages and their data are read (and hashed); other files need only to exist
+            files[rel] = Entry.of_file(path) if name.endswith((".html", ".json")) else Entry("", 0, path)
+    return check_files(files, label, source_path, cache)
+
+
+def check_files(files: Mapping[str, Entry], label: str, source_path: Callable[[str], str] = str,
+                cache: Cache | None = None) -> SiteReport:
+    """Check a site given as its files (site path → hash and bytes), on disk or only planned.
+
+    With ``cache``, a page whose bytes did not change since the last check is
+    not read at all: its facts (ids, links, notes, shape) and its agreement
+    with its ``interview.json`` come from the cache under their content
+    hashes; every check across pages still runs over all of them.
+    """
+    diags: list[Diagnostic] = []
+    present = set(files)
+    folders = {""} | {rel.rsplit("/", i)[0] for rel in present for i in range(1, rel.count("/") + 1)}
+    pages = {rel: _page(files[rel], rel, cache) for rel in sorted(present) if rel.endswith(".html")}
     sources: dict[str, dict[str, tuple[str, int, int]]] = {}
     external: set[tuple[str, str]] = set()
 
     def report(rel: str, line: int, code: str, message: str, anchor: str | None = None) -> None:
         if anchor is not None:
-            spans = sources.setdefault(rel, _sources(site, rel))
+            spans = sources.setdefault(rel, _sources(files, rel))
             if anchor in spans:
                 path, src_line, col = spans[anchor]
                 diags.append(Diagnostic.make(code, source_path(path), src_line,
@@ -205,10 +124,10 @@ def check_site(site: Path | str, shown: str | None = None,
     for rel, page in pages.items():
         for line, problem in page.incomplete:
             report(rel, line, Code.SITE010, f"the page is not a complete document: {problem}; rebuild the site")
-        data_rel = f"{rel.rpartition('/')[0]}/interview.json".lstrip("/")
+        data_rel = _beside(rel, "interview.json")
         if rel.endswith("index.html") and data_rel in present and not page.incomplete:
-            check_interview_json((site / data_rel).read_bytes(), data_rel, _script_of(rel), page.facts,
-                                 lambda line, code, message: report(rel, line, Code[code], message))
+            for line, code, message in _agreement(files, rel, data_rel, page, cache):
+                report(rel, line, Code[code], message)
         for ident, line in page.duplicates:
             report(rel, line, Code.SITE006, f"id '{ident}' is used twice on this page", ident)
         top = rel.split("/", 1)[0]
@@ -255,6 +174,45 @@ def check_site(site: Path | str, shown: str | None = None,
     _check_twins(pages, report)
     _check_index(pages, present, report)
     return SiteReport(sorted(set(diags)), sorted(external), len(pages))
+
+
+CHECK_CACHE = "check"
+"""Cache kind of a page's facts and of a page's agreement with its interview.json."""
+
+
+def _page(entry: Entry, rel: str, cache: Cache | None) -> Page:
+    """A page's facts: from the cache when a page with these bytes was read before."""
+    key = digest(code_version(), "page", rel, entry.hash) if cache is not None and entry.hash else None
+    if key is not None:
+        known = cache.get(CHECK_CACHE, key)
+        if isinstance(known, Page):
+            return known
+    page = read_page(entry.read(), rel)
+    if key is not None:
+        cache.put(CHECK_CACHE, key, page)
+    return page
+
+
+def _agreement(files: Mapping[str, Entry], rel: str, data_rel: str, page: Page,
+               cache: Cache | None) -> list[tuple[int, str, str]]:
+    """(line, code, message) of each way a page and its interview.json disagree, cached by both hashes."""
+    page_hash, data_hash = files[rel].hash, files[data_rel].hash
+    key = digest(code_version(), "agree", rel, page_hash, data_hash) if cache is not None and page_hash else None
+    if key is not None:
+        known = cache.get(CHECK_CACHE, key)
+        if isinstance(known, list):
+            return [tuple(item) for item in known]
+    found: list[tuple[int, str, str]] = []
+    shown = {name: list(values) for name, values in page.facts.items()}  # a cached Page holds tuples
+    check_interview_json(files[data_rel].read(), data_rel, _script_of(rel), shown,
+                         lambda line, code, message: found.append((line, code, message)))
+    if key is not None:
+        cache.put(CHECK_CACHE, key, [list(item) for item in found])
+    return found
+
+
+def _beside(rel: str, name: str) -> str:
+    return f"{rel.rpartition('/')[0]}/{name}".lstrip("/")
 
 
 def _resolve(rel: str, path: str) -> str | None:
@@ -343,31 +301,33 @@ class CheckResult:
 
 
 def run_check(archive: Path | str | None, site: Path | str | None,
-              templates: Path | str | None = None) -> CheckResult:
+              templates: Path | str | None = None, full: bool = False) -> CheckResult:
     """Check the sources (if ``archive``) and a site: ``site`` if given, else a fresh temporary build.
 
     The sources are read through the build's cache (``.archive-cache`` beside the
-    archive), so checking after a build costs about as much as a no-op rebuild.
+    archive), so checking after a build costs about as much as a no-op rebuild,
+    and the site's pages are read only when their bytes changed since the
+    last check (``full``: read every page again).
     Source paths in the findings are relative to the current folder when the
     archive lies inside it (what GitHub needs to attach an annotation).
     """
     import dataclasses
-    import tempfile
 
     from .build import plan_site
     from .errors import BuildError
-    from .output import write_site
     from .sources import path_from_here
 
     diags: list[Diagnostic] = []
     plan = None
     source_path: Callable[[str], str] = str
+    cache = None
     if archive is not None:
         archive = Path(archive)
         if not archive.is_dir():
             raise CheckCannotRun(f"the archive folder {archive} does not exist; pass --archive DIR")
         base = archive.resolve().parent
         source_path = lambda shown: path_from_here(shown, base)  # noqa: E731
+        cache = None if full else Cache(base / CACHE_DIR)
         try:
             plan = plan_site(archive, templates)
             diags.extend(plan.diagnostics)
@@ -378,14 +338,11 @@ def run_check(archive: Path | str | None, site: Path | str | None,
         site = Path(site)
         if not site.is_dir() or not (site / "index.html").is_file():
             raise CheckCannotRun(f"{site} is not a built site (no index.html); build it first or fix --site")
-        report = check_site(site, source_path=source_path)
+        report = check_site(site, source_path=source_path, cache=cache)
         return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
     if archive is None:
         raise CheckCannotRun("nothing to check: give --archive DIR or --site DIR")
     if plan is None:
         return CheckResult(sorted(set(diags)), [], 0)
-    with tempfile.TemporaryDirectory(prefix="archive-check-") as tmp:
-        out = Path(tmp) / "site"
-        write_site(plan.files, out, archive, archive.resolve().parent)
-        report = check_site(out, shown="<build>", source_path=source_path)
+    report = check_files(plan.files, "<build>", source_path, cache)  # the site as the build plans it
     return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)

@@ -60,7 +60,7 @@ def _cannot_run(args: argparse.Namespace, message: str, path: str | None = None)
     command = f"archive {args.command}"
     fmt = getattr(args, "format", "text") if args.command in ("build", "check") else "text"
     sys.stdout.write(format_cannot_run(fmt, command, message, path))
-    print(f"{command}: {message}", file=sys.stderr)
+    print(f"{'archive' if args.command == 'build' else command}: {message}", file=sys.stderr)
     return 2
 
 
@@ -113,7 +113,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.templates and not Path(args.templates).is_dir():
         return _cannot_run(args, f"the templates folder {args.templates} does not exist", args.templates)
     try:
-        result = run_check(None if args.no_sources else args.archive, args.site, args.templates)
+        result = run_check(None if args.no_sources else args.archive, args.site, args.templates, full=args.full)
     except (CheckCannotRun, ArchiveError) as exc:
         return _cannot_run(args, str(exc))
     diagnostics = result.diagnostics
@@ -218,6 +218,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--templates", default=None, help="templates folder for the temporary build")
     p_check.add_argument("--strict", action="store_true", help="warnings fail too (what CI should use)")
     p_check.add_argument("--format", choices=("text", "github", "json"), default="text")
+    p_check.add_argument("--full", action="store_true",
+                         help="read every page again (by default a page is read only when its bytes changed)")
     p_check.add_argument("--list-external", action="store_true", help="list external links (never fetched)")
     p_check.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     p_check.set_defaults(func=_check)
