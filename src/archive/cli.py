@@ -39,11 +39,11 @@ def _rebased(diagnostics, archive: str | None) -> list:
     return [dataclasses.replace(d, path=path_from_here(d.path, base)) for d in diagnostics]
 
 
-def _report(diagnostics, fmt: str, failed: bool, external=(), text_stream=sys.stderr) -> None:
-    """Print findings in the chosen format: text lines, GitHub annotations or one JSON document."""
+def _report(diagnostics, fmt: str, failed: bool, external=()) -> None:
+    """Print findings in the chosen format: text lines (stderr), GitHub annotations or one JSON document."""
     if fmt == "text":
         for diagnostic in diagnostics:
-            print(diagnostic, file=text_stream)
+            print(diagnostic, file=sys.stderr)
         return
     from .findings import format_github, format_json
 
@@ -65,16 +65,9 @@ def _cannot_run(args: argparse.Namespace, message: str, path: str | None = None)
 
 
 def _build(args: argparse.Namespace) -> int:
-    import inspect
-
     from .build import build
     from .errors import ArchiveError, BuildError
 
-    options = {}
-    if args.drafts:
-        if "drafts" not in inspect.signature(build).parameters:
-            return _cannot_run(args, "--drafts needs a newer archive (this build() has no drafts option)")
-        options["drafts"] = True
     if not Path(args.archive).is_dir():
         return _cannot_run(args, f"the archive folder {args.archive} does not exist; pass --archive DIR")
     if args.templates and not Path(args.templates).is_dir():
@@ -82,7 +75,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         report = build(args.archive, args.out, args.templates, strict=args.strict,
                        cache_dir=False if args.no_cache else True,
-                       progress=_progress(args.quiet or args.format != "text"), **options)
+                       progress=_progress(args.quiet or args.format != "text"), drafts=args.drafts)
     except BuildError as exc:
         diagnostics = _rebased(exc.diagnostics, args.archive)
         _report(diagnostics, args.format, True)
