@@ -109,7 +109,7 @@ class _Dist:
 @pytest.mark.parametrize("record, expected", [
     ({"url": "https://github.com/example/archive", "vcs_info": {"vcs": "git", "commit_id": "abc123"}},
      "archive @ git+https://github.com/example/archive@abc123"),
-    (None, "archive==0.1.0"),
+    (None, None),  # not "archive==0.1.0": that name on PyPI is another project
     ({"url": "https://example.net/archive-0.1.0-py3-none-any.whl", "archive_info": {}},
      "archive @ https://example.net/archive-0.1.0-py3-none-any.whl"),
     ({"url": "file:///tmp/w/archive-0.1.0-py3-none-any.whl", "archive_info": {}}, None),

@@ -47,10 +47,12 @@ def install_source(explicit: str | None = None) -> Source:
 
     PEP 610's ``direct_url.json`` records where a distribution was installed
     from: a VCS URL and commit (``pip install git+https://…``) gives
-    ``archive @ git+URL@COMMIT``, reproducible in CI; no record means an
-    index install, i.e. ``archive==VERSION``; a local folder or wheel file
-    cannot be reached from CI, so the answer is None (the workflow then reads
-    a repository variable, and init says so).
+    ``archive @ git+URL@COMMIT``, reproducible in CI; an https URL of a
+    wheel or archive is kept as it is. A local folder or wheel file cannot be
+    reached from CI, and without a record nothing says where it came from:
+    ``archive`` is not on PyPI (the name there is another project's), so
+    ``archive==VERSION`` would install the wrong thing. Then the answer is
+    None: the workflow reads a repository variable, and init says so.
     """
     if explicit:
         return Source(explicit, "--source")
@@ -60,7 +62,7 @@ def install_source(explicit: str | None = None) -> Source:
         return Source(None, "archive is run from a source checkout, not an installed package")
     record = dist.read_text("direct_url.json")
     if record is None:
-        return Source(f"archive=={dist.version}", "installed from a package index")
+        return Source(None, "the installation does not record where it came from")
     try:
         data = json.loads(record)
         url, vcs = data["url"], data.get("vcs_info")
