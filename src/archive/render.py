@@ -2,9 +2,10 @@
 
 Owns template loading: the package's default site (``archive/templates`` in
 an installed package, the repository's top-level ``templates/`` in a source
-checkout) overridden file by file by an archive's own ``templates/`` folder
-(a Jinja ``ChoiceLoader``: the override folder first), assets likewise; the
-cache key covering both; autoescape on for every template and
+checkout) overridden file by file by an archive's own folder (``templates/``
+beside the archive, ``templates:`` in archive.yml or ``--templates``: a
+chain of loaders, the override folder first), assets likewise; the cache
+key covering both; autoescape on for every template and
 ``StrictUndefined`` so a misspelt variable fails the build instead of
 printing nothing; and the normalisation that keeps output byte-identical
 between builds.
