@@ -93,28 +93,34 @@ def _read_nofollow(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def read_manifest(folder: Path) -> dict[str, str] | None:
+def read_manifest(folder: Path, cut_short: bool = False) -> dict[str, str] | None:
     """Path → content hash of every file archive wrote into ``folder``; None if archive did not write it.
 
     Each line must be a SHA-256 and a plain relative path (see
     :func:`plain_path`); any other line means the manifest is not ours, and
     the refusal names the line. The manifest is never read through a link.
+    ``cut_short`` accepts a manifest a kill interrupted (a staging folder's,
+    written before any of its files): a part of the header, or a last line
+    without its end.
     """
     data = _read_nofollow(folder / MANIFEST)
     try:
         text = data.decode("utf-8") if data is not None else ""
     except UnicodeDecodeError:
         text = ""
+    if cut_short and data is not None and MANIFEST_HEADER.startswith(text):
+        return {}
     if not text.startswith(MANIFEST_HEADER):
         return None
     listed: dict[str, str] = {}
     lines = text[len(MANIFEST_HEADER):].split("\n")
-    if lines[-1] == "":
-        lines.pop()  # the end of the last line
+    if lines[-1] == "" or cut_short:
+        lines.pop()  # the end of the last line, or the unfinished line of a killed write
     for number, line in enumerate(lines, start=2):
         digest, sep, rel = line.partition("  ")
         if not (sep and _HASH.fullmatch(digest) and plain_path(rel)) or rel in listed:
-            raise ArchiveError(f"refusing to use {folder}: line {number} of its {MANIFEST} ({line[:80]!r}) is not "
+            shown = rel if sep and _HASH.fullmatch(digest) else line
+            raise ArchiveError(f"refusing to use {folder}: line {number} of its {MANIFEST} ({shown[:100]!r}) is not "
                                "a hash and a plain path inside the folder, so archive did not write that "
                                "manifest; nothing was changed: move the folder away or choose another --out")
         listed[rel] = digest
@@ -160,11 +166,20 @@ def _site_leftovers(out: Path, listed: Mapping[str, str], planned: Mapping[str, 
     temps = sorted(rel for rel in files
                    if _temp_target(rel) and (_temp_target(rel) in listed or _temp_target(rel) in planned
                                              or _temp_target(rel) == MANIFEST))
-    foreign = sorted(files - set(listed) - set(temps) - {MANIFEST})
+    foreign = sorted(rel for rel in files - set(listed) - set(temps) - {MANIFEST} if not _already(out, rel, planned))
     if foreign:
         raise ArchiveError(f"refusing to replace {out}: it holds files archive did not write "
                            f"({', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}); move them away first")
     return temps
+
+
+def _already(out: Path, rel: str, planned: Mapping[str, object]) -> bool:
+    """A file this build plans that already holds exactly its bytes (a killed in-place write renamed it)."""
+    entry = planned.get(rel)
+    if not isinstance(entry, Entry):
+        return False
+    data = _read_nofollow(out / rel)
+    return data is not None and len(data) == entry.size and hashlib.sha256(data).hexdigest() == entry.hash
 
 
 def check_output(out: Path, source: Path, project: Path | None = None, contents: bool = True) -> None:
@@ -201,20 +216,21 @@ def _leftover_folders(out: Path) -> None:
     with os.scandir(out.parent) as entries:
         found = [Path(e.path) for e in entries if pattern.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
     for folder in found:
-        _remove_site(folder)
+        _remove_site(folder, cut_short=".staging-" in folder.name)
 
 
-def _remove_site(folder: Path) -> None:
+def _remove_site(folder: Path, cut_short: bool = False) -> None:
     """Remove a folder of ours: the files its manifest lists, the manifest, emptied folders; nothing else."""
     try:
-        listed = read_manifest(folder)
+        listed = read_manifest(folder, cut_short)
     except ArchiveError:
         return
     try:
         if listed is not None:
             root = outfs.open_root(folder)
             try:
-                outfs.remove_listed(root, [*listed, MANIFEST])
+                outfs.remove_listed(root, listed)
+                outfs.unlink_quietly(root, MANIFEST)  # last: until then a kill leaves it provably ours
             finally:
                 os.close(root)
         os.rmdir(folder)
@@ -317,6 +333,7 @@ def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: P
     try:
         root = outfs.open_root(staging)
         try:
+            target = out / MANIFEST
             outfs.write_new(root, MANIFEST, _manifest_text(files).encode("utf-8"))  # first: the folder is ours
             for rel in sorted(files):
                 target = out / rel
