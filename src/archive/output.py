@@ -20,7 +20,6 @@ import errno
 import fcntl
 import hashlib
 import os
-import posixpath
 import re
 import stat
 import tempfile
@@ -69,12 +68,14 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+_SEGMENT = r"(?!\.\.?(?:/|$))[^\x00-\x1f\x7f\\/]+"
+_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
+_LINE = re.compile(rf"[0-9a-f]{{64}}  ({_SEGMENT}(?:/{_SEGMENT})*)")
+
+
 def plain_path(rel: str) -> bool:
-    """A normalised relative path inside a folder: no ``..``, ``.``, absolute, backslash, NUL or control."""
-    return (bool(rel) and not rel.startswith("/") and "\\" not in rel
-            and not any(ord(c) < 32 or c == "\x7f" for c in rel)
-            and posixpath.normpath(rel) == rel and not any(part in ("", ".", "..") for part in rel.split("/"))
-            and rel != MANIFEST)
+    """A normalised relative path inside a folder: no ``..``, ``.``, empty part, leading ``/``, backslash or control."""
+    return bool(_PATH.fullmatch(rel)) and rel != MANIFEST
 
 
 def _read_nofollow(path: Path) -> bytes | None:
@@ -117,13 +118,14 @@ def read_manifest(folder: Path, cut_short: bool = False) -> dict[str, str] | Non
     if lines[-1] == "" or cut_short:
         lines.pop()  # the end of the last line, or the unfinished line of a killed write
     for number, line in enumerate(lines, start=2):
-        digest, sep, rel = line.partition("  ")
-        if not (sep and _HASH.fullmatch(digest) and plain_path(rel)) or rel in listed:
-            shown = rel if sep and _HASH.fullmatch(digest) else line
+        match = _LINE.fullmatch(line)
+        rel = match.group(1) if match else ""
+        if not match or rel == MANIFEST or rel in listed:
+            shown = line[66:] if _HASH.fullmatch(line[:64]) else line
             raise ArchiveError(f"refusing to use {folder}: line {number} of its {MANIFEST} ({shown[:100]!r}) is not "
                                "a hash and a plain path inside the folder, so archive did not write that "
                                "manifest; nothing was changed: move the folder away or choose another --out")
-        listed[rel] = digest
+        listed[rel] = line[:64]
     return listed
 
 
