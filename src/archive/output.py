@@ -29,14 +29,14 @@ from typing import Callable, Mapping
 
 from . import outfs
 from .errors import ArchiveError
+from .manifest import MANIFEST, MANIFEST_HEADER, manifest_text, plain_path, read_manifest, read_nofollow
 
-MANIFEST = ".archive-site"
-MANIFEST_HEADER = "# written by archive; every file below was generated and is replaced by the next build\n"
+__all__ = ["MANIFEST", "MANIFEST_HEADER", "Entry", "check_output", "plain_path", "read_manifest", "write_site"]
+
 TEMP_SUFFIX = ".archive-new"
 """An in-place write goes to ``.NAME.archive-new`` beside NAME, then is renamed over it."""
 IN_PLACE_SHARE = 0.1
 """When at most this share of a site's files changes, they are replaced in place (see write_site)."""
-_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -66,67 +66,6 @@ class Entry:
 
 def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
-
-
-_SEGMENT = r"(?!\.\.?(?:/|$))[^\x00-\x1f\x7f\\/]+"
-_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
-_LINE = re.compile(rf"[0-9a-f]{{64}}  ({_SEGMENT}(?:/{_SEGMENT})*)")
-
-
-def plain_path(rel: str) -> bool:
-    """A normalised relative path inside a folder: no ``..``, ``.``, empty part, leading ``/``, backslash or control."""
-    return bool(_PATH.fullmatch(rel)) and rel != MANIFEST
-
-
-def _read_nofollow(path: Path) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def read_manifest(folder: Path, cut_short: bool = False) -> dict[str, str] | None:
-    """Path → content hash of every file archive wrote into ``folder``; None if archive did not write it.
-
-    Each line must be a SHA-256 and a plain relative path (see
-    :func:`plain_path`); any other line means the manifest is not ours, and
-    the refusal names the line. The manifest is never read through a link.
-    ``cut_short`` accepts a manifest a kill interrupted (a staging folder's,
-    written before any of its files): a part of the header, or a last line
-    without its end.
-    """
-    data = _read_nofollow(folder / MANIFEST)
-    try:
-        text = data.decode("utf-8") if data is not None else ""
-    except UnicodeDecodeError:
-        text = ""
-    if cut_short and data is not None and MANIFEST_HEADER.startswith(text):
-        return {}
-    if not text.startswith(MANIFEST_HEADER):
-        return None
-    listed: dict[str, str] = {}
-    lines = text[len(MANIFEST_HEADER):].split("\n")
-    if lines[-1] == "" or cut_short:
-        lines.pop()  # the end of the last line, or the unfinished line of a killed write
-    for number, line in enumerate(lines, start=2):
-        match = _LINE.fullmatch(line)
-        rel = match.group(1) if match else ""
-        if not match or rel == MANIFEST or rel in listed:
-            shown = line[66:] if _HASH.fullmatch(line[:64]) else line
-            raise ArchiveError(f"refusing to use {folder}: line {number} of its {MANIFEST} ({shown[:100]!r}) is not "
-                               "a hash and a plain path inside the folder, so archive did not write that "
-                               "manifest; nothing was changed: move the folder away or choose another --out")
-        listed[rel] = line[:64]
-    return listed
 
 
 def _scan(out: Path) -> tuple[set[str], list[str]]:
@@ -180,7 +119,7 @@ def _already(out: Path, rel: str, planned: Mapping[str, object]) -> bool:
     entry = planned.get(rel)
     if not isinstance(entry, Entry):
         return False
-    data = _read_nofollow(out / rel)
+    data = read_nofollow(out / rel)
     return data is not None and len(data) == entry.size and hashlib.sha256(data).hexdigest() == entry.hash
 
 
@@ -302,7 +241,7 @@ def _remove_site_file(out: Path, rel: str) -> None:
 
 
 def _manifest_text(files: Mapping[str, Entry]) -> str:
-    return MANIFEST_HEADER + "".join(f"{files[rel].hash}  {rel}\n" for rel in sorted(files))
+    return manifest_text({rel: entry.hash for rel, entry in files.items()})
 
 
 def _content(entry: Entry) -> bytes | Path:
