@@ -380,3 +380,22 @@ def test_binding_every_interface_warns_what_becomes_reachable(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
+
+
+def test_an_ipv6_loopback_is_served_and_checked(tmp_path):
+    if not socket.has_ipv6:
+        pytest.fail("this machine has no IPv6 loopback")
+    shutil.copytree(REPO / "interview", tmp_path / "interview")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    server = Server(tmp_path / "interview", tmp_path / "site", host="::1", port=0, log=lambda line: None)
+    server.start()
+    try:
+        assert server.url == f"http://[::1]:{server.port}/"
+        for host, status in ((f"[::1]:{server.port}", 200), (f"localhost:{server.port}", 200),
+                             (f"rebound.example:{server.port}", 421)):
+            conn = http.client.HTTPConnection("::1", server.port, timeout=10)
+            conn.request("GET", "/zh-hant/", headers={"Host": host})
+            assert conn.getresponse().status == status, host
+            conn.close()
+    finally:
+        server.stop()

@@ -17,7 +17,7 @@ import functools
 import http.server
 import inspect
 import json
-import os
+import socket
 import threading
 from pathlib import Path
 
@@ -106,8 +106,10 @@ class Server:
             raise ArchiveError("the first build failed and there is no earlier site to serve; fix the "
                                "sources above and start again")
         handler = type("Handler", (Handler,), {"state": self.state, "log": staticmethod(self.log)})
-        self.httpd = http.server.ThreadingHTTPServer(
-            (self.host, self.port), functools.partial(handler, directory=str(self.out)))
+        server_class = http.server.ThreadingHTTPServer
+        if ":" in self.host:  # an IPv6 address such as ::1
+            server_class = type("Server6", (server_class,), {"address_family": socket.AF_INET6})
+        self.httpd = server_class((self.host, self.port), functools.partial(handler, directory=str(self.out)))
         self.httpd.daemon_threads = True
         self.httpd.handle_error = lambda request, address: None  # a dropped connection is not news
         self.port = self.httpd.server_address[1]
