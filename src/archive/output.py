@@ -69,18 +69,24 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def _scan(out: Path) -> tuple[set[str], list[str]]:
-    """Every regular file under ``out`` (relative paths), and every link or special file (never followed)."""
+    """Every regular file under ``out`` (relative paths), and every link or special file (never followed).
+
+    Uses the directory entries' types, so it costs no ``stat`` per file.
+    """
     files: set[str] = set()
     odd: list[str] = []
-    for dirpath, dirs, names in os.walk(out):
-        rel_dir = os.path.relpath(dirpath, out)
-        for name in dirs + names:
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            mode = os.lstat(os.path.join(dirpath, name)).st_mode
-            if stat.S_ISREG(mode):
-                files.add(Path(rel).as_posix())
-            elif not stat.S_ISDIR(mode):
-                odd.append(Path(rel).as_posix())
+    folders = [("", str(out))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_file(follow_symlinks=False):
+                    files.add(rel)
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append((rel + "/", entry.path))
+                else:
+                    odd.append(rel)
     return files, sorted(odd)
 
 
