@@ -98,12 +98,12 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += draft_notices(outputs, ctx)
-    diagnostics = sorted(set(diagnostics))
+    diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
     if has_errors(diagnostics, strict):
         raise BuildError(diagnostics)
-    site = site_input(scan, published, ctx)
+    site = site_input(scan, published, jobs_, ctx)
     files = interview_files(published, jobs_, ctx, media)                     # 5. the interviews' files
-    files.update(site_pages(site))                                            # 6. site-wide pages
+    files.update(site_pages(site, ctx))                                       # 6. site-wide pages
     files.update(asset_files(ctx))                                            # 7. stylesheet, script
     files.update(post_steps(files, site, ctx))                                # 8. search index …
     if ctx.cache.enabled and made:
@@ -166,7 +166,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
         results[made.folder] = made
         for stage, spent in made.seconds.items():
             stages[stage] += spent
-    new_state = {k: replace(v, seconds={}) for k, v in results.items() if not v.blobs}
+    new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
         ctx.cache.put("state", state_key, new_state)
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
@@ -188,13 +188,33 @@ def draft_notices(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnosti
             for o in outputs if o.targets is not None and o.draft]
 
 
-def site_input(scan: Scan, published: list[InterviewOutput], ctx: _Build):
-    from .interviews import _environment
+def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build):
+    """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
+    from .interviews import _environment, load_passages, load_summary
     from .pages import SiteInput
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
-    summaries = {s: tuple(o.summaries[s] for o in newest) for s in SCRIPTS}
-    return SiteInput(scan.settings, summaries, _environment(str(ctx.templates), ctx.cache))
+    by_slug = {o.targets.slug: o for o in newest}
+    by_folder = {job.folder: job for job in jobs}
+
+    def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
+        job = by_folder[output.folder]
+        return make_interview(job if cached else replace(job, cache_root=None))
+
+    def summaries():
+        found = {}
+        for script in SCRIPTS:
+            found[script] = tuple(load_summary(o, script, ctx.cache) or remade(o, True).summaries[script]
+                                  for o in newest)
+        return found
+
+    def passages(summary):
+        output = by_slug[summary.slug]
+        return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
+
+    key = digest(ctx.code, repr(scan.settings), tree_hash(ctx.templates, skip=("assets",)), str(ctx.drafts),
+                 *(f"{o.targets.slug} {o.page_keys[s]}" for o in newest for s in SCRIPTS))
+    return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 
 
 def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build,
@@ -212,10 +232,20 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
     return files
 
 
-def site_pages(site) -> dict[str, Entry]:
+def site_pages(site, ctx: _Build) -> dict[str, Entry]:
+    """Every site-wide page (``pages.SITE_PAGES``); from the cache when nothing they are made of changed."""
     from .pages import SITE_PAGES
 
-    return {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
+    listed = ctx.cache.get("site", site.key)
+    if isinstance(listed, dict):
+        found = {rel: ctx.cache.get_blob(value[0]) for rel, value in listed.items()
+                 if isinstance(value, list) and value and isinstance(value[0], str)}
+        if len(found) == len(listed) and all(data is not None for data in found.values()):
+            return {rel: Entry.of(data) for rel, data in found.items()}
+    files = {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
+    if ctx.cache.enabled:
+        ctx.cache.put("site", site.key, {rel: [ctx.cache.put_blob(e.read()), e.size] for rel, e in files.items()})
+    return files
 
 
 def asset_files(ctx: _Build) -> dict[str, Entry]:

@@ -294,3 +294,5 @@ class Settings:
     base_url: str | None
     stage_directions: tuple[str, ...]
     glossary: tuple[GlossaryEntry, ...]
+    suppress: tuple[str, ...] = ()
+    """Codes of warnings and notices this archive does not want reported (errors cannot be silenced)."""

@@ -10,25 +10,37 @@ function returns ``{site path: bytes}``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 from .context import index_context, labels, root_context
 from .model import SCRIPTS, Settings
 from .render import render
-from .summary import Summary
+from .summary import Passage, Summary
 from .urls import DIRS
 
 
-@dataclass(frozen=True)
 class SiteInput:
-    """What every site-wide output is made from."""
+    """What every site-wide output is made from; the bulky parts are loaded only when a step asks."""
 
-    settings: Settings
-    summaries: dict[str, tuple[Summary, ...]]
-    """Script → the published interviews' summaries in that script, newest first."""
-    env: Any
-    """The Jinja environment (templates with the archive's overrides)."""
+    def __init__(self, settings: Settings, env: Any, key: str,
+                 summaries: Callable[[], dict[str, tuple[Summary, ...]]],
+                 passages: Callable[[Summary], tuple[Passage, ...]]):
+        self.settings = settings
+        self.env = env
+        """The Jinja environment (templates with the archive's overrides)."""
+        self.key = key
+        """A digest of everything the site-wide outputs are made from (they are cached under it)."""
+        self._summaries, self._passages = summaries, passages
+
+    @cached_property
+    def summaries(self) -> dict[str, tuple[Summary, ...]]:
+        """Script → the published interviews' summaries in that script, newest first."""
+        return self._summaries()
+
+    def passages(self, summary: Summary) -> tuple[Passage, ...]:
+        """The text of one interview in the summary's script, cut at its anchors (for search)."""
+        return self._passages(summary)
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         return render(self.env, template, context)
