@@ -399,3 +399,16 @@ def test_an_ipv6_loopback_is_served_and_checked(tmp_path):
             conn.close()
     finally:
         server.stop()
+
+
+def test_serve_previews_drafts(tmp_path):
+    shutil.copytree(REPO / "interview", tmp_path / "interview")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    _edit(tmp_path / "interview/ferry-radio/index.md", "slug: ferry-radio\n", "slug: ferry-radio\ndraft: true\n")
+    server = Server(tmp_path / "interview", tmp_path / "site", port=0, log=lambda line: None)
+    server.start()
+    try:
+        assert _get(server, "/zh-hant/ferry-radio/")[0] == 200
+        assert "ferry-radio/index.html" in _get(server, "/zh-hant/")[1]
+    finally:
+        server.stop()
