@@ -196,7 +196,8 @@ def test_a_failure_while_writing_leaves_the_previous_site_untouched(project):
     before = tree(out)
     missing = Entry("0" * 64, 3, project / "interview" / "no-such-file.svg")  # fails while copying
     files = {"index.html": b"new", "media/gone.svg": missing}
-    with pytest.raises(OSError):
+    with pytest.raises(ArchiveError, match=r"cannot write .*/site/media/gone.svg: No such file or directory "
+                                           r"\(.*no-such-file.svg\); .*the previous site is untouched"):
         write_site(files, out, project / "interview", project)
     assert tree(out) == before
     assert leftovers(project) == []

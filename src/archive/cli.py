@@ -174,6 +174,8 @@ def _serve(args: argparse.Namespace) -> int:
         server.start()
         print(f"serving {args.out} at {server.url} (Ctrl-C stops); watching {args.archive} and the templates",
               file=sys.stderr, flush=True)
+        if server.warning():
+            print(f"archive serve: {server.warning()}", file=sys.stderr, flush=True)
         while True:
             time.sleep(3600)
     except ArchiveError as exc:
