@@ -70,9 +70,10 @@ def article_text(megabytes: float, lost: bool = False, seed: int = 2) -> str:
     lines = ["編譯 | 林小河", "海港日報2026年3月2日訊，本次專訪是關於燈塔的。"]
     size, section, k = 0, 0, 0
     target = int(megabytes * 1_000_000)
-    per_section = max(20, target // 95 // 400)  # sections are numbered 01 … 99
+    per_section = max(20, target // 95 // 560)  # sections are numbered 01 … 99
     while size < target:
         section += 1
+        start = len(lines)
         lines += [f"{section:02d}.", "第" + str(section) + "段的標題", "一個副標題"]
         for q in range(per_section):
             lines.append("問：" + sentence(rng))
@@ -84,9 +85,9 @@ def article_text(megabytes: float, lost: bool = False, seed: int = 2) -> str:
                     k += 1
                 else:
                     lines.append(para)
-                size += len(para.encode())
             if q % 7 == 3:
                 lines += ["", "▲" + sentence(rng) + "（圖源：王小帆）"]
+        size += len("\n".join(lines[start:]).encode()) + 1
     lines.append("來源：北岸週刊")
     return "\n".join(lines) + "\n"
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from ..errors import Diagnostic
 from .findings import Imp, ImportFailed, finding
 from .labels import make_labels
-from .read import TEXT_KINDS, Article, Piece
-from .terms import (CROSS_SECTION, EXACT_TERM, LOOKBACK, SURE, WINDOW, Marker, Term, find_markers, find_term,
+from .read import TEXT_KINDS, Article
+from .terms import (CROSS_SECTION, EXACT_TERM, LOOKBACK, SURE, WINDOW, find_markers, find_term,
                     mentioned, note_term, score, snippet)
 
 MATCHED = ("marker+term", "marker", "term", "order", "none")

@@ -211,39 +211,43 @@ def _unanswered_to_text(pieces: list[Piece], raw: dict[int, str], path: str,
 
 
 def _answer_labels(pieces: list[Piece]) -> tuple[list[Piece], tuple[str, ...]]:
-    """Take 答:/A: off an answer's first paragraph, and an interviewee's name when it labels two answers or more.
+    """Take 答:/A: off an answer's first paragraph, and an interviewee's name when it labels two answer
+    paragraphs or more.
 
     Several names count only when every answer opens with one of them (the
     archive's format then needs a label on each answer)."""
-    firsts = [i for i in range(1, len(pieces)) if pieces[i].kind == "text" and _after_question(pieces, i)]
+    answers = _answer_paragraphs(pieces)  # index → is the answer's first paragraph
     names: Counter = Counter()
-    for i in firsts:
+    for i in answers:
         match = NAME_LABEL_RE.match(pieces[i].text)
         if match and not ANSWER_RE.match(pieces[i].text) and not match.group(1).endswith(SPEECH_WORDS):
             names[match.group(1)] += 1
     speakers = tuple(name for name, count in names.items() if count >= 2)
-    if len(speakers) > 1 and sum(names[s] for s in speakers) < len(firsts):
+    if len(speakers) > 1 and not all(_label(pieces[i].text) in speakers for i, first in answers.items() if first):
         speakers = ()  # several names, but some answers unlabelled: the parser could not tell who speaks
     out = list(pieces)
-    first = set(firsts)
-    asked = False
+    for i, first in answers.items():
+        text = pieces[i].text
+        if first and (match := ANSWER_RE.match(text)) and match.end() < len(text):
+            out[i] = replace(pieces[i], text=text[match.end():])
+        elif (match := NAME_LABEL_RE.match(text)) and match.group(1) in speakers and match.end() < len(text):
+            out[i] = replace(pieces[i], text=text[match.end():], speaker=match.group(1))
+    return out, speakers
+
+
+def _label(text: str) -> str:
+    return match.group(1) if (match := NAME_LABEL_RE.match(text)) else ""
+
+
+def _answer_paragraphs(pieces: list[Piece]) -> dict[int, bool]:
+    """The text paragraphs that answer a question (index → whether it opens the answer)."""
+    out: dict[int, bool] = {}
+    asked = first = False
     for i, piece in enumerate(pieces):
         if piece.kind in ("headline", "break"):
             asked = False
         elif piece.kind == "question":
-            asked = True
+            asked = first = True
         elif piece.kind == "text" and asked:
-            if i in first and (match := ANSWER_RE.match(piece.text)) and match.end() < len(piece.text):
-                out[i] = replace(piece, text=piece.text[match.end():])
-            elif (match := NAME_LABEL_RE.match(piece.text)) and match.group(1) in speakers \
-                    and match.end() < len(piece.text):
-                out[i] = replace(piece, text=piece.text[match.end():], speaker=match.group(1))
-    return out, speakers
-
-
-def _after_question(pieces: list[Piece], i: int) -> bool:
-    """The paragraph at ``i`` opens an answer (the piece before it, captions aside, is a question)."""
-    j = i - 1
-    while j > 0 and pieces[j].kind == "caption":
-        j -= 1
-    return pieces[j].kind == "question"
+            out[i], first = first, False
+    return out

@@ -27,8 +27,8 @@ def _opencc(profile: str) -> OpenCC:
 
 def detect_script(text: str) -> tuple[str, int, int]:
     """hant or hans, by counting characters that only one of OpenCC's t2s / s2t would change."""
-    counts = Counter(c for c in text if "\u3400" <= c <= "\u9fff")
-    chars = sorted(counts)
+    counts = Counter(text)  # counting every character first is much faster than filtering them
+    chars = sorted(c for c in counts if "\u3400" <= c <= "\u9fff")
     joined = "\n".join(chars)
     to_hans = _opencc("t2s").convert(joined).split("\n")
     to_hant = _opencc("s2t").convert(joined).split("\n")

@@ -44,7 +44,7 @@ itself, it only prefers one marker over another when notes are paired by positio
 CROSS_SECTION = EXACT_TERM
 """A note standing in a later section than its marker pairs with it only this surely."""
 
-WINDOW = 32
+WINDOW = 16
 """How many markers on each side of a note's expected one it is scored against (linear time)."""
 LOOKBACK = 200
 """How many paragraphs before a marker-less note its term is looked for in."""
@@ -121,7 +121,11 @@ def _band(band: int, evidence: int) -> int:
 
 
 def score(marker: Marker, note: Term) -> int:
-    """How surely a note explains the term before a marker: ≥ SURE sure, MENTIONED… weak, 0 nothing."""
+    """How surely a note explains the term before a marker: ≥ SURE sure, MENTIONED… weak, 0 nothing.
+
+    Each band is tried only when its first character agrees, so a pair that
+    shares nothing costs a few comparisons.
+    """
     term, text, base = note.term, note.text, marker.base
     if marker.latin and fold(marker.latin) in fold(text):
         return _band(ORIGINAL_NAME, len(marker.latin))
@@ -129,12 +133,16 @@ def score(marker: Marker, note: Term) -> int:
         return _band(EXACT_TERM, len(term))
     tail = base[-20:]
     opening = text.lstrip("「『《“\"'")
-    for k in range(len(tail), 1, -1):
-        if opening.startswith(tail[-k:]):
-            return _band(OPENS_WITH_TERM, k)
-    for k in range(len(tail), 1, -1):
-        if term.endswith(tail[-k:]):
-            return _band(LONGER_FORM, k)
+    if opening and len(tail) >= 2:
+        start = tail.find(opening[0])
+        while 0 <= start <= len(tail) - 2:  # the longest end of the clause the note opens with
+            if opening.startswith(tail[start:]):
+                return _band(OPENS_WITH_TERM, len(tail) - start)
+            start = tail.find(opening[0], start + 1)
+    if term and len(tail) >= 2 and term[-1] == tail[-1]:
+        for k in range(len(tail), 1, -1):
+            if term.endswith(tail[-k:]):
+                return _band(LONGER_FORM, k)
     for needle in (term, note.latin):
         if len(needle) >= 2 and needle in base:
             return _band(TERM_IN_CLAUSE, len(needle))
@@ -144,6 +152,8 @@ def score(marker: Marker, note: Term) -> int:
 def mentioned(marker: Marker, note: Term) -> str:
     """The longest end of the marker's clause (two characters or more) that the note mentions."""
     tail = marker.base[-20:]
+    if len(tail) < 2 or tail[-2:] not in note.text:
+        return ""
     return next((tail[-k:] for k in range(len(tail), 1, -1) if tail[-k:] in note.text), "")
 
 

@@ -73,12 +73,14 @@ def inline(text: str, refs: dict[int, tuple[str, ...]], at_start: bool) -> str:
         else:
             out.append(escape(chunk, at_start and not out))
 
-    for i in range(len(text) + 1):
+    last = 0
+    for i in sorted(set(refs) | markers):  # cut the text at references and markers only
+        buf.append(text[last:i])
         if i in refs:
             flush()
             out.append("".join(f"[^{label}]" for label in refs[i]))
-        if i < len(text) and i not in markers:
-            buf.append(text[i])
+        last = i + 1 if i in markers else i
+    buf.append(text[last:])
     flush()
     return "".join(out)
 
