@@ -306,22 +306,40 @@ def test_dates_and_front_matter_come_from_the_text():
     assert "twp" not in run_import("credits-and-lead").markdown
 
 
-def test_every_fixture_builds_and_checks_with_only_the_named_placeholders(tmp_path: Path):
-    root = tmp_path / "project" / "interview"
-    root.mkdir(parents=True)
+def _write_fixtures(root: Path, publish: bool) -> dict:
+    """Every fixture imported into ``root``; with ``publish``, the draft line taken out as an editor would."""
     shutil.copy(SAMPLE / "archive.yml", root / "archive.yml")
     reports = {}
     for case in CASES:
         result = run_import(case)
+        assert result.markdown.startswith("---\ndraft: true\n")
         (root / case).mkdir()
-        (root / case / "index.md").write_text(result.markdown, encoding="utf-8")
+        markdown = result.markdown.replace("\ndraft: true\n", "\n", 1) if publish else result.markdown
+        (root / case / "index.md").write_text(markdown, encoding="utf-8")
         reports[case] = result.report
+    return reports
+
+
+def test_imported_files_are_drafts_left_out_of_the_site(tmp_path: Path):
+    root = tmp_path / "project" / "interview"
+    root.mkdir(parents=True)
+    _write_fixtures(root, publish=False)
+    result = run_check(root, None, TEMPLATES)
+    assert result.pages == 1 + 2  # the root and the two index pages only
+    assert sorted(Path(d.path).parent.name for d in result.diagnostics if d.code == "ARC002") == CASES
+
+
+def test_every_fixture_builds_and_checks_with_only_the_named_placeholders(tmp_path: Path):
+    root = tmp_path / "project" / "interview"
+    root.mkdir(parents=True)
+    reports = _write_fixtures(root, publish=True)
     result = run_check(root, None, TEMPLATES)
     assert result.pages == 1 + 2 + 2 * len(CASES)
     for d in result.diagnostics:
         case = Path(d.path).parent.name
         assert d.code == "FM007", str(d)
-        assert any(w.line == d.line and w.path.endswith(f"{case}/index.md") for w in reports[case].warnings), str(d)
+        # the report's lines count the draft line, gone here
+        assert any(w.line == d.line + 1 and w.path.endswith(f"{case}/index.md") for w in reports[case].warnings), str(d)
 
 
 def test_the_sample_interview_is_its_source_imported():

@@ -67,16 +67,18 @@ def normalise_line(text: str) -> tuple[str, int]:
     if not any(c in text for c in FULL):
         return text, 0
     protected = [m.span() for m in PROTECTED.finditer(text)]
-    chars = list(text)
     count = 0
-    for match in (*SINGLE.finditer(text), *PAIR.finditer(text)):
-        start, end = match.span()
-        if any(a < end and start < b for a, b in protected) or not _convert(text, match):
-            continue
-        for at in (start, end - 1) if end - start > 1 else (start,):
-            chars[at] = FULL[chars[at]]
-            count += 1
-    return "".join(chars), count
+    for pattern in (PAIR, SINGLE):  # pairs first: a mark inside （…） then sees Chinese neighbours
+        chars = list(text)
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in protected) or not _convert(text, match):
+                continue
+            for at in (start, end - 1) if end - start > 1 else (start,):
+                chars[at] = FULL[chars[at]]
+                count += 1
+        text = "".join(chars)
+    return text, count
 
 
 @dataclass(frozen=True)
