@@ -23,15 +23,19 @@ def slugify(text: str) -> str:
     return slug[:SLUG_LENGTH].rsplit("-", 1)[0] if len(slug) > SLUG_LENGTH else slug
 
 
-def make_labels(notes: tuple[Piece, ...], order: list[int], markers: dict[int, Marker]) -> tuple[str, ...]:
-    """One label per note (in ``notes``' order), chosen in the order given."""
+def make_labels(notes: tuple[Piece, ...], order: list[int], markers: dict[int, Marker],
+                found: dict[int, str] | None = None) -> tuple[str, ...]:
+    """One label per note (in ``notes``' order), chosen in the order given; ``found``: the term or shared
+    run a marker-less note was placed after, used when it has Latin letters."""
+    found = found or {}
     labels: dict[int, str] = {}
     taken: set[str] = set()
     suffix: dict[str, int] = {}  # base → the next number to try (a base used many times stays linear)
     counter = 0
     for n in order:
         term = note_term(notes[n].text)
-        words = (term.term if HAS_LATIN.search(term.term) else "", term.latin, markers[n].latin if n in markers else "")
+        words = (term.term if HAS_LATIN.search(term.term) else "", term.latin, markers[n].latin if n in markers else "",
+                 found[n] if HAS_LATIN.search(found.get(n, "")) else "")
         base = next((s for s in map(slugify, words) if s), "")
         label, k = base, suffix.get(base, 2)
         while base and label in taken:

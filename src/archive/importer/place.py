@@ -62,6 +62,7 @@ class _Matcher:
         self.at: dict[int, tuple[int, int]] = {}  # note → (piece, position)
         self.how: dict[int, str] = {}
         self.used: dict[int, int] = {}  # marker → note
+        self.found: dict[int, str] = {}  # note placed by term → the term or shared run
         self.warn: list[Diagnostic] = []
         self.by_scope: dict[int, list[int]] = defaultdict(list)  # scope → marker indices in order
         for m, marker in enumerate(self.markers):
@@ -161,7 +162,7 @@ class _Matcher:
             found = find_term(self.pieces, own[max(0, end - LOOKBACK):end], self.terms[n])
             if found:
                 index, pos, term, run = found
-                self.at[n], self.how[n] = (index, pos), "term"
+                self.at[n], self.how[n], self.found[n] = (index, pos), "term", term
                 line = self.pieces[index].line
                 self.warn.append(finding(Imp.IMP005, self.path, note.line, (
                     f"this note had no marker and does not open with its term; attached it after '{term}', the "
@@ -212,7 +213,7 @@ def place_notes(article: Article, path: str) -> Placement:
         step()
     notes, at = article.notes, matcher.at
     order = sorted(range(len(notes)), key=lambda n: (at[n], n))
-    labels = make_labels(notes, order, {n: matcher.markers[m] for m, n in matcher.used.items()})
+    labels = make_labels(notes, order, {n: matcher.markers[m] for m, n in matcher.used.items()}, matcher.found)
     refs: dict[tuple[int, int], tuple[str, ...]] = {}
     for n in order:
         refs[at[n]] = refs.get(at[n], ()) + (labels[n],)
