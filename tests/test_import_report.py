@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from archive.importer import Imp, import_text
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from archive.importer import Imp, ImportFailed, import_text
 from archive.importer.report import format_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -101,3 +103,21 @@ def test_cli_keep_punctuation(tmp_path: Path):
                                "--out", str(tmp_path / "out"), *flag], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert expected in (tmp_path / "out" / "p" / "index.md").read_text(encoding="utf-8")
+
+
+PARTS = ["\n", "01.\n", "02.\n", "問：", "記者:", "Q：", "答：", "A:", "何澄：", "*", "＊", "▲", "（圖源：甲）", "來源：週刊",
+         "編譯 | 甲\n", "據《週報》3月2日報道，", "据彭博社1月5日报道,", "1月15日訊", "2025年3月1日", "(Lena Park)", "42天",
+         "燈塔", "霧笛", "，", "。", ",", "?", "(笑)", "* * *", "-{", "}-", "[^a]", "`", "https://a.b/c,d", " "]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PARTS), max_size=60))
+def test_any_text_imports_or_fails_with_a_message(parts: list[str]):
+    text = "".join(parts)
+    try:
+        result = import_text(text, "any.txt", "any", "interview/any/index.md")
+    except ImportFailed as exc:
+        assert str(exc)
+        return
+    assert result.report.errors == (), result.markdown
+    assert all(w.code.startswith(("IMP", "FM", "FN")) for w in result.report.warnings)
