@@ -231,6 +231,9 @@ EXPECTED_WARNINGS = {
     "match-lead-marker-note-at-end": [
         (8, "IMP009", "this note stands in a later section than its marker; attached it at the marker after "
                       "'守燈人之女顧晴' on line 1 (same term)")],
+    "match-repeated-and-lost-marker": [
+        (6, "IMP011", "the marker after '霧笛' has no note of its own; it refers to the note on line 7 (same term)"),
+        (8, "IMP005", "this note had no marker; attached it after its term '林阿滿' on line 6")],
     "labels-questions-answers": [],
     "labels-interviewee-name": [],
     "outlet-yearless-dateline": [
@@ -246,6 +249,7 @@ MATCHED = {  # note line → (how it was matched, line of the paragraph it is at
     "match-marker-one-answer-apart": {8: ("marker+term", 6), 15: ("marker", 13)},
     "match-marker-end-of-sentence": {6: ("marker+term", 5)},
     "match-lead-marker-note-at-end": {8: ("marker+term", 1)},
+    "match-repeated-and-lost-marker": {7: ("marker+term", 5), 8: ("term", 6)},
     "imperfect-2-lost-marker": {6: ("term", 5), 9: ("none", 8)},
     "weak-term": {6: ("marker+term", 5), 7: ("marker", 4)},
     "order-fallback": {6: ("order", 5), 7: ("order", 5)},

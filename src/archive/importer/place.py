@@ -72,6 +72,17 @@ class _Matcher:
     def pair(self, n: int, m: int, how: str) -> None:
         self.at[n], self.how[n], self.used[m] = (self.markers[m].piece, self.markers[m].pos), how, n
 
+    def same_term_note(self, m: int) -> int | None:
+        """A note placed at a nearby marker of the section whose term this marker repeats (霧笛* … 霧笛*)."""
+        marker = self.markers[m]
+        own = self.by_scope[marker.scope]
+        k = bisect_left(self.scope_lines[marker.scope], marker.line)
+        for other in own[max(0, k - WINDOW):k + WINDOW]:
+            n = self.used.get(other)
+            if n is not None and other != m and score(marker, self.terms[n]) >= EXACT_TERM:
+                return n
+        return None
+
     def sure(self) -> None:
         """Step 1: best-scoring pairs first, each note against a window of its section's markers."""
         rank: dict[int, int] = defaultdict(int)  # scope → notes seen
@@ -90,8 +101,11 @@ class _Matcher:
                 self.pair(n, m, "marker+term")
 
     def position(self) -> None:
-        """Step 2: per section, an unmatched note takes a waiting marker before it; then markers after it."""
-        events = sorted([(self.markers[m].line, 0, m) for m in range(len(self.markers)) if m not in self.used]
+        """Step 2: per section, an unmatched note takes a waiting marker before it; then markers after it.
+
+        A marker that repeats the term of a note already placed is not waiting: it shares that note."""
+        events = sorted([(self.markers[m].line, 0, m) for m in range(len(self.markers))
+                         if m not in self.used and self.same_term_note(m) is None]
                         + [(note.line, 1, n) for n, note in enumerate(self.notes) if n not in self.at])
         waiting: dict[int, list[int]] = defaultdict(list)
         lonely: dict[int, list[int]] = defaultdict(list)
@@ -186,21 +200,19 @@ class _Matcher:
                                      f"{self.pieces[index].line}"))
 
     def leftover_markers(self, labels: tuple[str, ...], refs: dict) -> None:
-        """A marker left over shares the note of the same term placed at a nearby marker, else loses its '*'."""
-        placed: dict[int, list[int]] = defaultdict(list)  # scope → notes placed at a marker, in line order
-        for m in sorted(self.used):
-            placed[self.markers[m].scope].append(self.used[m])
+        """A marker left over shares the note of the same term placed at a nearby marker, else loses its '*'.
+
+        Runs after the labels are made, so the '*' that shares a note does not change them."""
         for m, marker in enumerate(self.markers):
             if m in self.used:
                 continue
-            near = placed.get(marker.scope, [])
-            same = [n for n in near[:WINDOW] + near[-WINDOW:] if score(marker, self.terms[n]) >= EXACT_TERM]
+            same = self.same_term_note(m)
             key = (marker.piece, marker.pos)
-            if same:
-                refs[key] = refs.get(key, ()) + (labels[same[0]],)
+            if same is not None:
+                refs[key] = refs.get(key, ()) + (labels[same],)
                 self.warn.append(finding(Imp.IMP011, self.path, marker.line, f"the marker after '{snippet(marker)}' "
                                          f"has no note of its own; it refers to the note on line "
-                                         f"{self.notes[same[0]].line} (same term)"))
+                                         f"{self.notes[same].line} (same term)"))
             else:
                 self.warn.append(finding(Imp.IMP010, self.path, marker.line, f"the marker after '{snippet(marker)}' "
                                          "has no note; dropped the '*'"))
