@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from archive.importer import Imp, ImportFailed, import_text
+from archive.importer.read import Line, classify
 from archive.importer.report import format_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -121,3 +123,13 @@ def test_any_text_imports_or_fails_with_a_message(parts: list[str]):
         return
     assert result.report.errors == (), result.markdown
     assert all(w.code.startswith(("IMP", "FM", "FN")) for w in result.report.warnings)
+
+
+@pytest.mark.parametrize("line", ["問：甲", "问:甲", "記者：甲", "记者：甲", "主持人：甲", "提問：甲", "提问: 甲", "Q：甲", "Q:甲"])
+def test_question_labels(line: str):
+    assert classify(1, line) == Line(1, "question", "甲", line)
+
+
+@pytest.mark.parametrize("line", ["記者會上很熱鬧。", "Quiet: 甲", "主持人說：好。", "問題是：甲"])
+def test_not_question_labels(line: str):
+    assert classify(1, line).kind == "text"
