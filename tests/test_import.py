@@ -437,7 +437,7 @@ def articles(draw):
             lines.append(paragraph())
             maybe_flush()
         for _ in range(draw(st.integers(1, 3))):
-            lines.append(draw(st.sampled_from(["問：", "問:", "问：", "問 : "])) + paragraph(start=False))
+            lines.append(draw(st.sampled_from(["問：", "問:", "问：", "問 : ", "記者：", "主持人:", "提問：", "Q：", "Q:"])) + paragraph(start=False))
             if draw(st.integers(0, 4)) == 0:
                 lines.append("▲" + draw(words(max_size=2)))
             for _ in range(draw(st.integers(1, 3))):
