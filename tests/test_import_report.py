@@ -78,12 +78,14 @@ def test_the_output_is_a_draft_and_names_a_labelled_interviewee():
 
 
 def test_several_named_interviewees_keep_their_labels():
-    text = ("海港日報2026年8月9日訊，兩位教練談學生。\n01.\n學生\n問：你們教過多少學生？\n何澄：大概三百個。\n"
+    text = ("海港日報2026年8月9日訊，兩位教練何澄和林渡談學生。\n01.\n學生\n問：你們教過多少學生？\n何澄：大概三百個。\n"
             "林渡：我少一點。\n問：誰最難忘？\n林渡：一位老先生。\n問：你呢？\n何澄：也是他。\n")
     result = import_text(text, "two.txt", "two", "interview/two/index.md")
     assert result.report.errors == ()
     assert "  - name: 何澄\n    label: 何澄\n  - name: 林渡\n    label: 林渡\n" in result.markdown
     assert "\n\n何澄：大概三百個。\n\n林渡：我少一點。\n" in result.markdown
+    unnamed = import_text(text.replace("教練何澄和林渡", "教練"), "two.txt", "two", "interview/two/index.md")
+    assert "何澄：大概三百個。" in unnamed.markdown and "TODO: 受訪者" in unnamed.markdown  # not in the lead: text
 
 
 def test_the_importer_modules_stay_small():

@@ -212,7 +212,7 @@ def _unanswered_to_text(pieces: list[Piece], raw: dict[int, str], path: str,
 
 def _answer_labels(pieces: list[Piece]) -> tuple[list[Piece], tuple[str, ...]]:
     """Take 答:/A: off an answer's first paragraph, and an interviewee's name when it labels two answer
-    paragraphs or more.
+    paragraphs or more and the lead names that person (so 其實： twice is not a speaker).
 
     Several names count only when every answer opens with one of them (the
     archive's format then needs a label on each answer)."""
@@ -222,7 +222,8 @@ def _answer_labels(pieces: list[Piece]) -> tuple[list[Piece], tuple[str, ...]]:
         match = NAME_LABEL_RE.match(pieces[i].text)
         if match and not ANSWER_RE.match(pieces[i].text) and not match.group(1).endswith(SPEECH_WORDS):
             names[match.group(1)] += 1
-    speakers = tuple(name for name, count in names.items() if count >= 2)
+    lead = "".join(p.text for p in pieces if p.scope == 0)
+    speakers = tuple(name for name, count in names.items() if count >= 2 and name in lead)
     if len(speakers) > 1 and not all(_label(pieces[i].text) in speakers for i, first in answers.items() if first):
         speakers = ()  # several names, but some answers unlabelled: the parser could not tell who speaks
     out = list(pieces)
