@@ -39,10 +39,6 @@ class Imp(enum.Enum):
     IMP015 = "interviewee missing (placeholder written)"
     IMP016 = "half-width punctuation between Chinese characters made full-width"
 
-    @property
-    def title(self) -> str:
-        return self.value
-
 
 def finding(code: Imp, path: str, line: int, message: str) -> Diagnostic:
     """A warning at ``path:line`` with an importer code."""
