@@ -161,7 +161,7 @@ def _iso_date(value: str):
 def _import(args: argparse.Namespace) -> int:
     from .importer import run
 
-    return run(args.file, args.slug, args.title, args.date, args.out, args.force, args.format)
+    return run(args.file, args.slug, args.title, args.date, args.out, args.force, args.format, args.keep_punctuation)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -226,6 +226,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--out", default="interview", help="the archive folder to write SLUG/index.md in (default: interview)")
     p_import.add_argument("--force", action="store_true", help="overwrite an existing index.md")
     p_import.add_argument("--format", choices=("text", "json"), default="text", help="report format (json: on stdout)")
+    p_import.add_argument("--keep-punctuation", action="store_true",
+                          help="keep half-width , : ; ? ! ( ) between Chinese characters as written")
     p_import.set_defaults(func=_import)
     p_serve = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload pages")
     p_serve.add_argument("--archive", default="interview", help="the archive folder (default: interview)")
