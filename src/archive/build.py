@@ -286,7 +286,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
     def summaries():
         found = {}
         for script in SCRIPTS:
-            found[script] = tuple(load_summary(o, script, ctx.cache) or remade(o, True).summaries[script]
+            found[script] = tuple(load_summary(o, script, ctx.cache) or remade(o, False).summaries[script]
                                   for o in newest)
         return found
 

@@ -133,7 +133,8 @@ class Cache:
             except OSError:
                 pass
 
-    def _read(self, path: Path) -> bytes | None:
+    def _read(self, path: Path, expected: str | None = None) -> bytes | None:
+        """An entry's payload if its recorded hash is the payload's (and ``expected``, when given)."""
         try:
             data = path.read_bytes()
         except OSError:
@@ -141,8 +142,11 @@ class Cache:
         head = len(MAGIC) + 65
         if not data.startswith(MAGIC) or len(data) < head:
             return None
+        recorded = data[len(MAGIC):head - 1]
+        if expected is not None and recorded != expected.encode():
+            return None
         payload = data[head:]
-        if hashlib.sha256(payload).hexdigest().encode() != data[len(MAGIC):head - 1]:
+        if hashlib.sha256(payload).hexdigest().encode() != recorded:
             return None
         return payload
 
@@ -176,7 +180,11 @@ class Cache:
         key = hashlib.sha256(data).hexdigest()
         if self.root is not None:
             path = self._path("blob", key)
-            if self._read(path) is None:
+            try:  # there already, whole: a damaged one is caught where it is read (get_blob) and made again
+                there = os.stat(path).st_size == len(MAGIC) + 65 + len(data)
+            except OSError:
+                there = False
+            if not there:
                 self._write(path, data)
         return key
 
@@ -184,10 +192,7 @@ class Cache:
         """The bytes with this hash, verified, or None."""
         if self.root is None:
             return None
-        data = self._read(self._path("blob", key))
-        if data is None or hashlib.sha256(data).hexdigest() != key:
-            return None
-        return data
+        return self._read(self._path("blob", key), key)  # a blob's key is its payload's hash: checked once
 
     def settle(self) -> None:
         """After a build: count what it wrote, and prune once the count since the last prune passes

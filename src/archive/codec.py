@@ -79,6 +79,8 @@ def _encode_other(value: Any) -> Any:
             raise TypeError("only dicts with string keys other than '@' are plain data")
         return {key: encode(item) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
+        if all(type(item) is str for item in value):
+            return {"@": "set", "v": sorted(value)}
         return {"@": "set", "v": sorted(encode(item) for item in value)}
     if isinstance(value, dt.date):
         return {"@": "date", "v": value.isoformat()}
@@ -132,19 +134,25 @@ def _tagged(data: dict[str, Any]) -> Any:
         raise ValueError(str(exc)) from None
 
 
+_NESTED = (list, dict)
+
+
 def _frozen(value: Any) -> Any:
     """Lists as tuples, through lists and untagged dicts (what :func:`decode` does inside a dataclass)."""
     if type(value) is list:
-        return tuple([_frozen(item) for item in value])
+        return tuple([_frozen(item) if type(item) in _NESTED else item for item in value])
     if type(value) is dict:
-        return {key: _frozen(item) for key, item in value.items()}
+        return {key: _frozen(item) if type(item) in _NESTED else item for key, item in value.items()}
     return value
 
 
 def _hook(data: dict[str, Any]) -> Any:
     """``json.loads``'s object hook: tagged objects become values as the parser meets them."""
-    if "@" not in data:
+    tag = data.get("@")
+    if tag is None:
         return data
+    if tag == "html" and len(data) == 2 and type(data.get("v")) is str:  # most tagged objects of a view
+        return Markup(data["v"])
     return _tagged({key: _frozen(item) for key, item in data.items()})
 
 

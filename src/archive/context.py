@@ -214,7 +214,16 @@ def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     path = f"{interview_dir(view['script'], view['slug'])}/"
     return {"page": _page(view["script"], settings, path, depth=2, title=view["title_text"],
                           words=view["labels"]),
-            "interview": view}
+            "interview": as_fields(view)}
+
+
+def as_fields(value: Any) -> Any:
+    """Every dict inside ``value`` as :class:`Fields` (a view loaded from the cache has plain dicts)."""
+    if isinstance(value, dict):
+        return Fields({key: as_fields(item) for key, item in value.items()})
+    if type(value) is list:
+        return [as_fields(item) for item in value]
+    return value
 
 
 def interview_view(interview: Interview, env: Any) -> dict[str, Any]:

@@ -7,8 +7,11 @@ cached under a key of everything it was made from:
 
 - ``outline`` by the source (what the archive-wide steps need: diagnostics,
   link targets, date, images);
-- ``view`` (the page's HTML pieces, its summary, its JSON) by source, script,
+- ``view`` (the page's HTML pieces and its JSON) by source, script,
   glossary and ``blocks.html``;
+- ``summary`` (what the site-wide pages show of it) by its own digest, which
+  views and pages name, so that re-rendering pages never decodes one;
+- ``passages`` (its text for search) by the view's key;
 - ``page`` (the rendered files) by view, templates and settings.
 
 The model itself is not cached: decoding it costs half of parsing again,
@@ -143,7 +146,6 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
                 view = _make_view(load_parsed().interview, script, job, env, cache, out)
                 started = clock()
             page = _make_page(view, out.targets.slug, script, job, env, cache, out)
-        out.summaries[script] = page["summary"]
         out.summary_keys[script] = page["summary_key"]
         out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
         seconds["render"] += clock() - started
@@ -171,13 +173,13 @@ def _is_outline(value: Any) -> bool:
 
 
 def _is_view(value: Any) -> bool:
-    return isinstance(value, dict) and {"view", "summary", "json", "summary_key"} <= set(value) \
-        and isinstance(value["summary"], Summary)
+    return isinstance(value, dict) and isinstance(value.get("view"), dict) and isinstance(value.get("json"), list) \
+        and isinstance(value.get("summary_key"), str)
 
 
 def _is_page(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("summary"), Summary) \
-        and isinstance(value.get("files"), dict) and isinstance(value.get("summary_key"), str)
+    return isinstance(value, dict) and isinstance(value.get("files"), dict) \
+        and isinstance(value.get("summary_key"), str)
 
 
 def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache: Cache,
@@ -196,8 +198,10 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     if not cache.enabled:
         out.blobs[key] = data
     summary = summarize(converted)
-    view = {"view": interview_view(converted, env), "summary": summary, "json": [key, len(data)],
-            "summary_key": digest(codec.dumps(summary))}
+    summary_key = digest(codec.dumps(summary))
+    out.summaries[script] = summary
+    cache.put("summary", summary_key, summary)  # apart from the view and page: a template change never loads it
+    view = {"view": interview_view(converted, env), "json": [key, len(data)], "summary_key": summary_key}
     cache.put("view", job.view_keys[script], view)
     text = passages(converted)
     cache.put("passages", job.view_keys[script], list(text))
@@ -217,7 +221,7 @@ def _make_page(view: dict[str, Any], slug: str, script: str, job: InterviewJob, 
     if not cache.enabled:
         out.blobs[key] = html
     base = interview_dir(script, slug)
-    page = {"summary": view["summary"], "summary_key": view["summary_key"],
+    page = {"summary_key": view["summary_key"],
             "files": {f"{base}/index.html": [key, len(html)], f"{base}/{INTERVIEW_DATA}": view["json"]}}
     cache.put("page", job.page_keys[script], page)
     return page
@@ -280,11 +284,11 @@ def images_of(interview: Interview) -> tuple[str, ...]:
 
 
 def load_summary(output: InterviewOutput, script: str, cache: Cache) -> Summary | None:
-    """An interview's summary in one script: from this build, else from its cached page (None if gone)."""
+    """An interview's summary in one script: from this build, else from the cache (None if gone)."""
     if script in output.summaries:
         return output.summaries[script]
-    page = cache.get("page", output.page_keys[script])
-    return page["summary"] if _is_page(page) else None
+    summary = cache.get("summary", output.summary_keys.get(script, ""))
+    return summary if isinstance(summary, Summary) else None
 
 
 def load_passages(output: InterviewOutput, script: str, cache: Cache) -> tuple[Passage, ...] | None:
