@@ -56,6 +56,11 @@ class Code(enum.Enum):
     MD001 = (Severity.WARNING, "raw HTML is not allowed")
     MD002 = (Severity.ERROR, "unsupported Markdown construct")
     ARC001 = (Severity.ERROR, "archive settings")
+    # source stage
+    SRC001 = (Severity.ERROR, "private-use character in a source")
+    SRC002 = (Severity.ERROR, "not a regular file")
+    FIG003 = (Severity.ERROR, "unsafe or malformed SVG")
+    PUN001 = (Severity.WARNING, "half-width punctuation between Chinese characters")
 
     @property
     def severity(self) -> Severity:

@@ -5,9 +5,12 @@ labels (inline ``^[...]`` notes off), plus a block rule that records every
 footnote definition with its line in ``env`` — mdit-py-plugins lets a second
 ``[^a]:`` silently replace the first, and we must report it. Links are let
 through by markdown-it and judged here, so an unsafe scheme becomes a
-diagnostic instead of silently vanishing into text. The text-level syntax
-of the format (overrides ``-{…}-``, stage directions) is split out of text
-tokens by :class:`InlineReader`.
+diagnostic instead of silently vanishing into text. Overrides ``-{…}-`` are
+an inline rule of the instance (an ``override`` token, like a footnote
+reference); stage directions are split out of text tokens by
+:class:`InlineReader`. Every rule that looks ahead for a closing mark
+(overrides, footnote references) remembers where it found it, so a file of
+``-{`` or ``[^`` repeated is read in linear time.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from typing import Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_ref
+
+from . import textcheck
 
 from .errors import Code, Diagnostic
 from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteRef, Protected,
@@ -27,9 +34,13 @@ from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteR
 
 NOTE_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 FOOTNOTE_DEF_RE = re.compile(r"\[\^([^\]\s]+)\]:")
-LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")
+LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s\[]+)\]")
+"""A ``[^label]`` markdown-it left as text; a label never holds ``[`` (that keeps the scan linear)."""
 RAW_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
-OVERRIDE_RE = re.compile(r"-\{(.*?)\}-", re.S)
+OVERRIDE_OPEN, OVERRIDE_CLOSE = "-{", "}-"
+CLOSE_RE = re.compile(re.escape(OVERRIDE_CLOSE))
+NEWLINE_RE = re.compile("\n")
+REF_STOP_RE = re.compile(r"[ \n\]]")
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
@@ -49,10 +60,75 @@ def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool)
     return False
 
 
+def find_after(state: StateInline, pattern: re.Pattern[str], pos: int) -> int:
+    """Index of the next match of ``pattern`` in the inline source at or after ``pos``, or -1.
+
+    The answer is remembered per pattern: a later question from a position
+    before the remembered match gets it without scanning again, so a rule that
+    looks ahead at every position costs linear time in all.
+    """
+    memo = state.env.setdefault("archive_find", {})
+    seen = memo.get(pattern.pattern)
+    if seen is not None and seen[0] is state.src and seen[1] <= pos and (seen[2] < 0 or pos <= seen[2]):
+        return seen[2]
+    match = pattern.search(state.src, pos)
+    found = match.start() if match else -1
+    memo[pattern.pattern] = (state.src, pos, found)
+    return found
+
+
+def override_rule(state: StateInline, silent: bool) -> bool:
+    """``-{text}-`` on one line becomes an ``override`` token holding ``text`` verbatim.
+
+    A ``-{`` with no ``}-`` after it on its line, or a ``}-`` that closes
+    nothing, becomes an ``override_unmatched`` token holding the mark's text,
+    so the reader can report it. ``\\-{`` opens an override like ``-{`` (the
+    backslash only stops a list at the start of a line, as it always did);
+    ``-\\{`` is a literal ``-{``.
+    """
+    src, pos = state.src, state.pos
+    start = pos + 1 if src.startswith("\\" + OVERRIDE_OPEN, pos) else pos
+    if src.startswith(OVERRIDE_OPEN, start):
+        close = find_after(state, CLOSE_RE, start + 2)
+        newline = find_after(state, NEWLINE_RE, start + 2)
+        if close < 0 or close + 2 > state.posMax or 0 <= newline < close:
+            return _unmatched(state, silent, OVERRIDE_OPEN, start + 2 - pos)
+        if not silent:
+            token = state.push("override", "", 0)
+            token.content = src[start + 2:close]
+            token.markup = OVERRIDE_OPEN
+        state.pos = close + 2
+        return True
+    if src.startswith("-", pos) and pos > 0 and src[pos - 1] == "}" and (pos < 2 or src[pos - 2] != "\\"):
+        return _unmatched(state, silent, OVERRIDE_CLOSE, 1)
+    return False
+
+
+def _unmatched(state: StateInline, silent: bool, mark: str, length: int) -> bool:
+    if not silent:
+        token = state.push("override_unmatched", "", 0)
+        token.content = state.src[state.pos:state.pos + length].lstrip("\\")
+        token.markup = mark
+    state.pos += length
+    return True
+
+
+def _footnote_ref(state: StateInline, silent: bool) -> bool:
+    """mdit-py-plugins' reference rule, run only where a label can end (it scans to the end otherwise)."""
+    if not state.src.startswith("[^", state.pos):
+        return False
+    stop = find_after(state, REF_STOP_RE, state.pos + 2)
+    if stop < 0 or state.src[stop] != "]":
+        return False
+    return footnote_ref(state, silent)
+
+
 def make_markdown() -> MarkdownIt:
     """The project's Markdown parser: safe (no raw HTML) and deterministic."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.use(footnote_plugin, inline=False)
+    md.inline.ruler.at("footnote_ref", _footnote_ref)
+    md.inline.ruler.before("text", "archive_override", override_rule)
     md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
                           {"alt": ["paragraph", "reference"]})
     md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping
@@ -71,7 +147,10 @@ class InlineReader:
     ref_counts: dict[str, int] = field(default_factory=dict)
     defined: frozenset[str] = frozenset()
     links: list[tuple[Link, Span]] = field(default_factory=list)
-    images: list[tuple[str, str, Span]] = field(default_factory=list)
+    unmatched: set[tuple[int, str]] = field(default_factory=set)
+    """(line, mark) of unmatched override marks already reported."""
+    punctuation_lines: set[int] = field(default_factory=set)
+    """Lines already given a PUN001 warning."""
 
     def __post_init__(self) -> None:
         words = sorted(set(self.stage_words), key=len, reverse=True)
@@ -87,16 +166,34 @@ class InlineReader:
                 return found + 1
         return 1
 
-    def error(self, code: Code, line: int, message: str, needle: str = "") -> None:
+    def error(self, code: Code, line: int, message: str, needle: str = "", col: int = 1) -> None:
         self.diags.append(Diagnostic.make(code, self.path, line, message,
-                                          col=self._col(line, needle) if needle else 1))
+                                          col=self._col(line, needle) if needle else col))
 
-    # -- plain strings (front matter values)
+    # -- plain strings (front matter values, alt text)
 
     def plain(self, value: str | None, line: int) -> tuple[Inline, ...]:
+        """Front-matter text: overrides split out, the text checks applied, no Markdown."""
         if not value:
             return ()
-        return tuple(self._text(value, line, stage=False))
+        return _merge(self.overrides(value, line, checked=True))
+
+    def overrides(self, text: str, line: int, checked: bool = False) -> list[Inline]:
+        """Split ``-{…}-`` out of a plain string in one forward pass (never back over the text)."""
+        out: list[Inline] = []
+        pos = 0
+        while True:
+            start = text.find(OVERRIDE_OPEN, pos)
+            close = text.find(OVERRIDE_CLOSE, start + 2) if start >= 0 else -1
+            if close < 0:
+                break
+            at = line + text.count("\n", 0, start)
+            out.extend(self._words(text[pos:start], at, stage=False) if checked else [Text(text[pos:start])])
+            out.append(self._override(text[start + 2:close], at))
+            pos = close + 2
+        at = line + text.count("\n", 0, pos)
+        out.extend(self._words(text[pos:], at, stage=False) if checked else [Text(text[pos:])])
+        return out
 
     # -- token streams
 
@@ -117,6 +214,11 @@ class InlineReader:
                 line += 1
             elif kind == "code_inline":
                 out.append(InlineCode(tok.content))
+            elif kind == "override":
+                out.append(self._override(tok.content, line))
+            elif kind == "override_unmatched":
+                self._unmatched(tok.markup, line)
+                out.append(Text(tok.content))
             elif kind == "footnote_ref":
                 label = tok.meta["label"]
                 out.append(self._ref(label, line))
@@ -172,15 +274,8 @@ class InlineReader:
         return [link]
 
     def _text(self, text: str, line: int, stage: bool) -> list[Inline]:
-        """Split overrides, stage directions and leftover note syntax out of a text run."""
-        out: list[Inline] = []
-        pos = 0
-        for match in OVERRIDE_RE.finditer(text):
-            out.extend(self._words(text[pos:match.start()], line + text.count("\n", 0, pos), stage))
-            out.append(self._override(match.group(1), line + text.count("\n", 0, match.start())))
-            pos = match.end()
-        out.extend(self._words(text[pos:], line + text.count("\n", 0, pos), stage))
-        return out
+        """Split stage directions and leftover note syntax out of a text run."""
+        return self._words(text, line, stage)
 
     def _override(self, body: str, line: int) -> Inline:
         if "zh-hans" not in body and "zh-hant" not in body:
@@ -204,9 +299,9 @@ class InlineReader:
     def _words(self, text: str, line: int, stage: bool) -> list[Inline]:
         if not text:
             return []
-        if "-{" in text or "}-" in text:
-            self.error(Code.OVR001, line, "unmatched override marker: write -{text}- or "
-                       "-{zh-hans:…;zh-hant:…;}-", needle="-{" if "-{" in text else "}-")
+        if not stage and (OVERRIDE_OPEN in text or OVERRIDE_CLOSE in text):
+            self._unmatched(OVERRIDE_OPEN if OVERRIDE_OPEN in text else OVERRIDE_CLOSE, line)
+        self._punctuation(text, line)
         for match in LEFTOVER_REF_RE.finditer(text):
             label = match.group(1)
             at = line + text.count("\n", 0, match.start())
@@ -230,6 +325,32 @@ class InlineReader:
         if pos < len(text):
             out.append(Text(text[pos:]))
         return out
+
+
+    def _unmatched(self, mark: str, line: int) -> None:
+        """OVR001 for a mark that opens or closes nothing (once per line and mark)."""
+        if (line, mark) in self.unmatched:
+            return
+        self.unmatched.add((line, mark))
+        self.error(Code.OVR001, line, "unmatched override marker: write -{text}- or "
+                   "-{zh-hans:…;zh-hant:…;}-", needle=mark)
+
+    def _punctuation(self, text: str, line: int) -> None:
+        """PUN001 for ASCII punctuation between CJK characters (text runs only: never code or URLs).
+
+        One warning per source line (the first such mark on it), so a long line
+        full of them costs one scan, not one per mark.
+        """
+        at, previous = line, 0
+        for offset, _ in textcheck.half_width(text):
+            at += text.count("\n", previous, offset)
+            previous = offset
+            if at in self.punctuation_lines:
+                continue
+            self.punctuation_lines.add(at)
+            context = text[offset - 1:offset + 2]
+            self.error(Code.PUN001, at, textcheck.half_width_message(text, offset),
+                       col=self._col(at, context) + 1)
 
 
 def _merge(items: list[Inline]) -> tuple[Inline, ...]:
