@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from . import textcheck
 from .errors import Code, Diagnostic
 from .model import GlossaryEntry, Settings
 
@@ -81,7 +82,7 @@ class _Walk:
         return mark.index - (self.breaks[before - 1] + 1 if before else 0) + 1
 
 
-def _walk(node: yaml.Node, loader: _Loader, walk: _Walk, path: str,
+def _walk(node: yaml.Node, loader: Any, walk: _Walk, path: str,
           diags: list[Diagnostic]) -> Any:
     line = walk.line(node.start_mark)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
@@ -138,10 +139,24 @@ def _scalar(node: yaml.Node, walk: _Walk, path: str, diags: list[Diagnostic]) ->
 
 
 def load_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Diagnostic]]:
-    """Parse one YAML document; ``offset`` is added to every line (front matter starts at line 2)."""
+    """Parse one YAML document; ``offset`` is added to every line (front matter starts at line 2).
+
+    The document is composed by libyaml when PyYAML has it (about 20x faster on a
+    20,000-entry glossary); a document it refuses is read again by the pure-Python
+    parser, whose messages say more, so errors read the same on every machine.
+    """
+    fast = getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+    if fast is not None:
+        result = _load(fast, text, path, offset)
+        if not (result[0] is None and any(d.code == Code.FM002.name for d in result[1])):
+            return result
+    return _load(_Loader, text, path, offset)
+
+
+def _load(loader_class: Any, text: str, path: str, offset: int) -> tuple[Any, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     walk = _Walk(text, offset)
-    loader = _Loader(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -305,6 +320,10 @@ def read_settings(archive_text: str | None, archive_path: str,
     description = {"hant": "", "hans": ""}
     base_url = None
     stage = DEFAULT_STAGE_DIRECTIONS
+    for text, path in ((archive_text, archive_path), (glossary_text, glossary_path)):
+        for line, col, char in textcheck.private_use(text or ""):
+            check.diags.append(Diagnostic.make(Code.SRC001, path, line, textcheck.private_use_message(char),
+                                               col=col))
     if archive_text is not None:
         data, diags = load_yaml(archive_text, archive_path)
         check.diags.extend(diags)

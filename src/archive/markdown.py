@@ -41,6 +41,7 @@ OVERRIDE_OPEN, OVERRIDE_CLOSE = "-{", "}-"
 CLOSE_RE = re.compile(re.escape(OVERRIDE_CLOSE))
 NEWLINE_RE = re.compile("\n")
 REF_STOP_RE = re.compile(r"[ \n\]]")
+LABEL_END_RE = re.compile(r"\]")
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
@@ -105,10 +106,20 @@ def override_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _unmatched(state: StateInline, silent: bool, mark: str, length: int) -> bool:
-    if not silent:
+    """One token for the first unmatched ``mark`` of a paragraph; later ones are plain text."""
+    text = state.src[state.pos:state.pos + length].lstrip("\\")
+    reported = state.env.setdefault("archive_unmatched", {})
+    if not silent and reported.get(mark) is not state.src:
+        reported[mark] = state.src
         token = state.push("override_unmatched", "", 0)
-        token.content = state.src[state.pos:state.pos + length].lstrip("\\")
+        token.content = text
         token.markup = mark
+    elif not silent:
+        append = getattr(state, "append_pending", None)
+        if append is not None:
+            append(text)
+        else:
+            state.pending += text
     state.pos += length
     return True
 
@@ -123,12 +134,31 @@ def _footnote_ref(state: StateInline, silent: bool) -> bool:
     return footnote_ref(state, silent)
 
 
+def _bracket_without_end(state: StateInline, silent: bool) -> bool:
+    """A ``[`` with no ``]`` anywhere after it is plain text: links and notes need not look.
+
+    markdown-it's link rule scans the rest of the text for the label's end at
+    every ``[``; with 500,000 of them and no ``]`` that is linear, but slow.
+    """
+    if state.src[state.pos] != "[" or find_after(state, LABEL_END_RE, state.pos + 1) >= 0:
+        return False
+    if not silent:
+        append = getattr(state, "append_pending", None)  # markdown-it-py >= 4: amortised O(1)
+        if append is not None:
+            append("[")
+        else:
+            state.pending += "["
+    state.pos += 1
+    return True
+
+
 def make_markdown() -> MarkdownIt:
     """The project's Markdown parser: safe (no raw HTML) and deterministic."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.use(footnote_plugin, inline=False)
     md.inline.ruler.at("footnote_ref", _footnote_ref)
     md.inline.ruler.before("text", "archive_override", override_rule)
+    md.inline.ruler.before("link", "archive_bracket", _bracket_without_end)
     md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
                           {"alt": ["paragraph", "reference"]})
     md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping
