@@ -77,7 +77,8 @@ def test_fixture_has_findings_and_no_model_on_error(case: str):
     else:
         assert parsed.interview is not None
     for d in parsed.diagnostics:
-        assert d.severity is Code[d.code].severity
+        # FM007 (a placeholder) is an error outside drafts, a warning in one
+        assert d.severity is Code[d.code].severity or d.code == "FM007"
 
 
 def test_many_errors_are_all_reported():

@@ -138,6 +138,10 @@ def _svg_is_safe(reader: InlineReader, full: str, name: str, line: int, col: int
     problems = media.svg_problems(data)
     for problem in problems[:5]:
         where = f" on its line {problem.line}" if problem.line else ""
+        if not problem.unsafe:
+            reader.error(Code.FIG003, line, f"SVG '{name}' is {problem.what}{where}; the site only "
+                         "publishes SVG it can check. Fix the file or export it again", col=col)
+            continue
         reader.error(Code.FIG003, line, f"SVG '{name}' holds {problem.what}{where}; the site would run or "
                      "load it. Export the drawing again without it (plain shapes, text, embedded "
                      "raster images and #fragment links are fine)", col=col)

@@ -50,6 +50,8 @@ class SvgProblem:
 
     line: int
     what: str
+    unsafe: bool = True
+    """False when the file is merely unreadable (not well-formed XML)."""
 
 
 class _Inspector(xml.sax.handler.ContentHandler):
@@ -114,7 +116,7 @@ def svg_problems(data: bytes) -> list[SvgProblem]:
     except DefusedXmlException as exc:
         return [SvgProblem(0, f"a DTD or entity declaration ({type(exc).__name__})")]
     except xml.sax.SAXParseException as exc:
-        return [SvgProblem(exc.getLineNumber() or 0, f"XML that is not well-formed ({exc.getMessage()})")]
+        return [SvgProblem(exc.getLineNumber() or 0, f"not well-formed XML ({exc.getMessage()})", False)]
     except (xml.sax.SAXException, ValueError, RecursionError) as exc:
-        return [SvgProblem(0, f"XML that cannot be read ({exc})")]
+        return [SvgProblem(0, f"XML that cannot be read ({exc})", False)]
     return inspector.problems
