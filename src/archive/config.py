@@ -124,7 +124,7 @@ def _walk(node: yaml.Node, loader: Any, walk: _Walk, path: str,
 def _scalar(node: yaml.Node, walk: _Walk, path: str, diags: list[Diagnostic]) -> str | None:
     """A scalar as text (tags ignored); None for the plain empty value and null."""
     value = str(node.value)
-    if node.style is None and value in NULLS:
+    if not node.style and value in NULLS:  # plain style: None (PyYAML) or "" (libyaml)
         return None
     if SURROGATE_RE.search(value):
         found = SURROGATE_RE.search(value)
@@ -156,12 +156,19 @@ def load_yaml(text: str, path: str, offset: int = 0) -> tuple[Any, list[Diagnost
 def _load(loader_class: Any, text: str, path: str, offset: int) -> tuple[Any, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     walk = _Walk(text, offset)
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)  # the reader refuses control characters here already
         node = loader.get_single_node()
         if node is None:
             return None, diags
         return _walk(node, loader, walk, path, diags), diags
+    except yaml.reader.ReaderError as exc:
+        mark = yaml.Mark("", exc.position, 0, 0, None, None)
+        diags.append(Diagnostic.make(Code.FM002, path, walk.line(mark),
+                                     f"YAML cannot hold the control character U+{exc.character:04X}; "
+                                     "delete it", col=walk.col(mark)))
+        return None, diags
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = walk.line(mark) if mark else 1 + offset
@@ -176,7 +183,8 @@ def _load(loader_class: Any, text: str, path: str, offset: int) -> tuple[Any, li
                                      "front matter values are plain text, lists and mappings"))
         return None, diags
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # --- schema checking ------------------------------------------------------
