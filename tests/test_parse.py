@@ -355,3 +355,23 @@ def test_emphasis_and_note_refs_inside_questions_are_kept():
     content = parsed.interview.sections[0].blocks[0].text.content
     assert isinstance(content[0], Emphasis) and isinstance(content[2], NoteRef)
     assert isinstance(parsed.interview.sections[0].blocks[0], QuestionNode)
+
+
+def test_a_paragraph_flooded_with_brackets_is_one_located_error():
+    parsed = parse_text(FRONT + "甲" + "[" * 2001 + "]乙\n\n" + BODY)
+    assert messages(parsed) == [
+        "t/index.md:12:2: error[MD002]: this paragraph holds more than 2000 '[', too many to read for "
+        "links and notes; split it, or write \\[ for a bracket"]
+
+
+def test_brackets_and_links_below_the_flood_limit_still_work():
+    parsed = parse_text(FRONT + "[" * 1000 + "[甲](https://example.org)" + "]" * 3 + "\n\n" + BODY)
+    assert messages(parsed) == []
+    assert any(type(x).__name__ == "Link" for x in parsed.interview.lead[0].content)
+
+
+def test_more_than_64_emphasis_marks_in_a_row_are_text():
+    parsed = parse_text(FRONT + "*" * 65 + "甲" + "*" * 65 + "\n\n*乙*\n\n" + BODY)
+    assert messages(parsed) == []
+    assert parsed.interview.lead[0].content == (Text("*" * 65 + "甲" + "*" * 65),)
+    assert parsed.interview.lead[1].content == (Emphasis((Text("乙"),)),)

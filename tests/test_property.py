@@ -276,6 +276,7 @@ N = 3000
 PATHOLOGICAL = {
     "footnote-brackets": "## 01. 甲\n\n問：一？\n\n" + "[^" * N + "\n\n[^a]: 注。\n",
     "brackets-then-close": "## 01. 甲\n\n問：一？\n\n" + "[" * N + "]\n",
+    "emphasis-words": "## 01. 甲\n\n問：一？\n\n" + "*甲 " * N + "深" + " 乙*" * N + "\n",
     "list-depth-2000": "## 01. 甲\n\n問：一？\n\n答。\n\n" + "- " * 2000 + "甲\n",
     "list-depth-10000": "## 01. 甲\n\n問：一？\n\n答。\n\n" + "- " * 10000 + "甲\n",
     "list-indented-300": "## 01. 甲\n\n問：一？\n\n答。\n\n" + "".join("  " * i + "- 甲\n" for i in range(300)),

@@ -42,6 +42,10 @@ CLOSE_RE = re.compile(re.escape(OVERRIDE_CLOSE))
 NEWLINE_RE = re.compile("\n")
 REF_STOP_RE = re.compile(r"[ \n\]]")
 LABEL_END_RE = re.compile(r"\]")
+MAX_BRACKETS = 2000
+"""More '[' than this in one paragraph and it is not read for links or notes (see _bracket_guard)."""
+BRACKET_RUN_RE = re.compile(r"[\[^]+")
+LONG_RUN_RE = re.compile(r"\*{65,}|_{65,}")
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
@@ -115,11 +119,7 @@ def _unmatched(state: StateInline, silent: bool, mark: str, length: int) -> bool
         token.content = text
         token.markup = mark
     elif not silent:
-        append = getattr(state, "append_pending", None)
-        if append is not None:
-            append(text)
-        else:
-            state.pending += text
+        _append_text(state, text)
     state.pos += length
     return True
 
@@ -134,21 +134,58 @@ def _footnote_ref(state: StateInline, silent: bool) -> bool:
     return footnote_ref(state, silent)
 
 
-def _bracket_without_end(state: StateInline, silent: bool) -> bool:
-    """A ``[`` with no ``]`` anywhere after it is plain text: links and notes need not look.
+def _append_text(state: StateInline, text: str) -> None:
+    append = getattr(state, "append_pending", None)  # markdown-it-py >= 4: amortised O(1)
+    if append is not None:
+        append(text)
+    else:
+        state.pending += text
 
-    markdown-it's link rule scans the rest of the text for the label's end at
-    every ``[``; with 500,000 of them and no ``]`` that is linear, but slow.
+
+def _bracket_guard(state: StateInline, silent: bool) -> bool:
+    """``[`` that cannot start a link or note reference is plain text, decided without a scan.
+
+    markdown-it's link rule scans ahead for the label's end at every ``[``,
+    through every ``[`` nested after it: 500,000 ``[`` and one ``]`` take
+    minutes. Here a run of ``[``/``^`` with no ``]`` after it is text at once,
+    and a paragraph holding more than ``MAX_BRACKETS`` ``[`` is not read for
+    links or notes at all: its first ``[`` becomes a ``bracket_flood`` token
+    (the reader reports it), the rest text.
     """
-    if state.src[state.pos] != "[" or find_after(state, LABEL_END_RE, state.pos + 1) >= 0:
+    src = state.src
+    if src[state.pos] != "[":
+        return False
+    memo = state.env.setdefault("archive_brackets", {})
+    seen = memo.get("count")
+    if seen is None or seen[0] is not src:
+        seen = memo["count"] = (src, src.count("["), [False])
+    flood = seen[1] > MAX_BRACKETS
+    if not flood and find_after(state, LABEL_END_RE, state.pos + 1) >= 0:
+        return False
+    run = BRACKET_RUN_RE.match(src, state.pos, state.posMax)
+    assert run is not None
+    if not silent:
+        if flood and not seen[2][0]:
+            seen[2][0] = True
+            token = state.push("bracket_flood", "", 0)
+            token.content = run.group(0)
+        else:
+            _append_text(state, run.group(0))
+    state.pos = run.end()
+    return True
+
+
+def _long_delimiter_run(state: StateInline, silent: bool) -> bool:
+    """More than 64 ``*`` or ``_`` in a row are text: no emphasis nests that deep (the
+    emphasis rule would make a token per character and pair them all)."""
+    if state.src[state.pos] not in "*_":
+        return False
+    run = LONG_RUN_RE.match(state.src, state.pos, state.posMax)
+    if run is None:
         return False
     if not silent:
-        append = getattr(state, "append_pending", None)  # markdown-it-py >= 4: amortised O(1)
-        if append is not None:
-            append("[")
-        else:
-            state.pending += "["
-    state.pos += 1
+        _append_text(state, run.group(0))
+    state.pos = run.end()
     return True
 
 
@@ -158,7 +195,8 @@ def make_markdown() -> MarkdownIt:
     md.use(footnote_plugin, inline=False)
     md.inline.ruler.at("footnote_ref", _footnote_ref)
     md.inline.ruler.before("text", "archive_override", override_rule)
-    md.inline.ruler.before("link", "archive_bracket", _bracket_without_end)
+    md.inline.ruler.before("link", "archive_bracket", _bracket_guard)
+    md.inline.ruler.before("emphasis", "archive_long_run", _long_delimiter_run)
     md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
                           {"alt": ["paragraph", "reference"]})
     md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping
@@ -246,6 +284,10 @@ class InlineReader:
                 out.append(InlineCode(tok.content))
             elif kind == "override":
                 out.append(self._override(tok.content, line))
+            elif kind == "bracket_flood":
+                self.error(Code.MD002, line, f"this paragraph holds more than {MAX_BRACKETS} '[', too many to "
+                           "read for links and notes; split it, or write \\[ for a bracket", needle="[")
+                out.append(Text(tok.content))
             elif kind == "override_unmatched":
                 self._unmatched(tok.markup, line)
                 out.append(Text(tok.content))
