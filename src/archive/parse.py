@@ -25,7 +25,8 @@ from .config import DEFAULT_STAGE_DIRECTIONS, YMap, load_yaml
 from .errors import Code, Diagnostic, Severity
 from .figures import read_paragraph
 from .frontmatter import FrontMatter, read_front_matter
-from .markdown import NOTE_LABEL_RE, InlineReader, make_markdown
+from .markdown import NOTE_LABEL_RE, InlineReader
+from .mdrules import make_markdown
 from .model import Interview, Link, Note, Paragraph, Span
 
 _MD = make_markdown()
