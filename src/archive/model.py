@@ -137,9 +137,12 @@ class Figure:
     image: str | None
     """Path of the image relative to the interview's folder."""
     alt: str
+    """The alt text, plain, in the source script (overrides resolved)."""
     caption: tuple[Inline, ...]
     credit: tuple[Inline, ...]
     span: Span
+    alt_content: tuple[Inline, ...] = ()
+    """The alt text as inlines, overrides kept as Protected/Variant leaves: what conversion maps."""
 
 
 @dataclass(frozen=True, slots=True)
