@@ -96,7 +96,7 @@ def test_a_no_op_build_in_a_fresh_process_imports_no_part_of_the_pipeline(projec
 def test_a_no_op_repeats_the_warnings_of_the_build_it_stands_for(project):
     source = project / "interview/river-archive/index.md"
     text = source.read_text(encoding="utf-8")
-    source.write_text(text.replace("\ntitle:", "\ntitle: TODO", 1), encoding="utf-8")  # FM007: a placeholder
+    source.write_text(text + "\n[^unused]: 一條沒有人引用的注。\n", encoding="utf-8")  # FN003: a warning
     _aged(project)
     first = _build_settled(project)
     assert first.warnings, "the edit should have produced a warning"
