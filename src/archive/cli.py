@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from .build import build
+from .scripts import converter_version
 from .errors import ArchiveError, BuildError
 
 
@@ -120,6 +122,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
+    parser.add_argument("--version", action="version", version=f"archive {__version__} ({converter_version()})")
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the site")
     p_build.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

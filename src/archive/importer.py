@@ -27,12 +27,11 @@ import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from opencc import OpenCC
 
+from .engine import engine as _opencc
 from .errors import Severity
 from .parse import parse_interview
 
@@ -547,11 +546,6 @@ def yaml_text(value: str) -> str:
 
 
 # --- what the text says about itself ------------------------------------------------
-
-
-@lru_cache(maxsize=None)
-def _opencc(profile: str) -> OpenCC:
-    return OpenCC(profile)
 
 
 def detect_script(text: str) -> tuple[str, int, int]:
