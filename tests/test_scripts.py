@@ -67,7 +67,7 @@ def test_placeholders_never_leak_and_context_survives():
 def test_converter_caches_each_distinct_text_once():
     convert = Converter("hans", "hant", "tw")
     assert convert("发言") == convert("发言") == "發言"
-    assert list(convert.cache) == ["发言"]
+    assert list(convert.cache) == [(("text", "发言"),)]
 
 
 SOURCE = """---

@@ -31,7 +31,7 @@ from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
 from .output import Entry, write_site
 from .parse import Parsed, parse_interview
 from .render import make_environment, render
-from .scripts import to_script
+from .scripts import name_diagnostics, to_script
 from .serialize import interview_json
 from .sources import (INTERVIEW_FILE, Digest, cross_check, decode_source, digest_of, read_source_bytes,
                       scan_archive)
@@ -126,7 +126,9 @@ def make_interview(job: Job) -> Made:
     summary = cache.get("summary", job.parse_key)
     if summary is None:
         p = load_parsed()
-        summary = (p.diagnostics, digest_of(p), p.slug if p.interview is None else None,
+        names = (name_diagnostics(p.interview, job.settings.glossary, decode_source(job.data, job.shown)[0])
+                 if p.interview else [])
+        summary = (p.diagnostics + tuple(names), digest_of(p), p.slug if p.interview is None else None,
                    p.interview.date if p.interview else None, _images(p.interview) if p.interview else ())
         cache.put("summary", job.parse_key, summary)
     seconds["parse"] += clock() - started
@@ -224,7 +226,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         diags.extend(read_diags)
         if data is None:
             continue
-        parse_key = digest(code, shown, str(folder), data, stage_key, _folder_key(folder, seen_files))
+        parse_key = digest(code, shown, str(folder), data, stage_key, glossary_key, _folder_key(folder, seen_files))
         view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         work.append(Job(str(folder), shown, data, parse_key, view_keys, page_keys, settings, str(templates),

@@ -56,6 +56,8 @@ class Code(enum.Enum):
     MD001 = (Severity.WARNING, "raw HTML is not allowed")
     MD002 = (Severity.ERROR, "unsupported Markdown construct")
     ARC001 = (Severity.ERROR, "archive settings")
+    # conversion
+    CNV001 = (Severity.WARNING, "a name's converted form is a guess")
 
     @property
     def severity(self) -> Severity:
