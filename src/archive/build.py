@@ -1,47 +1,36 @@
 """``build()``: an archive folder → a complete two-script site, or every diagnostic.
 
-Reads like the pipeline it runs: scan the archive, work out each interview's
-keys, parse / convert / render what the cache does not already hold (spread
-over all cores when there is much to do), check across interviews, render
-the index pages, then write the site atomically — writing nothing at all
-when nothing changed. Each step's result is cached under a key made of
-everything it was made from (see ``cache.py``), so a rebuild after editing
-one interview re-renders that interview's two pages and the two index pages.
+Reads like the pipeline it runs (:func:`plan_site`): scan the archive, key
+every interview, make the interviews the cache does not already hold
+(``interviews.py``), check across interviews, make the site-wide pages
+(``pages.SITE_PAGES``), run the post-plan steps (``postplan.POST_STEPS``),
+then write the site atomically — writing nothing at all when nothing
+changed. Each result is cached under a key of everything it was made from
+(see ``cache.py``), so a rebuild after editing one interview re-renders that
+interview's two pages and the site-wide pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import sys
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
-
-from markupsafe import Markup
+from typing import Callable
 
 from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
-from .context import DIRS, index_context, index_entry, interview_view, page_context, root_context
-from .errors import BuildError, Diagnostic, has_errors
-from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
+from .errors import BuildError, Code, Diagnostic, has_errors
+from .interviews import STAGES, InterviewJob, InterviewOutput, make_all, make_interview
+from .model import SCRIPTS
 from .output import Entry, write_site
-from .parse import Parsed, parse_interview
-from .render import make_environment, render
-from .scripts import name_diagnostics, to_script
-from .serialize import interview_json
-from .sources import (INTERVIEW_FILE, Digest, cross_check, decode_source, digest_of, read_source_bytes,
-                      scan_archive)
+from .sources import INTERVIEW_FILE, Scan, cross_check, read_source_bytes, scan_archive
 
-PARALLEL_FROM = 8
-"""Below this many interviews to (re)make, work stays in this process: starting workers costs more."""
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class Report:
+class BuildReport:
     """What a build did."""
 
     out: Path
@@ -59,139 +48,9 @@ class Report:
 
 
 @dataclass(frozen=True)
-class Job:
-    """Everything needed to make one interview's pages, as plain values (it crosses processes)."""
-
-    folder: str
-    shown: str
-    data: bytes
-    """The source's bytes, decoded in the worker (only when it must be parsed)."""
-    parse_key: str
-    view_keys: dict[str, str]
-    page_keys: dict[str, str]
-    settings: Settings
-    templates: str
-    cache_root: str | None
-
-
-@dataclass
-class Made:
-    """One interview's results: what the archive-wide steps and the writer need."""
-
-    folder: str
-    parse_key: str
-    page_keys: dict[str, str]
-    diagnostics: tuple[Diagnostic, ...]
-    digest: Digest | None
-    broken_slug: str | None
-    date: Any = None
-    images: tuple[str, ...] = ()
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    files: dict[str, tuple[str, int]] = field(default_factory=dict)
-    """Site path → (content hash, size); the bytes are in the cache (or ``blobs`` without one)."""
-    blobs: dict[str, bytes] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
-
-
-_ENVS: dict[str, Any] = {}
-
-
-def make_interview(job: Job) -> Made:
-    """Parse, convert and render one interview, taking whatever the cache already holds.
-
-    Cache entries, each under a key of everything it was made from: ``summary``
-    (what the archive-wide steps need) and ``parse`` (the model) by the source;
-    ``view`` (the page's HTML pieces, index entry, JSON) by source, script,
-    glossary and ``blocks.html``; ``page`` (the rendered files) by view,
-    templates and settings. The model is loaded only when a view must be made.
-    """
-    cache = Cache(Path(job.cache_root) if job.cache_root else None)
-    clock = time.perf_counter
-    seconds = {"parse": 0.0, "convert": 0.0, "render": 0.0}
-    started = clock()
-    parsed: Parsed | None = None
-
-    def load_parsed() -> Parsed:
-        nonlocal parsed
-        if parsed is None:
-            parsed = cache.get("parse", job.parse_key)
-            if parsed is None:
-                text, problems = decode_source(job.data, job.shown)
-                parsed = (parse_interview(text, job.shown, job.folder, job.settings.stage_directions) if text is not None
-                          else Parsed(None, tuple(problems)))
-                cache.put("parse", job.parse_key, parsed)
-        return parsed
-
-    summary = cache.get("summary", job.parse_key)
-    if summary is None:
-        p = load_parsed()
-        names = (name_diagnostics(p.interview, job.settings.glossary, decode_source(job.data, job.shown)[0])
-                 if p.interview else [])
-        summary = (p.diagnostics + tuple(names), digest_of(p), p.slug if p.interview is None else None,
-                   p.interview.date if p.interview else None, _images(p.interview) if p.interview else ())
-        cache.put("summary", job.parse_key, summary)
-    seconds["parse"] += clock() - started
-    diagnostics, digest_, broken, date, images = summary
-    made = Made(job.folder, job.parse_key, job.page_keys, diagnostics, digest_, broken,
-                date=date, images=images, seconds=seconds)
-    if digest_ is None:
-        return made
-    env = _ENVS.get(job.templates)
-    if env is None:
-        env = _ENVS[job.templates] = make_environment(Path(job.templates), cache.root)
-    for script in SCRIPTS:
-        started = clock()
-        page = cache.get("page", job.page_keys[script])
-        if page is None:
-            view = cache.get("view", job.view_keys[script])
-            if view is None:
-                seconds["render"] += clock() - started
-                started = clock()
-                converted = to_script(load_parsed().interview, script, job.settings.glossary)
-                seconds["convert"] += clock() - started
-                started = clock()
-                data = interview_json(converted)
-                entry = index_entry(converted)
-                entry["html"] = Markup(env.get_template("blocks.html").module.render_entry(entry))
-                view = {"view": interview_view(converted, _block_renderer(env)), "entry": entry,
-                        "json": (cache.put_blob(data), len(data))}
-                if not cache.enabled:
-                    made.blobs[view["json"][0]] = data
-                cache.put("view", job.view_keys[script], view)
-            html = render(env, "interview.html", page_context(view["view"], job.settings))
-            base = f"{DIRS[script]}/{digest_.slug}"
-            page = {"entry": view["entry"],
-                    "files": {f"{base}/index.html": (cache.put_blob(html), len(html)),
-                              f"{base}/interview.json": view["json"]}}
-            if not cache.enabled:
-                made.blobs[page["files"][f"{base}/index.html"][0]] = html
-            cache.put("page", job.page_keys[script], page)
-        made.entries[script] = page["entry"]
-        made.files.update(page["files"])
-        seconds["render"] += clock() - started
-    return made
-
-
-def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
-          strict: bool = False, cache_dir: Path | str | None | bool = True,
-          jobs: int | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
-    """Build the archive at ``archive_dir`` into ``out``; raises BuildError with all diagnostics.
-
-    ``cache_dir``: True for ``.archive-cache`` beside the archive, a path, or False for none.
-    """
-    started = time.perf_counter()
-    archive_dir, out = Path(archive_dir), Path(out)
-    project = archive_dir.resolve().parent
-    plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress)
-    written = write_site(plan.files, out, archive_dir, project)
-    pages = sum(1 for name in plan.files if name.endswith(".html"))
-    return Report(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
-                  plan.diagnostics, tuple(written), plan.made, plan.stages)
-
-
-@dataclass(frozen=True)
 class Plan:
+    """Every file of the site, before anything is written."""
+
     files: dict[str, Entry]
     interviews: int
     diagnostics: tuple[Diagnostic, ...]
@@ -199,118 +58,215 @@ class Plan:
     stages: tuple[tuple[str, float], ...] = ()
 
 
+def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
+          strict: bool = False, cache_dir: Path | str | None | bool = True,
+          jobs: int | None = None, progress: Progress | None = None, drafts: bool = False) -> BuildReport:
+    """Build the archive at ``archive_dir`` into ``out``; raises BuildError with all diagnostics.
+
+    ``cache_dir``: True for ``.archive-cache`` beside the archive, a path, or False for none.
+    ``drafts``: include interviews marked ``draft: true`` (``archive serve`` does).
+    """
+    started = time.perf_counter()
+    archive_dir, out = Path(archive_dir), Path(out)
+    plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts)
+    written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
+    pages = sum(1 for name in plan.files if name.endswith(".html"))
+    return BuildReport(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
+                       plan.diagnostics, tuple(written), plan.made, plan.stages)
+
+
+@dataclass
+class _Build:
+    """The values every step of one build shares."""
+
+    archive: Path
+    templates: Path
+    cache: Cache
+    strict: bool
+    drafts: bool
+    code: str
+
+
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Plan:
-    """Every file of the site as (hash, size, content), without writing the site."""
+              progress: Progress | None = None, drafts: bool = False) -> Plan:
+    """Every file of the site as (hash, size, content), without writing the site; the pipeline in order."""
+    ctx = _context(archive_dir, templates, cache_dir, strict, drafts)
+    scan = scan_archive(archive_dir)                                          # 1. the archive on disk
+    jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
+    outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
+    diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
+    published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
+    diagnostics += draft_notices(outputs, ctx)
+    diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
+    if has_errors(diagnostics, strict):
+        raise BuildError(diagnostics)
+    site = site_input(scan, published, jobs_, ctx)
+    files = interview_files(published, jobs_, ctx, media)                     # 5. the interviews' files
+    files.update(site_pages(site, ctx))                                       # 6. site-wide pages
+    files.update(asset_files(ctx))                                            # 7. stylesheet, script
+    files.update(post_steps(files, site, ctx))                                # 8. search index …
+    if ctx.cache.enabled and made:
+        ctx.cache.prune()
+    if ctx.cache.failure:
+        diagnostics.append(Diagnostic.make(Code.ARC003, str(archive_dir), 1, ctx.cache.failure))
+    return Plan(files, len(published), tuple(diagnostics), made, stages)
+
+
+def _context(archive_dir: Path, templates: Path | str | None, cache_dir, strict: bool, drafts: bool) -> _Build:
     project = archive_dir.resolve().parent
-    templates = Path(templates) if templates else project / "templates"
     if cache_dir is True:
         cache_dir = project / CACHE_DIR
-    cache = Cache(Path(cache_dir) if cache_dir else None)
-    scan = scan_archive(archive_dir)
+    return _Build(archive_dir, Path(templates) if templates else project / "templates",
+                  Cache(Path(cache_dir) if cache_dir else None), strict, drafts, code_version())
+
+
+def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[str, Entry], list[Diagnostic]]:
+    """One job per interview, with its cache keys; every file beside an interview, read once."""
+    diagnostics = list(scan.diagnostics)
     settings = scan.settings
-    diags = list(scan.diagnostics)
-    code = code_version()
-    template_key = tree_hash(templates, skip=("assets",))  # assets are copied, never rendered
-    blocks_key = digest((templates / "blocks.html").read_bytes()) if (templates / "blocks.html").is_file() else ""
+    template_key = tree_hash(ctx.templates, skip=("assets",))  # assets are copied, never rendered
+    body_key = digest(*(_read_or_empty(ctx.templates / name) for name in ("blocks.html", "labels")))
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
-
-    work: list[Job] = []
     stage_key = repr(settings.stage_directions)
-    seen_files: dict[str, Entry] = {}
-    """Every file beside an interview, read once: for the keys and again as the media copies."""
-    for folder, shown in scan.sources:
-        data, read_diags = read_source_bytes(folder / INTERVIEW_FILE, shown)
-        diags.extend(read_diags)
+    media: dict[str, Entry] = {}
+    jobs: list[InterviewJob] = []
+    cache_root = str(ctx.cache.root) if ctx.cache.root else None
+    for folder, display in scan.sources:
+        data, problems = read_source_bytes(folder / INTERVIEW_FILE, display)
+        diagnostics.extend(problems)
         if data is None:
             continue
-        parse_key = digest(code, shown, str(folder), data, stage_key, glossary_key, _folder_key(folder, seen_files))
-        view_keys = {s: digest(parse_key, s, glossary_key, blocks_key) for s in SCRIPTS}
+        parse_key = digest(ctx.code, display, str(folder), data, stage_key, glossary_key,
+                           _folder_key(folder, media))
+        view_keys = {s: digest(parse_key, s, glossary_key, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        work.append(Job(str(folder), shown, data, parse_key, view_keys, page_keys, settings, str(templates),
-                        str(cache.root) if cache.root else None))
+        jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
+                                 str(ctx.templates), cache_root))
+    return jobs, media, diagnostics
 
-    state_key = digest(code, str(archive_dir.resolve()))
-    state: dict[str, Made] = cache.get("state", state_key) or {}
-    results: dict[str, Made] = {}
+
+def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
+                    progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
+    """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
+    state_key = digest(ctx.code, str(ctx.archive.resolve()))
+    state = ctx.cache.get("state", state_key)
+    state = state if isinstance(state, dict) else {}
+    results: dict[str, InterviewOutput] = {}
     todo = []
-    for job in work:
+    for job in jobs:
         previous = state.get(job.folder)
-        if previous is not None and previous.parse_key == job.parse_key and previous.page_keys == job.page_keys:
+        if isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key \
+                and previous.page_keys == job.page_keys:
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
             todo.append(job)
-    stages = {"parse": 0.0, "convert": 0.0, "render": 0.0}
-    for folder, made in _run(todo, jobs, progress):
-        results[folder] = made
+    stages = dict.fromkeys(STAGES, 0.0)
+    for made in make_all(todo, workers, progress):
+        results[made.folder] = made
         for stage, spent in made.seconds.items():
             stages[stage] += spent
-    new_state = {k: v for k, v in results.items() if not v.blobs}
+    new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
-        cache.put("state", state_key, new_state)
+        ctx.cache.put("state", state_key, new_state)
+    return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
 
-    ordered = [results[job.folder] for job in work]
-    digests = [m.digest for m in ordered if m.digest is not None]
-    broken = {m.broken_slug for m in ordered if m.broken_slug}
-    for made in ordered:
-        diags.extend(made.diagnostics)
-    diags.extend(cross_check(digests, broken))
-    diags = sorted(set(diags))
-    if has_errors(diags, strict):
-        raise BuildError(diags)
 
-    good = sorted((m for m in ordered if m.digest is not None), key=lambda m: (-m.date.toordinal(), m.digest.slug))
-    env = make_environment(templates, cache.root)
+def check_across(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnostic]:
+    """Every interview's own diagnostics, then duplicate slugs and links between interviews."""
+    diagnostics = [d for o in outputs for d in o.diagnostics]
+    failed = {o.failed_slug for o in outputs if o.failed_slug}
+    return diagnostics + cross_check([o.targets for o in outputs if o.targets is not None], failed)
+
+
+def draft_notices(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnostic]:
+    """One line per draft left out of the site (none when drafts are built)."""
+    if ctx.drafts:
+        return []
+    return [Diagnostic.make(Code.ARC002, o.targets.path, 1, f"'{o.targets.slug}' is a draft (draft: true): left out "
+                            "of the site; remove the line to publish it, or build with --drafts")
+            for o in outputs if o.targets is not None and o.draft]
+
+
+def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build):
+    """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
+    from .interviews import _environment, load_passages, load_summary
+    from .pages import SiteInput
+
+    newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
+    by_slug = {o.targets.slug: o for o in newest}
+    by_folder = {job.folder: job for job in jobs}
+
+    def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
+        job = by_folder[output.folder]
+        return make_interview(job if cached else replace(job, cache_root=None))
+
+    def summaries():
+        found = {}
+        for script in SCRIPTS:
+            found[script] = tuple(load_summary(o, script, ctx.cache) or remade(o, True).summaries[script]
+                                  for o in newest)
+        return found
+
+    def passages(summary):
+        output = by_slug[summary.slug]
+        return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
+
+    key = digest(ctx.code, repr(scan.settings), tree_hash(ctx.templates, skip=("assets",)), str(ctx.drafts),
+                 *(f"{o.targets.slug} {o.page_keys[s]}" for o in newest for s in SCRIPTS))
+    return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
+
+
+def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build,
+                    media: dict[str, Entry]) -> dict[str, Entry]:
+    """Each published interview's pages, data and images."""
+    by_folder = {job.folder: job for job in jobs}
     files: dict[str, Entry] = {}
-
-    def add(rel: str, data: bytes) -> None:
-        files[rel] = Entry.of(data)
-
-    add("index.html", render(env, "root.html", root_context(settings)))
-    for script in SCRIPTS:
-        add(f"{DIRS[script]}/index.html",
-            render(env, "index.html", index_context([m.entries[script] for m in good], settings, script)))
-    jobs_by_folder = {job.folder: job for job in work}
-    for made in good:
+    for made in published:
         for rel, (key, size) in made.files.items():
-            files[rel] = Entry(key, size, made.blobs.get(key) or _blob_reader(cache, key, jobs_by_folder[made.folder], rel))
+            content = made.blobs.get(key) or _blob_reader(ctx.cache, key, by_folder[made.folder], rel)
+            files[rel] = Entry(key, size, content)
         for image in made.images:
             path = Path(made.folder) / image
-            files[f"media/{made.digest.slug}/{image}"] = seen_files.get(str(path)) or Entry.of_file(path)
-    assets = templates / "assets"
-    if assets.is_dir():
-        for path in sorted(p for p in assets.rglob("*") if p.is_file()):
-            files[f"assets/{path.relative_to(assets).as_posix()}"] = Entry.of_file(path)
-    return Plan(files, len(good), tuple(diags), len(todo), tuple(stages.items()))
+            files[f"media/{made.targets.slug}/{image}"] = media.get(str(path)) or Entry.of_file(path)
+    return files
 
 
-def _run(todo: list[Job], jobs: int | None, progress) -> list[tuple[str, Made]]:
-    """Make the interviews in ``todo``, in worker processes when there are enough of them."""
-    workers = jobs or os.cpu_count() or 1
-    done: list[tuple[str, Made]] = []
-    if len(todo) < PARALLEL_FROM or workers == 1:
-        for job in todo:
-            done.append((job.folder, make_interview(job)))
-            if progress:
-                progress(len(done), len(todo))
-        return done
-    # fork is fast, but only safe while this process runs no other thread (archive serve does)
-    method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        chunk = max(1, min(16, len(todo) // (workers * 4)))
-        for job, made in zip(todo, pool.map(make_interview, todo, chunksize=chunk)):
-            done.append((job.folder, made))
-            if progress:
-                progress(len(done), len(todo))
-    return done
+def site_pages(site, ctx: _Build) -> dict[str, Entry]:
+    """Every site-wide page (``pages.SITE_PAGES``); from the cache when nothing they are made of changed."""
+    from .pages import SITE_PAGES
+
+    listed = ctx.cache.get("site", site.key)
+    if isinstance(listed, dict):
+        found = {rel: ctx.cache.get_blob(value[0]) for rel, value in listed.items()
+                 if isinstance(value, list) and value and isinstance(value[0], str)}
+        if len(found) == len(listed) and all(data is not None for data in found.values()):
+            return {rel: Entry.of(data) for rel, data in found.items()}
+    files = {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
+    if ctx.cache.enabled:
+        ctx.cache.put("site", site.key, {rel: [ctx.cache.put_blob(e.read()), e.size] for rel, e in files.items()})
+    return files
 
 
-def _block_renderer(env):
-    """``blocks.html``'s macro as a function: bodies are rendered once per view, then cached."""
-    macro = env.get_template("blocks.html").module.render_blocks
-    return lambda blocks, labels: Markup(macro(blocks, labels))
+def asset_files(ctx: _Build) -> dict[str, Entry]:
+    assets = ctx.templates / "assets"
+    if not assets.is_dir():
+        return {}
+    return {f"assets/{path.relative_to(assets).as_posix()}": Entry.of_file(path)
+            for path in sorted(p for p in assets.rglob("*") if p.is_file())}
+
+
+def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
+    from .postplan import POST_STEPS, run_post_steps
+
+    return run_post_steps(POST_STEPS, files, site, ctx.cache)
+
+
+def _read_or_empty(path: Path) -> bytes | str:
+    if path.is_dir():
+        return tree_hash(path)
+    return path.read_bytes() if path.is_file() else b""
 
 
 def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:
@@ -326,7 +282,7 @@ def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:
     return digest(*parts)
 
 
-def _blob_reader(cache: Cache, key: str, job: Job, rel: str) -> Callable[[], bytes]:
+def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callable[[], bytes]:
     """Read a page from the cache; a missing or damaged entry is made again, never trusted."""
     def read() -> bytes:
         data = cache.get_blob(key)
@@ -335,22 +291,3 @@ def _blob_reader(cache: Cache, key: str, job: Job, rel: str) -> Callable[[], byt
             data = fresh.blobs[fresh.files[rel][0]]
         return data
     return read
-
-
-def _images(interview: Interview) -> tuple[str, ...]:
-    found: list[str] = []
-
-    def walk(blocks) -> None:
-        for block in blocks:
-            if isinstance(block, Figure) and block.image:
-                found.append(block.image)
-            elif isinstance(block, Question):
-                for answer in block.answers:
-                    walk(answer.blocks)
-            elif isinstance(block, Answer):
-                walk(block.blocks)
-
-    walk(interview.lead)
-    for section in interview.sections:
-        walk(section.blocks)
-    return tuple(sorted(set(found)))

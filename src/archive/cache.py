@@ -1,26 +1,38 @@
 """A content-addressed build cache in one folder (``.archive-cache/``), safe to delete.
 
-Owns storing and loading cached values so that a corrupt or stale entry can
-never change a site: every key is a hash of everything the value was made
-from (input bytes, templates, settings, glossary, this package's own code
-and the converter's version), and every entry carries a hash of its payload
-that is checked on every load; an entry that fails the check, or cannot be
-unpickled, is a miss and is made again. Writes are atomic (a temporary
-file renamed into place), so an interrupted build leaves no half entry.
+Owns storing and loading cached values so that a corrupt, stale or planted
+entry can never change a site or run code: every key is a hash of everything
+the value was made from (input bytes, templates, settings, glossary, this
+package's own code and the versions of every library that shapes output),
+values are plain data (JSON through :mod:`archive.codec`, never pickle), and
+every entry carries a hash of its payload that is checked on every load; an
+entry that fails the check or does not decode is a miss and is made again.
+Writes are atomic (a temporary file renamed into place). The cache is
+optional: when it cannot be written (a full or read-only disk) the build goes
+on without it and says so once. It is bounded: :meth:`Cache.prune` removes
+the oldest entries beyond a size (run after every build that wrote entries,
+and by ``archive cache prune``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import tempfile
+import time
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-MAGIC = b"archive-cache-1\n"
+from . import codec
+
+MAGIC = b"archive-cache-2\n"
 CACHE_DIR = ".archive-cache"
+MAX_BYTES = 1 << 30
+"""Default bound of the cache folder (1 GiB): past it the oldest entries go first."""
+OUTPUT_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml")
+"""Libraries whose version can change what a build writes: part of every key."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -33,15 +45,26 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
+def library_versions() -> list[str]:
+    """``name version`` of each library that shapes output (``-`` when not installed)."""
+    found = []
+    for name in OUTPUT_LIBRARIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} -")
+    return found
+
+
 @lru_cache(maxsize=None)
 def code_version() -> str:
-    """A hash of this package's source and the converter's version: new code, new keys."""
+    """A hash of this package's source, the converter's and the libraries' versions: new code, new keys."""
     from .scripts import converter_version
 
     root = Path(__file__).resolve().parent
-    parts: list[bytes | str] = [converter_version()]
-    for path in sorted(root.glob("*.py")):
-        parts += [path.name, path.read_bytes()]
+    parts: list[bytes | str] = [converter_version(), *library_versions()]
+    for path in sorted(root.rglob("*.py")):
+        parts += [path.relative_to(root).as_posix(), path.read_bytes()]
     return digest(*parts)
 
 
@@ -57,11 +80,13 @@ def tree_hash(folder: Path, skip: tuple[str, ...] = ()) -> str:
 
 
 class Cache:
-    """Values by key (pickled) and blobs by their own hash, under one folder."""
+    """Values by key (plain data, see :mod:`archive.codec`) and blobs by their own hash, under one folder."""
 
     def __init__(self, root: Path | None):
         self.root = root
-        self.hits = self.misses = 0
+        self.wrote = False
+        self.failure: str | None = None
+        """Why the cache stopped being written (the first failure), or None."""
 
     @property
     def enabled(self) -> bool:
@@ -72,15 +97,23 @@ class Cache:
         return self.root / kind / key[:2] / key
 
     def _write(self, path: Path, payload: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        """Store an entry atomically; on an OS error (disk full, read-only) stop writing, keep building."""
+        if self.failure is not None:
+            return
+        tmp = None
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as out:
                 out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
             os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            self.wrote = True
+        except OSError as exc:
+            self.failure = f"cannot write the build cache in {self.root} ({exc.strerror or exc}); " \
+                           "building without it (delete the folder or free space to get it back)"
+        finally:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
 
     def _read(self, path: Path) -> bytes | None:
         try:
@@ -101,19 +134,16 @@ class Cache:
             return None
         payload = self._read(self._path(kind, key))
         if payload is None:
-            self.misses += 1
             return None
         try:
-            value = pickle.loads(payload)
-        except Exception:  # a damaged or foreign entry is a miss, never an error
-            self.misses += 1
+            return codec.loads(payload)
+        except ValueError:  # a damaged or foreign entry is a miss, never an error
             return None
-        self.hits += 1
-        return value
 
     def put(self, kind: str, key: str, value: Any) -> None:
+        """Store plain data (TypeError for anything :func:`codec.encode` refuses)."""
         if self.root is not None:
-            self._write(self._path(kind, key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            self._write(self._path(kind, key), codec.dumps(value))
 
     def put_blob(self, data: bytes) -> str:
         """Store bytes under their own hash; returns the hash."""
@@ -132,3 +162,37 @@ class Cache:
         if data is None or hashlib.sha256(data).hexdigest() != key:
             return None
         return data
+
+    def prune(self, max_bytes: int = MAX_BYTES, max_age_days: float | None = None) -> tuple[int, int]:
+        """Remove the oldest entries until the folder holds at most ``max_bytes`` (and none older than
+        ``max_age_days``); returns (entries removed, bytes freed). Only files of the cache's own layout
+        (``KIND/xx/HEX`` and ``jinja/``) are ever removed."""
+        if self.root is None or not self.root.is_dir():
+            return 0, 0
+        entries = []
+        for kind in sorted(os.listdir(self.root)):
+            top = self.root / kind
+            if not top.is_dir() or top.is_symlink():
+                continue
+            for dirpath, dirnames, names in os.walk(top):
+                dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+                for name in names:
+                    path = os.path.join(dirpath, name)
+                    try:
+                        st = os.lstat(path)
+                    except OSError:
+                        continue
+                    entries.append((st.st_mtime, st.st_size, path))
+        entries.sort()
+        total = sum(size for _, size, _ in entries)
+        oldest = time.time() - max_age_days * 86400 if max_age_days is not None else None
+        removed = freed = 0
+        for mtime, size, path in entries:
+            if total - freed <= max_bytes and (oldest is None or mtime >= oldest):
+                break
+            try:
+                os.unlink(path)
+            except OSError:
+                continue
+            removed, freed = removed + 1, freed + size
+        return removed, freed

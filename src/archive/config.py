@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Code, Diagnostic
+from .errors import Code, Diagnostic, Severity
 from .model import GlossaryEntry, Settings
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -218,7 +218,7 @@ def _closest(word: str, options: tuple[str, ...]) -> str | None:
 
 # --- archive.yml and glossary.yml ----------------------------------------
 
-ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions")
+ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "suppress")
 
 
 def read_settings(archive_text: str | None, archive_path: str,
@@ -229,6 +229,7 @@ def read_settings(archive_text: str | None, archive_path: str,
     description = {"hant": "", "hans": ""}
     base_url = None
     stage = DEFAULT_STAGE_DIRECTIONS
+    suppress: tuple[str, ...] = ()
     if archive_text is not None:
         data, diags = load_yaml(archive_text, archive_path)
         check.diags.extend(diags)
@@ -255,6 +256,7 @@ def read_settings(archive_text: str | None, archive_path: str,
                 else:
                     check.error(Code.FM005, data.lines["stage_directions"],
                                 "stage_directions must be a list of words, e.g. [笑, 停頓]")
+            suppress = _suppress(check, data)
     glossary: tuple[GlossaryEntry, ...] = ()
     if glossary_text is not None:
         gcheck = Checker(glossary_path)
@@ -265,5 +267,26 @@ def read_settings(archive_text: str | None, archive_path: str,
         check.diags.extend(gcheck.diags)
     settings = Settings(title=title, description=description,
                         base_url=base_url.rstrip("/") if base_url else None,
-                        stage_directions=stage, glossary=glossary)
+                        stage_directions=stage, glossary=glossary, suppress=suppress)
     return settings, check.diags
+
+
+def _suppress(check: Checker, data: YMap) -> tuple[str, ...]:
+    """``suppress: [FN003, PUN001]``: codes of warnings and notices not to report (MyST's suppress_warnings)."""
+    value = data.get("suppress")
+    if value is None:
+        return ()
+    line = data.lines["suppress"]
+    if not (isinstance(value, YList) and all(isinstance(code, str) for code in value)):
+        check.error(Code.FM005, line, "suppress is a list of codes, e.g. [FN003]")
+        return ()
+    codes = []
+    for code in value:
+        known = Code.__members__.get(code)
+        if known is None:
+            check.error(Code.FM005, line, f"suppress: '{code}' is not a diagnostic code (see the README's table)")
+        elif known.severity is Severity.ERROR:
+            check.error(Code.FM005, line, f"suppress: {code} is an error and cannot be silenced; fix what it reports")
+        else:
+            codes.append(code)
+    return tuple(codes)

@@ -1,55 +1,45 @@
 """Models in one script → the explicit contexts templates receive.
 
-Owns URLs and anchors, the interface text of each script, and the HTML of
-inline content (escaped here, once; templates only place it). Templates
-never see a model object: each gets plain dicts and strings built here.
-All URLs between pages are relative, so a site works from any folder,
-from a web server and from ``file://``.
+Owns the contexts of each kind of page, the interface text of each script
+(read from ``labels/<folder>.yml`` in the templates, so an archive can
+override it), and the HTML of running text: escaped here, once, with the
+note references' markup coming from ``blocks.html``'s ``noteref`` macro.
+Templates never see a model object: each gets plain dicts, strings and
+:class:`~archive.summary.Summary` values. All URLs between pages are
+relative, so a site works from any folder, a web server and ``file://``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
+import yaml
 from markupsafe import Markup, escape
 
 from .markdown import plain_text
 from .model import (SCRIPTS, Answer, Code, Emphasis, Figure, Inline, Interview, LineBreak, Link,
                     Narration, Note, NoteRef, Paragraph, Protected, Question, Remark, Section,
-                    Settings, Stage, Text, Variant)
-from .scripts import SCRIPT_TAGS
+                    Settings, Stage, Text, Variant, note_ref_id)
+from .summary import Summary
+from .urls import DIRS, LANGS, OTHER, interview_dir, media_dir
 
-OTHER = {"hant": "hans", "hans": "hant"}
-DIRS = {"hant": "zh-hant", "hans": "zh-hans"}
+LABEL_FILES = {script: f"labels/{folder}.yml" for script, folder in DIRS.items()}
+"""Where each script's interface text lives among the templates."""
 
-LABELS: dict[str, dict[str, str]] = {
-    "hant": {
-        "script_name": "繁體", "other_script": "简体", "switch": "切換至简体中文",
-        "contents": "目錄", "notes": "譯註", "note": "譯註", "back": "回到正文",
-        "prev": "上一節", "next": "下一節", "top": "回到頁首",
-        "interviewer": "採訪", "interviewee": "受訪者", "source": "原文出處",
-        "published": "刊出", "original_date": "原刊日期", "publisher": "出版",
-        "lead": "導言", "question": "問", "permalink": "本段連結", "data": "訪談資料（JSON）",
-        "archive": "全部訪談", "sections": "節", "questions": "問", "remark": "編者按",
-        "figure": "圖", "credit": "圖源", "close": "關閉", "skip": "跳至正文",
-        "home_intro": "請選擇字體", "read": "閱讀",
-        "menu": "目錄", "copy_link": "複製連結", "copied": "已複製",
-    },
-    "hans": {
-        "script_name": "简体", "other_script": "繁體", "switch": "切換至繁體中文",
-        "contents": "目录", "notes": "译注", "note": "译注", "back": "回到正文",
-        "prev": "上一节", "next": "下一节", "top": "回到页首",
-        "interviewer": "采访", "interviewee": "受访者", "source": "原文出处",
-        "published": "刊出", "original_date": "原刊日期", "publisher": "出版",
-        "lead": "导言", "question": "问", "permalink": "本段链接", "data": "访谈数据（JSON）",
-        "archive": "全部访谈", "sections": "节", "questions": "问", "remark": "编者按",
-        "figure": "图", "credit": "图源", "close": "关闭", "skip": "跳至正文",
-        "home_intro": "请选择字体", "read": "阅读",
-        "menu": "目录", "copy_link": "复制链接", "copied": "已复制",
-    },
-}
+
+def labels(env: Any, script: str) -> dict[str, str]:
+    """The interface text of one script, read once per environment through its template loader."""
+    known = env.__dict__.setdefault("archive_labels", {})
+    if script not in known:
+        source, _, _ = env.loader.get_source(env, LABEL_FILES[script])
+        data = yaml.safe_load(source)
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise ValueError(f"{LABEL_FILES[script]} must be 'name: text' lines")
+        known[script] = data
+    return known[script]
 
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _NEWLINE_CJK = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
@@ -60,8 +50,15 @@ def date_text(value: dt.date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def note_ref_id(label: str, occurrence: int) -> str:
-    return f"r-{label}-{occurrence}"
+class Mode(enum.Enum):
+    """How much of inline content :class:`Html` renders."""
+
+    FULL = "full"
+    """Everything: links and note references (running text)."""
+    PLAIN = "plain"
+    """Text and emphasis only (copies of headlines in navigation: no ids, no notes twice)."""
+    NOTE = "note"
+    """Inside a note's copy beside the text: links taken out of the tab order."""
 
 
 class Html:
@@ -74,21 +71,25 @@ class Html:
     navigation, so ids and notes never appear twice.
     """
 
-    def __init__(self, notes: Sequence[Note], slug: str, script: str):
+    def __init__(self, notes: Sequence[Note], slug: str, script: str, noteref: Any = None,
+                 words: dict[str, str] | None = None):
         self.notes = {note.label: note for note in notes}
         self.slug, self.script = slug, script
+        self.noteref_macro = noteref
+        """``blocks.html``'s ``noteref`` macro; without it note references render as nothing."""
+        self.words = words or {}
 
     def __call__(self, inlines: Iterable[Inline]) -> Markup:
-        return Markup("".join(self._one(item, "full") for item in inlines))
+        return Markup(self._many(inlines, Mode.FULL))
 
     def plain(self, inlines: Iterable[Inline]) -> Markup:
         """Text and emphasis only: no note references, no links."""
-        return Markup("".join(self._one(item, "plain") for item in inlines))
+        return Markup(self._many(inlines, Mode.PLAIN))
 
-    def _many(self, inlines: Iterable[Inline], mode: str) -> str:
+    def _many(self, inlines: Iterable[Inline], mode: Mode) -> str:
         return "".join(self._one(item, mode) for item in inlines)
 
-    def _one(self, item: Inline, mode: str) -> str:
+    def _one(self, item: Inline, mode: Mode) -> str:
         if isinstance(item, Text):
             return str(escape(_NEWLINE_CJK.sub("", item.text)))
         if isinstance(item, Protected):
@@ -105,26 +106,22 @@ class Html:
             tag = "strong" if item.strong else "em"
             return f"<{tag}>{self._many(item.children, mode)}</{tag}>"
         if isinstance(item, Link):
-            return self._many(item.children, mode) if mode == "plain" else self._link(item, mode)
+            return self._many(item.children, mode) if mode is Mode.PLAIN else self._link(item, mode)
         if isinstance(item, NoteRef):
-            return "" if mode != "full" else self._noteref(item)
+            return self._noteref(item) if mode is Mode.FULL else ""
         raise TypeError(f"unknown inline {type(item).__name__}")
 
     def _noteref(self, item: NoteRef) -> str:
         note = self.notes.get(item.label)
-        if note is None:
+        if note is None or self.noteref_macro is None:
             return ""
-        ref = note_ref_id(item.label, item.occurrence)
-        label = LABELS[self.script]["note"]
-        body = "".join(f'<span class="sn-p">{self._many(p.content, "note")}</span>' for p in note.paragraphs)
-        return (f'<a class="noteref" id="{ref}" href="#n-{item.label}" role="doc-noteref" '
-                f'aria-label="{label} {note.number}">{note.number}</a>'
-                f'<span class="sidenote" id="sn-{item.label}-{item.occurrence}" aria-hidden="true">'
-                f'<span class="sn-num">{note.number}</span>{body}</span>')
+        body = [Markup(self._many(p.content, Mode.NOTE)) for p in note.paragraphs]
+        return str(self.noteref_macro(note.id, note_ref_id(item.label, item.occurrence),
+                                      f"sn-{item.label}-{item.occurrence}", note.number, body, self.words))
 
-    def _link(self, link: Link, mode: str) -> str:
+    def _link(self, link: Link, mode: Mode) -> str:
         inner = self._many(link.children, mode)
-        focus = ' tabindex="-1"' if mode == "note" else ""  # inside an aria-hidden copy
+        focus = ' tabindex="-1"' if mode is Mode.NOTE else ""  # inside an aria-hidden copy
         if link.interview is None and link.fragment is None:
             return f'<a class="external" href="{escape(link.href)}" rel="noopener"{focus}>{inner}</a>'
         fragment = f"#{link.fragment}" if link.fragment else ""
@@ -151,12 +148,12 @@ def _paragraphs(paragraphs: Sequence[Paragraph], html: Html) -> list[Markup]:
 class _Blocks:
     """Turns blocks into template dicts, numbering figures through the page."""
 
-    def __init__(self, interview: Interview, html: Html, media: str):
+    def __init__(self, interview: Interview, html: Html, media: str, words: dict[str, str]):
         self.html, self.media = html, media
         self.speakers = {p.key: p for p in interview.interviewees}
         self.multi = len(interview.interviewees) > 1
         self.question_label = (interview.interviewer.label if interview.interviewer and
-                               interview.interviewer.label else LABELS[interview.script]["question"])
+                               interview.interviewer.label else words["question"])
         self.figures = 0
 
     def __call__(self, blocks: Sequence[Any]) -> list[dict[str, Any]]:
@@ -191,39 +188,37 @@ class _Blocks:
 
 def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Add what depends on the archive's settings to an interview's view (kept apart so views cache)."""
-    path = f"{DIRS[view['script']]}/{view['slug']}/"
-    return {"page": _page(view["script"], settings, path, depth=2, title=view["title_text"]), "interview": view}
+    path = f"{interview_dir(view['script'], view['slug'])}/"
+    return {"page": _page(view["script"], settings, path, depth=2, title=view["title_text"],
+                          words=view["labels"]),
+            "interview": view}
 
 
-BlockRenderer = Callable[[list, dict], Markup]
-"""Renders a list of block dicts (``blocks.html``'s ``render_blocks`` macro) with the page's labels."""
-
-
-def interview_view(interview: Interview, render_blocks: BlockRenderer | None = None) -> dict[str, Any]:
+def interview_view(interview: Interview, env: Any) -> dict[str, Any]:
     """The settings-free part of an interview page's context: the interview, as HTML pieces.
 
-    With ``render_blocks``, the lead and each section's body are rendered here, once,
-    to HTML (``lead_html``, ``body``), so that the view can be cached and a change to
-    the page template re-renders only the page around them.
+    The lead and each section's body are rendered here, once, by ``blocks.html``
+    (``lead_html``, ``body``), so that the view can be cached and a change to the
+    page template re-renders only the page around them.
     """
     script = interview.script
-    html = Html(interview.notes, interview.slug, script)
-    blocks = _Blocks(interview, html, f"../../media/{interview.slug}")
+    words = labels(env, script)
+    macros = env.get_template("blocks.html").module
+    html = Html(interview.notes, interview.slug, script, macros.noteref, words)
+    blocks = _Blocks(interview, html, f"../../{media_dir(interview.slug)}", words)
     sections = [_section(section, blocks, html) for section in interview.sections]
     for index, section in enumerate(sections):
-        section["prev"] = sections[index - 1] if index > 0 else None
-        section["next"] = sections[index + 1] if index + 1 < len(sections) else None
+        section["prev"] = _neighbour(sections[index - 1]) if index > 0 else None
+        section["next"] = _neighbour(sections[index + 1]) if index + 1 < len(sections) else None
+    for section in sections:
+        section["body"] = Markup(macros.render_blocks(section.pop("blocks"), words))
     notes = [{"id": n.id, "number": n.number, "label": n.label,
               "paragraphs": _paragraphs(n.paragraphs, html),
               "backlinks": [f"#{note_ref_id(n.label, k)}" for k in range(1, n.references + 1)]}
              for n in interview.notes]
-    if render_blocks is not None:
-        labels = LABELS[script]
-        lead_html = render_blocks(blocks(interview.lead), labels)
-        for section in sections:
-            section["body"] = render_blocks(section.pop("blocks"), labels)
     return {
-        "slug": interview.slug, "script": script, "title_text": plain_text(interview.title, script),
+        "slug": interview.slug, "script": script, "labels": words,
+        "title_text": plain_text(interview.title, script),
         "title": html(interview.title), "subtitle": html(interview.subtitle),
         "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
         "summary": html(interview.summary),
@@ -233,12 +228,16 @@ def interview_view(interview: Interview, render_blocks: BlockRenderer | None = N
                    "date": date_text(interview.source.date) if interview.source.date else None,
                    "url": interview.source.url},
         "publisher": html(interview.publisher), "rights": html(interview.rights),
-        "lead_html": lead_html if render_blocks is not None else None,
-        "lead": blocks(interview.lead) if render_blocks is None else [],
+        "lead_html": Markup(macros.render_blocks(blocks(interview.lead), words)),
         "sections": sections,
         "notes": notes,
         "questions": sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
     }
+
+
+def _neighbour(section: dict[str, Any]) -> dict[str, Any]:
+    """What a section's previous/next link shows of the section it points at."""
+    return {"id": section["id"], "headline_plain": section["headline_plain"]}
 
 
 def _section(section: Section, blocks: _Blocks, html: Html) -> dict[str, Any]:
@@ -249,34 +248,30 @@ def _section(section: Section, blocks: _Blocks, html: Html) -> dict[str, Any]:
             "blocks": blocks(section.blocks)}
 
 
-def index_entry(interview: Interview) -> dict[str, Any]:
-    """What the archive index shows of one interview (in the interview's script)."""
-    html = Html(interview.notes, interview.slug, interview.script)
-    return {
-        "href": f"{interview.slug}/index.html", "slug": interview.slug,
-        "title": html.plain(interview.title), "subtitle": html.plain(interview.subtitle),
-        "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
-        "summary": html.plain(interview.summary), **_people(interview, html),
-        "source": html.plain(interview.source.outlet),
-        "sections": len(interview.sections),
-    }
+def index_context(summaries: Sequence[Summary], settings: Settings, script: str,
+                  words: dict[str, str]) -> dict[str, Any]:
+    """The archive index of one script: the interviews' summaries, newest first (as given)."""
+    page = _page(script, settings, f"{DIRS[script]}/", depth=1, title=settings.title[script], words=words)
+    return {"page": page, "interviews": [_entry(s) for s in summaries]}
 
 
-def index_context(entries: Sequence[dict[str, Any]], settings: Settings, script: str) -> dict[str, Any]:
-    """The archive index of one script: the entries, newest first (as given)."""
-    page = _page(script, settings, f"{DIRS[script]}/", depth=1, title=settings.title[script])
-    return {"page": page, "interviews": list(entries)}
+def _entry(summary: Summary) -> dict[str, Any]:
+    """What the index shows of one interview: its summary, with the link and the date as readers write it."""
+    return {"summary": summary, "href": f"{summary.slug}/index.html", "date": date_text(summary.date),
+            "date_iso": summary.date.isoformat(),
+            "interviewees": [p for p in summary.people if p.kind == "interviewee"]}
 
 
-def root_context(settings: Settings) -> dict[str, Any]:
+def root_context(settings: Settings, words: dict[str, dict[str, str]]) -> dict[str, Any]:
     """The root page that sends a reader to their script."""
     return {"title": settings.title, "description": settings.description,
-            "choices": [{"script": s, "lang": SCRIPT_TAGS[s], "href": f"{DIRS[s]}/index.html",
-                         "name": LABELS[s]["script_name"], "title": settings.title[s]} for s in SCRIPTS],
+            "choices": [{"script": s, "lang": LANGS[s], "href": f"{DIRS[s]}/index.html",
+                         "name": words[s]["script_name"], "title": settings.title[s]} for s in SCRIPTS],
             "canonical": f"{settings.base_url}/" if settings.base_url else None}
 
 
-def _page(script: str, settings: Settings, path: str, depth: int, title: str) -> dict[str, Any]:
+def _page(script: str, settings: Settings, path: str, depth: int, title: str,
+          words: dict[str, str]) -> dict[str, Any]:
     """What every page of one script shares: language, alternates, toggle, asset paths."""
     root = "../" * depth
     other = OTHER[script]
@@ -286,14 +281,14 @@ def _page(script: str, settings: Settings, path: str, depth: int, title: str) ->
         return f"{settings.base_url}/{p}" if settings.base_url else f"{root}{p}index.html"
 
     return {
-        "script": script, "lang": SCRIPT_TAGS[script], "title": title,
+        "script": script, "lang": LANGS[script], "title": title,
         "site_title": settings.title[script], "description": settings.description[script],
         "root": root, "assets": f"{root}assets", "home": f"{root}{DIRS[script]}/index.html",
         "canonical": url(path),
-        "alternates": [{"lang": SCRIPT_TAGS[s], "href": url(path.replace(DIRS[script], DIRS[s], 1))}
+        "alternates": [{"lang": LANGS[s], "href": url(path.replace(DIRS[script], DIRS[s], 1))}
                        for s in SCRIPTS],
-        "toggle": {"href": f"{root}{other_path}index.html", "lang": SCRIPT_TAGS[other],
-                   "label": LABELS[script]["other_script"], "title": LABELS[script]["switch"],
+        "toggle": {"href": f"{root}{other_path}index.html", "lang": LANGS[other],
+                   "label": words["other_script"], "title": words["switch"],
                    "script": other},
-        "labels": LABELS[script],
+        "labels": words,
     }

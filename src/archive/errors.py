@@ -56,6 +56,8 @@ class Code(enum.Enum):
     MD001 = (Severity.WARNING, "raw HTML is not allowed")
     MD002 = (Severity.ERROR, "unsupported Markdown construct")
     ARC001 = (Severity.ERROR, "archive settings")
+    ARC002 = (Severity.NOTICE, "draft left out of the site")
+    ARC003 = (Severity.WARNING, "build cache unavailable")
     # conversion
     CNV001 = (Severity.WARNING, "a name's converted form is a guess")
 
@@ -76,11 +78,9 @@ class Diagnostic:
     message: str
 
     @classmethod
-    def make(cls, code: Code, path: str, line: int, message: str, col: int = 1,
-             severity: Severity | None = None) -> "Diagnostic":
+    def make(cls, code: Code, path: str, line: int, message: str, col: int = 1) -> "Diagnostic":
         one_line = message.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-        return cls(path, max(line, 1), max(col, 1), code.name,
-                   code.severity if severity is None else severity, one_line)
+        return cls(path, max(line, 1), max(col, 1), code.name, code.severity, one_line)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"

@@ -18,6 +18,16 @@ Script = Literal["hant", "hans"]
 SCRIPTS: tuple[Script, Script] = ("hant", "hans")
 
 
+def note_id(label: str) -> str:
+    """The anchor of a note in the notes list: ``n-label`` (ASCII, the same in both scripts)."""
+    return f"n-{label}"
+
+
+def note_ref_id(label: str, occurrence: int) -> str:
+    """The anchor of the ``occurrence``-th reference to a note: ``r-label-1``."""
+    return f"r-{label}-{occurrence}"
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """Where a node came from."""
@@ -199,7 +209,7 @@ class Note:
 
     @property
     def id(self) -> str:
-        return f"n-{self.label}"
+        return note_id(self.label)
 
 
 # --- metadata -------------------------------------------------------------
@@ -284,3 +294,5 @@ class Settings:
     base_url: str | None
     stage_directions: tuple[str, ...]
     glossary: tuple[GlossaryEntry, ...]
+    suppress: tuple[str, ...] = ()
+    """Codes of warnings and notices this archive does not want reported (errors cannot be silenced)."""

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import Report, build
+from .build import BuildReport, build
 from .errors import ArchiveError, BuildError
 
 EVENTS = "/__archive/events"
@@ -69,7 +69,7 @@ class State:
 
     generation: int = 0
     errors: list[str] = field(default_factory=list)
-    last: Report | None = None
+    last: BuildReport | None = None
     clients: list[queue.Queue] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

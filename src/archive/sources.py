@@ -129,8 +129,8 @@ def decode_source(data: bytes, shown: str) -> tuple[str | None, list[Diagnostic]
 
 
 @dataclass(frozen=True)
-class Digest:
-    """What the archive-wide checks need of one parsed interview."""
+class LinkTargets:
+    """What the archive-wide checks need of one parsed interview: its slug, anchors and links."""
 
     slug: str
     path: str
@@ -138,11 +138,11 @@ class Digest:
     links: tuple[tuple[Link, Span], ...]
 
 
-def digest_of(parsed: Parsed) -> Digest | None:
+def link_targets(parsed: Parsed) -> LinkTargets | None:
     interview = parsed.interview
     if interview is None:
         return None
-    return Digest(interview.slug, interview.span.path, frozenset(anchors(interview)), parsed.links)
+    return LinkTargets(interview.slug, interview.span.path, frozenset(anchors(interview)), parsed.links)
 
 
 def read_archive(root: Path | str) -> Archive:
@@ -150,7 +150,7 @@ def read_archive(root: Path | str) -> Archive:
     scan = scan_archive(root)
     diags = list(scan.diagnostics)
     interviews: list[Interview] = []
-    digests: list[Digest] = []
+    digests: list[LinkTargets] = []
     broken: set[str] = set()
     for folder, shown in scan.sources:
         text, read_diags = read_source(folder / INTERVIEW_FILE, shown)
@@ -161,7 +161,7 @@ def read_archive(root: Path | str) -> Archive:
         diags.extend(parsed.diagnostics)
         if parsed.interview is not None:
             interviews.append(parsed.interview)
-            digests.append(digest_of(parsed))
+            digests.append(link_targets(parsed))
         elif parsed.slug:
             broken.add(parsed.slug)
     diags.extend(cross_check(digests, broken))
@@ -183,14 +183,14 @@ def anchors(interview: Interview) -> dict[str, Span]:
     return out
 
 
-def cross_check(digests: list[Digest], broken: set[str]) -> list[Diagnostic]:
+def cross_check(digests: list[LinkTargets], broken: set[str]) -> list[Diagnostic]:
     """Checks across interviews: duplicate slugs, links to other interviews and their anchors.
 
     ``broken`` holds slugs of interviews that have errors of their own: links to
     them are not reported a second time.
     """
     diags: list[Diagnostic] = []
-    by_slug: dict[str, Digest] = {}
+    by_slug: dict[str, LinkTargets] = {}
     for item in digests:
         first = by_slug.get(item.slug)
         if first is not None:

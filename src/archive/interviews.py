@@ -1,0 +1,286 @@
+"""One interview's source → its pages in both scripts, through the build cache.
+
+Owns the per-interview work of a build: parse, convert and render one
+interview, taking from the cache whatever it already holds, and doing the
+work in worker processes when there is much of it. Each step's result is
+cached under a key of everything it was made from:
+
+- ``outline`` by the source (what the archive-wide steps need: diagnostics,
+  link targets, date, images);
+- ``parse`` (the model) by the source, loaded only when a view must be made;
+- ``view`` (the page's HTML pieces, its summary, its JSON) by source, script,
+  glossary and ``blocks.html``;
+- ``page`` (the rendered files) by view, templates and settings.
+
+Every value is plain data (see :mod:`archive.codec`). Work per interview is
+independent of every other interview: a cold build spreads over all cores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import codec
+from .cache import Cache
+from .errors import Diagnostic
+from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
+from .parse import Parsed, parse_interview
+from .serialize import interview_json
+from .sources import LinkTargets, decode_source, link_targets
+from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, passages, summarize
+from .urls import INTERVIEW_DATA, interview_dir
+
+PARALLEL_FROM = 8
+"""Below this many interviews to (re)make, work stays in this process: starting workers costs more."""
+
+
+@dataclass(frozen=True)
+class InterviewJob:
+    """Everything needed to make one interview's pages, as plain values (it crosses processes)."""
+
+    folder: str
+    display: str
+    """The source file as diagnostics name it."""
+    data: bytes
+    """The source's bytes, decoded in the worker (only when it must be parsed)."""
+    parse_key: str
+    view_keys: dict[str, str]
+    """Per script: the key of the page's body and summary, and of its text for search (``passages``)."""
+    page_keys: dict[str, str]
+    settings: Settings
+    templates: str | None
+    """The archive's own templates folder (overrides of the package's), if any."""
+    cache_root: str | None
+
+
+@dataclass
+class InterviewOutput:
+    """One interview's results: what the archive-wide steps and the writer need (plain data)."""
+
+    folder: str
+    parse_key: str
+    page_keys: dict[str, str]
+    diagnostics: tuple[Diagnostic, ...]
+    targets: LinkTargets | None
+    """Its slug, anchors and outgoing links; None when errors left no model."""
+    failed_slug: str | None
+    """The slug of an interview that has errors (links to it are not reported twice)."""
+    date: Any = None
+    draft: bool = False
+    images: tuple[str, ...] = ()
+    view_keys: dict[str, str] = field(default_factory=dict)
+    summaries: dict[str, Summary] = field(default_factory=dict)
+    """Per script, when this build made or loaded them (left out of the build state: see :meth:`slim`)."""
+    passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
+    """Per script, only when this build converted the interview (else in the cache under ``view_keys``)."""
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Site path → (content hash, size); the bytes are in the cache (or ``blobs`` without one)."""
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
+
+    def slim(self) -> "InterviewOutput":
+        """What the build state keeps: keys and facts, none of the bulky per-script values."""
+        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={})
+
+
+codec.register(Parsed, LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
+
+_ENVIRONMENTS: dict[Any, Any] = {}
+STAGES = ("parse", "convert", "render")
+
+
+def make_interview(job: InterviewJob) -> InterviewOutput:
+    """Parse, convert and render one interview, taking whatever the cache already holds."""
+    cache = Cache(Path(job.cache_root) if job.cache_root else None)
+    clock = time.perf_counter
+    seconds = dict.fromkeys(STAGES, 0.0)
+    started = clock()
+    parsed: list[Parsed] = []
+
+    def load_parsed() -> Parsed:
+        if not parsed:
+            parsed.append(_parsed(job, cache))
+        return parsed[0]
+
+    outline = cache.get("outline", job.parse_key)
+    if not _is_outline(outline):
+        outline = _outline(load_parsed(), job)
+        cache.put("outline", job.parse_key, outline)
+    seconds["parse"] += clock() - started
+    out = InterviewOutput(job.folder, job.parse_key, job.page_keys, outline["diagnostics"], outline["targets"],
+                          outline["failed_slug"], date=outline["date"], draft=outline["draft"],
+                          images=outline["images"], view_keys=job.view_keys, seconds=seconds)
+    if out.targets is None:
+        return out
+    env = _environment(job.templates, cache)
+    for script in SCRIPTS:
+        started = clock()
+        page = cache.get("page", job.page_keys[script])
+        if not _is_page(page):
+            view = cache.get("view", job.view_keys[script])
+            if not _is_view(view):
+                seconds["render"] += clock() - started
+                view = _make_view(load_parsed().interview, script, job, env, cache, out)
+                started = clock()
+            page = _make_page(view, out.targets.slug, script, job, env, cache, out)
+        out.summaries[script] = page["summary"]
+        out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
+        seconds["render"] += clock() - started
+    return out
+
+
+def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
+    parsed = cache.get("parse", job.parse_key)
+    if isinstance(parsed, Parsed):
+        return parsed
+    text, problems = decode_source(job.data, job.display)
+    parsed = (parse_interview(text, job.display, job.folder, job.settings.stage_directions) if text is not None
+              else Parsed(None, tuple(problems)))
+    cache.put("parse", job.parse_key, parsed)
+    return parsed
+
+
+def _outline(parsed: Parsed, job: InterviewJob) -> dict[str, Any]:
+    from .scripts import name_diagnostics
+
+    interview = parsed.interview
+    names = (tuple(name_diagnostics(interview, job.settings.glossary, decode_source(job.data, job.display)[0]))
+             if interview else ())
+    return {"diagnostics": parsed.diagnostics + names, "targets": link_targets(parsed),
+            "failed_slug": parsed.slug if interview is None else None,
+            "date": interview.date if interview else None, "draft": bool(interview and interview.draft),
+            "images": images_of(interview) if interview else ()}
+
+
+def _is_outline(value: Any) -> bool:
+    return isinstance(value, dict) and {"diagnostics", "targets", "failed_slug", "date", "draft", "images"} <= set(value)
+
+
+def _is_view(value: Any) -> bool:
+    return isinstance(value, dict) and {"view", "summary", "json"} <= set(value) \
+        and isinstance(value["summary"], Summary)
+
+
+def _is_page(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("summary"), Summary) \
+        and isinstance(value.get("files"), dict)
+
+
+def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache: Cache,
+               out: InterviewOutput) -> dict[str, Any]:
+    """Convert the interview to ``script`` and render its body once (cached apart from the page)."""
+    from .context import interview_view
+    from .scripts import to_script
+
+    clock = time.perf_counter
+    started = clock()
+    converted = to_script(interview, script, job.settings.glossary)
+    out.seconds["convert"] += clock() - started
+    started = clock()
+    data = interview_json(converted)
+    key = cache.put_blob(data)
+    if not cache.enabled:
+        out.blobs[key] = data
+    view = {"view": interview_view(converted, env), "summary": summarize(converted), "json": [key, len(data)]}
+    cache.put("view", job.view_keys[script], view)
+    out.passages[script] = passages(converted)
+    cache.put("passages", job.view_keys[script], list(out.passages[script]))
+    out.seconds["render"] += clock() - started
+    return view
+
+
+def _make_page(view: dict[str, Any], slug: str, script: str, job: InterviewJob, env, cache: Cache,
+               out: InterviewOutput) -> dict[str, Any]:
+    from .context import page_context
+    from .render import render
+
+    html = render(env, "interview.html", page_context(view["view"], job.settings))
+    key = cache.put_blob(html)
+    if not cache.enabled:
+        out.blobs[key] = html
+    base = interview_dir(script, slug)
+    page = {"summary": view["summary"],
+            "files": {f"{base}/index.html": [key, len(html)], f"{base}/{INTERVIEW_DATA}": view["json"]}}
+    cache.put("page", job.page_keys[script], page)
+    return page
+
+
+def _environment(templates: str | None, cache: Cache):
+    from .render import make_environment
+
+    env = _ENVIRONMENTS.get((templates, cache.root))
+    if env is None:
+        env = _ENVIRONMENTS[(templates, cache.root)] = make_environment(
+            Path(templates) if templates else None, cache.root)
+    return env
+
+
+def make_all(todo: list[InterviewJob], jobs: int | None,
+             progress: Callable[[int, int], None] | None) -> Iterable[InterviewOutput]:
+    """Make the interviews in ``todo``, in worker processes when there are enough of them."""
+    workers = jobs or os.cpu_count() or 1
+    done = 0
+    if len(todo) < PARALLEL_FROM or workers == 1:
+        for job in todo:
+            yield make_interview(job)
+            done += 1
+            if progress:
+                progress(done, len(todo))
+        return
+    # fork is fast, but only safe while this process runs no other thread (archive serve does)
+    method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        chunk = max(1, min(16, len(todo) // (workers * 4)))
+        for made in pool.map(make_interview, todo, chunksize=chunk):
+            yield made
+            done += 1
+            if progress:
+                progress(done, len(todo))
+
+
+def images_of(interview: Interview) -> tuple[str, ...]:
+    """Every image file an interview shows, sorted, once each."""
+    found: set[str] = set()
+
+    def walk(blocks) -> None:
+        for block in blocks:
+            if isinstance(block, Figure) and block.image:
+                found.add(block.image)
+            elif isinstance(block, Question):
+                for answer in block.answers:
+                    walk(answer.blocks)
+            elif isinstance(block, Answer):
+                walk(block.blocks)
+
+    walk(interview.lead)
+    for section in interview.sections:
+        walk(section.blocks)
+    return tuple(sorted(found))
+
+
+def load_summary(output: InterviewOutput, script: str, cache: Cache) -> Summary | None:
+    """An interview's summary in one script: from this build, else from its cached page (None if gone)."""
+    if script in output.summaries:
+        return output.summaries[script]
+    page = cache.get("page", output.page_keys[script])
+    return page["summary"] if _is_page(page) else None
+
+
+def load_passages(output: InterviewOutput, script: str, cache: Cache) -> tuple[Passage, ...] | None:
+    """An interview's text for search in one script: from this build, else the cache (None if gone)."""
+    if script in output.passages:
+        return output.passages[script]
+    value = cache.get("passages", output.view_keys[script])
+    if isinstance(value, list) and all(isinstance(p, Passage) for p in value):
+        return tuple(value)
+    return None

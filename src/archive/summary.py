@@ -1,0 +1,238 @@
+"""What the site-wide pages need of one interview in one script: a typed, plain-text summary.
+
+Owns :class:`Summary` and :func:`summarize`. The archive index, and every
+site-wide output after it (people, notes, feeds, sitemap, search), reads
+these values instead of HTML: each field is plain text in the page's script
+or an ASCII id, so a step can group, sort or index them without parsing
+markup, and the summary caches as plain data. HTML is made only in
+templates, from these fields.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from .markdown import plain_text
+from .model import Emphasis, Figure, Inline, Interview, Link, NoteRef, Paragraph, Question, Stage
+from .urls import interview_dir, media_dir
+
+
+@dataclass(frozen=True, slots=True)
+class PersonEntry:
+    """One person of an interview, as the people index lists them."""
+
+    key: str
+    """``interviewer``, ``p1`` … for interviewees, ``c1`` … for credits (ASCII, both scripts)."""
+    name: str
+    role: str
+    """Their role line (interviewer/interviewees) or the credit's role (編譯, 編輯 …)."""
+    kind: str
+    """``interviewee``, ``interviewer`` or ``credit``."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One translator's note, as the notes index lists it."""
+
+    id: str
+    """The note's anchor on its page (``n-label``)."""
+    number: int
+    term: str
+    """The words the note explains: what its first reference follows (may be empty)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionEntry:
+    """One section: its anchor, number and headline."""
+
+    id: str
+    number: int
+    headline: str
+    kicker: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A run of the interview's text with the nearest anchor a reader can be sent to."""
+
+    anchor: str
+    """``top`` for the lead, a section id, or a question id (``q07``)."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """One interview in one script, as every site-wide page sees it (its text for search: :func:`passages`)."""
+
+    slug: str
+    script: str
+    path: str
+    """Site-relative folder of its page, ending in '/': ``zh-hant/<slug>/``."""
+    title: str
+    subtitle: str
+    summary: str
+    date: dt.date
+    outlet: str
+    source_date: dt.date | None
+    source_url: str | None
+    people: tuple[PersonEntry, ...]
+    sections: tuple[SectionEntry, ...]
+    questions: int
+    notes: tuple[NoteEntry, ...]
+    image: str | None
+    """Site-relative path of its first image, if any (for link previews)."""
+    draft: bool
+
+
+def summarize(interview: Interview) -> Summary:
+    """The summary of a converted interview (``interview.script`` is the page's script)."""
+    script = interview.script
+    text = lambda inlines: _clean(plain_text(inlines, script))  # noqa: E731
+    people = []
+    if interview.interviewer is not None:
+        people.append(PersonEntry("interviewer", text(interview.interviewer.name),
+                                  text(interview.interviewer.role), "interviewer"))
+    people += [PersonEntry(p.key, text(p.name), text(p.role), "interviewee") for p in interview.interviewees]
+    people += [PersonEntry(f"c{n}", text(c.name), text(c.role), "credit")
+               for n, c in enumerate(interview.credits, 1)]
+    sections = tuple(SectionEntry(s.id, s.number, text(s.headline), text(s.kicker)) for s in interview.sections)
+    terms = _terms(interview)
+    notes = tuple(NoteEntry(n.id, n.number, terms.get(n.label, ""),
+                            _clean("\n".join(plain_text(p.content, script) for p in n.paragraphs)))
+                  for n in interview.notes)
+    images = [b.image for b in _figures(interview) if b.image]
+    return Summary(
+        slug=interview.slug, script=script, path=f"{interview_dir(script, interview.slug)}/",
+        title=text(interview.title), subtitle=text(interview.subtitle), summary=text(interview.summary),
+        date=interview.date, outlet=text(interview.source.outlet), source_date=interview.source.date,
+        source_url=interview.source.url, people=tuple(people), sections=sections,
+        questions=sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
+        notes=notes,
+        image=f"{media_dir(interview.slug)}/{images[0]}" if images else None, draft=interview.draft)
+
+
+_SPACE_RE = re.compile(r"\s+")
+_CJK_BREAK_RE = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])\n|\n(?=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])")
+
+
+def _clean(value: str) -> str:
+    """Soft line breaks next to Chinese text vanish (as on the page); other whitespace runs become one space."""
+    return _SPACE_RE.sub(" ", _CJK_BREAK_RE.sub("", value)).strip()
+
+
+_TERM_STOP = re.compile(r"[\s，。、；：！？「」『』（）()《》〈〉“”‘’,.;:!?\"]")
+MAX_TERM = 16
+"""A term longer than this is not a term but the sentence before the marker."""
+
+
+def _terms(interview: Interview) -> dict[str, str]:
+    """label → the words its first reference follows.
+
+    The note usually opens with the term it explains (轉速指…, 伊萊亞斯·莫羅是…): the
+    longest tail of the text before the reference that the note's text starts with is
+    the term. Failing that, the run of text back to the previous punctuation, when short.
+    """
+    bodies = {n.label: plain_text(n.paragraphs[0].content, interview.script) if n.paragraphs else ""
+              for n in interview.notes}
+    found: dict[str, str] = {}
+    for inlines in _inline_runs(interview):
+        before = ""
+        for item in inlines:
+            if isinstance(item, NoteRef):
+                if item.label not in found:
+                    found[item.label] = _term(before, bodies.get(item.label, ""))
+            else:
+                before += plain_text((item,), interview.script)
+    return found
+
+
+def _term(before: str, note: str) -> str:
+    before = _CJK_BREAK_RE.sub("", before).rstrip()
+    for size in range(min(len(before), len(note), 40), 1, -1):
+        if note.startswith(before[-size:]):
+            return before[-size:].strip()
+    tail = _TERM_STOP.split(before)[-1] if before else ""
+    return tail if 0 < len(tail) <= MAX_TERM else ""
+
+
+def _inline_runs(interview: Interview) -> Iterable[Sequence[Inline]]:
+    """Every paragraph-like run of inline content, in reading order (notes' own text excluded)."""
+    for block in _blocks(interview):
+        if isinstance(block, Paragraph):
+            yield block.content
+        elif isinstance(block, Figure):
+            yield block.caption
+        elif isinstance(block, Question):
+            yield block.text.content
+            for answer in block.answers:
+                for inner in answer.blocks:
+                    yield inner.content if isinstance(inner, Paragraph) else inner.caption
+
+
+def _blocks(interview: Interview):
+    for block in interview.lead:
+        yield from getattr(block, "paragraphs", None) or (block,)
+    for section in interview.sections:
+        for block in section.blocks:
+            yield from getattr(block, "paragraphs", None) or (block,)
+
+
+def _figures(interview: Interview):
+    for block in _blocks(interview):
+        if isinstance(block, Figure):
+            yield block
+        elif isinstance(block, Question):
+            for answer in block.answers:
+                yield from (b for b in answer.blocks if isinstance(b, Figure))
+
+
+def passages(interview: Interview) -> tuple[Passage, ...]:
+    """The interview's text cut at its anchors (for search): lead, each section's narration, each question
+    with its answers. Kept apart from :class:`Summary`, which site-wide pages load on every rebuild."""
+    return tuple(_passages(interview))
+
+
+def _passages(interview: Interview) -> Iterable[Passage]:
+    script = interview.script
+    plain = lambda inlines: _clean(plain_text(_without_refs(inlines), script))  # noqa: E731
+    lead = [plain(b.content) for b in _lead_paragraphs(interview)]
+    if lead:
+        yield Passage("top", "\n".join(lead))
+    for section in interview.sections:
+        head = [plain(section.headline), plain(section.kicker)]
+        loose: list[str] = []
+        for block in section.blocks:
+            if isinstance(block, Question):
+                parts = [plain(block.text.content)]
+                for answer in block.answers:
+                    parts += [plain(b.content if isinstance(b, Paragraph) else b.caption) for b in answer.blocks]
+                yield Passage(block.id, "\n".join(p for p in parts if p))
+            else:
+                for inner in getattr(block, "paragraphs", None) or (block,):
+                    loose.append(plain(inner.content if isinstance(inner, Paragraph) else inner.caption))
+        yield Passage(section.id, "\n".join(p for p in head + loose if p))
+
+
+def _lead_paragraphs(interview: Interview):
+    for block in interview.lead:
+        for inner in getattr(block, "paragraphs", None) or (block,):
+            if isinstance(inner, Paragraph):
+                yield inner
+
+
+def _without_refs(inlines: Sequence[Inline]) -> tuple[Inline, ...]:
+    """Inline content without note references (their numbers are not words of the text)."""
+    out: list[Inline] = []
+    for item in inlines:
+        if isinstance(item, NoteRef):
+            continue
+        if isinstance(item, (Emphasis, Link, Stage)):
+            item = dataclasses.replace(item, children=_without_refs(item.children))
+        out.append(item)
+    return tuple(out)
+
