@@ -57,20 +57,35 @@ def engine_version() -> str:
     """The distribution that provides the imported ``opencc`` module and its version, e.g. ``opencc 1.4.2``.
 
     Found by matching the module's file against each candidate distribution's
-    files, so a virtual environment that shadows a global installation reports
-    the one actually imported. Used in cache keys and by ``archive --version``.
+    files (path, and the hash its RECORD gives, since two distributions of
+    ``opencc`` installed over each other share the path), so a virtual
+    environment that shadows a global installation reports the one actually
+    imported. Used in cache keys and by ``archive --version``.
     """
     module = _module()
     where = Path(module.__file__).resolve()
-    names = metadata.packages_distributions().get("opencc", [])
-    for name in dict.fromkeys(names):
+    content = where.read_bytes()
+    found = []
+    for name in dict.fromkeys(metadata.packages_distributions().get("opencc", [])):
         try:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
             continue
-        if Path(str(dist.locate_file("opencc/__init__.py"))).resolve() == where:
-            return f"{dist.metadata['Name'].lower()} {dist.version}"
+        for entry in dist.files or ():
+            if entry.as_posix() == "opencc/__init__.py" and Path(str(dist.locate_file(entry))).resolve() == where:
+                same = entry.hash is None or entry.hash.value == _record_hash(content, entry.hash.mode)
+                found.append((not same, f"{dist.metadata['Name'].lower()} {dist.version}"))
+    if found:
+        return min(found)[1]
     return f"opencc (unknown distribution) {getattr(module, '__version__', '?')}"
+
+
+def _record_hash(content: bytes, mode: str) -> str:
+    """A file's hash as a wheel's RECORD writes it (urlsafe base64 without padding)."""
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.new(mode, content).digest()).rstrip(b"=").decode()
 
 
 def character_table(name: str) -> dict[str, tuple[str, ...]]:
