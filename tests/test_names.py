@@ -116,3 +116,19 @@ def test_a_name_written_with_an_override_is_left_to_the_override():
     assert "钟小白" not in [name for _, name in people(parsed.interview)]
     hant = to_script(parsed.interview, "hant")
     assert plain_text(hant.credits[2].name) == "鐘小白"
+
+
+def test_the_build_and_archive_check_report_the_guess(tmp_path):
+    from archive.check import run_check
+
+    archive = tmp_path / "interview"
+    (archive / "names").mkdir(parents=True)
+    source = _with_person("须小明")
+    (archive / "names" / "index.md").write_text(source, encoding="utf-8")
+    templates = Path(__file__).parent.parent / "templates"
+    report = build(archive, tmp_path / "site", templates, cache_dir=False)
+    line = source.splitlines().index("  - 校对: 须小明") + 1
+    assert [(d.code, d.line) for d in report.warnings] == [("CNV001", line)]
+    assert report.warnings[0].path.endswith("names/index.md")
+    result = run_check(archive, tmp_path / "site", templates)
+    assert [(d.code, d.line) for d in result.diagnostics if d.code == "CNV001"] == [("CNV001", line)]
