@@ -215,3 +215,9 @@ def dataclasses_replace(interview, **changes):
     import dataclasses
 
     return dataclasses.replace(interview, **changes)
+
+
+def test_the_page_in_the_source_script_follows_its_convention_too():
+    assert convert_text("他說“好”", "hant", "hant") == "他說「好」"
+    assert convert_text("他说「好」", "hans", "hans") == "他说“好”"
+    assert convert_text("他說“好”", "hant", "hant", quotes=False) == "他說“好”"

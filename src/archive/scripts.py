@@ -62,7 +62,7 @@ class Converter:
                  quotes: bool = True):
         self.source, self.target = source, target
         self.profile = None if source == target else PROFILES[(source, conversion)]
-        self.quotes = _QUOTES[target] if quotes and source != target else {}
+        self.quotes = _QUOTES[target] if quotes else {}
         pairs: dict[str, str] = {n.source: n.target for n in names}
         # later entries (the interview's own) override earlier ones (the archive's) and any name
         for entry in glossary:
