@@ -44,7 +44,8 @@ def test_engine_instances_are_made_once_per_profile():
 
 
 def test_only_the_adapter_imports_opencc():
-    importers = [p.name for p in (ROOT / "src" / "archive").glob("*.py")
+    package = ROOT / "src" / "archive"
+    importers = [p.relative_to(package).as_posix() for p in sorted(package.rglob("*.py"))
                  if re.search(r"^\s*(import opencc\b|from opencc\b)", p.read_text(encoding="utf-8"), re.M)]
     assert importers == ["engine.py"]
 
