@@ -184,7 +184,7 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
 
     clock = time.perf_counter
     started = clock()
-    converted = to_script(interview, script, job.settings.glossary)
+    converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
     out.seconds["convert"] += clock() - started
     started = clock()
     data = interview_json(converted)
