@@ -212,8 +212,9 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
         diagnostics.extend(problems)
         if data is None:
             continue
-        parse_key = digest(ctx.code, display, str(folder), data, stage_key, _folder_key(folder, media))
-        view_keys = {s: digest(parse_key, s, glossary_key, body_key) for s in SCRIPTS}
+        parse_key = digest(ctx.code, display, str(folder), data, stage_key, glossary_key,
+                           _folder_key(folder, media))
+        view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
                                  str(ctx.templates), cache_root, ctx.cache.kinds))

@@ -16,6 +16,18 @@ import time
 import traceback
 from pathlib import Path
 
+from . import __version__
+
+
+class _Version(argparse.Action):
+    """``--version``: archive's version and the conversion engine's (imported only when asked)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .scripts import converter_version
+
+        print(f"archive {__version__} ({converter_version()})")
+        parser.exit()
+
 
 def _progress(quiet: bool):
     """Interviews done / total on a terminal; nothing in CI, with --quiet or when piped."""
@@ -193,6 +205,7 @@ def _serve(args: argparse.Namespace) -> int:
 def make_parser() -> argparse.ArgumentParser:
     """The command line: every command and option (tests check the workflow init writes against it)."""
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and the conversion engine")
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the site")
     p_build.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

@@ -27,6 +27,8 @@ from .model import GlossaryEntry, Settings
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 CONVERSIONS = ("tw", "hk", "twp")
+QUOTES = ("convert", "keep")
+"""archive.yml ``quotes:``: convert quotation marks to each script's convention (default) or keep them."""
 DEFAULT_STAGE_DIRECTIONS = (
     "笑", "大笑", "苦笑", "笑了", "停頓", "停顿", "沉默", "嘆氣", "叹气", "掌聲", "掌声",
     "哽咽", "思考", "搖頭", "摇头", "點頭", "点头", "咳嗽",
@@ -317,7 +319,7 @@ def _closest(word: str, options: tuple[str, ...]) -> str | None:
 
 # --- archive.yml and glossary.yml ----------------------------------------
 
-ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "suppress", "templates")
+ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "suppress", "quotes", "templates")
 
 
 def read_settings(archive_text: str | None, archive_path: str,
@@ -329,6 +331,7 @@ def read_settings(archive_text: str | None, archive_path: str,
     base_url = None
     stage = DEFAULT_STAGE_DIRECTIONS
     suppress: tuple[str, ...] = ()
+    quotes = QUOTES[0]
     templates = None
     for text, path in ((archive_text, archive_path), (glossary_text, glossary_path)):
         for line, col, char in textcheck.private_use(text or ""):
@@ -361,6 +364,7 @@ def read_settings(archive_text: str | None, archive_path: str,
                     check.error(Code.FM005, data.lines["stage_directions"],
                                 "stage_directions must be a list of words, e.g. [笑, 停頓]")
             suppress = _suppress(check, data)
+            quotes = check.choice(data, "quotes", QUOTES, QUOTES[0]) or QUOTES[0]
             templates = check.text(data, "templates", "archive.yml")
     glossary: tuple[GlossaryEntry, ...] = ()
     if glossary_text is not None:
@@ -372,7 +376,7 @@ def read_settings(archive_text: str | None, archive_path: str,
         check.diags.extend(gcheck.diags)
     settings = Settings(title=title, description=description,
                         base_url=base_url.rstrip("/") if base_url else None,
-                        stage_directions=stage, glossary=glossary, suppress=suppress,
+                        stage_directions=stage, glossary=glossary, suppress=suppress, quotes=quotes,
                         templates=templates)
     return settings, check.diags
 

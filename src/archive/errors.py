@@ -76,6 +76,8 @@ class Code(enum.Enum):
     SRC002 = (Severity.ERROR, "not a regular file")
     FIG003 = (Severity.ERROR, "unsafe or malformed SVG")
     PUN001 = (Severity.WARNING, "half-width punctuation between Chinese characters")
+    # conversion
+    CNV001 = (Severity.WARNING, "a name's converted form is a guess")
 
     @property
     def severity(self) -> Severity:

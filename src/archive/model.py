@@ -299,5 +299,7 @@ class Settings:
     glossary: tuple[GlossaryEntry, ...]
     suppress: tuple[str, ...] = ()
     """Codes of warnings and notices this archive does not want reported (errors cannot be silenced)."""
+    quotes: str = "convert"
+    """``convert`` (「」 on Traditional pages, “” on Simplified ones) or ``keep`` (as the editor wrote them)."""
     templates: str | None = None
     """``templates:``: the folder of template overrides, relative to the archive folder (``--templates`` wins)."""

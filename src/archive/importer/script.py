@@ -10,19 +10,13 @@ character is converted once, so time is linear in the text.
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 
-from opencc import OpenCC
+from ..engine import engine as _opencc
 
 TAIWAN_WORDS = ("軟體", "硬體", "計程車", "部落格", "網路", "滑鼠", "印表機", "程式", "簡訊", "隨身碟",
                 "伺服器", "螢幕", "資料庫", "光碟", "泡麵", "錄影帶", "腳踏車", "晶片", "記憶體", "列印",
                 "寬頻", "硬碟", "網咖", "人工智慧", "演算法", "解析度", "行動電話", "作業系統", "影片", "資訊")
 """Words only Taiwan writes this way; found in a Traditional text they suggest ``conversion: twp``."""
-
-
-@lru_cache(maxsize=None)
-def _opencc(profile: str) -> OpenCC:
-    return OpenCC(profile)
 
 
 def detect_script(text: str) -> tuple[str, int, int]:
