@@ -61,8 +61,8 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...]
     made: int
     stages: tuple[tuple[str, float], ...] = ()
-    templates: Path | None = None
-    """The templates folder the build read (an input of the no-op decision)."""
+    template_folders: tuple[Path, ...] = ()
+    """The templates folders the build read, the archive's and the package's (inputs of the no-op decision)."""
 
 
 def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
@@ -90,7 +90,7 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     if stamp:
         stamp.record({"interviews": report.interviews, "pages": pages, "files": report.files,
                       "warnings": [[d.path, d.line, d.col, d.code, int(d.severity), d.message]
-                                   for d in report.warnings]}, [str(plan.templates)])
+                                   for d in report.warnings]}, [str(f) for f in plan.template_folders])
     return report
 
 
@@ -177,7 +177,9 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     ctx.cache.settle()                                                        # count, and now and then prune
     if ctx.cache.failure:
         diagnostics.append(Diagnostic.make(Code.ARC003, str(archive_dir), 1, ctx.cache.failure))
-    return Plan(files, len(published), tuple(diagnostics), made, stages, ctx.templates)
+    from .render import template_folders
+
+    return Plan(files, len(published), tuple(diagnostics), made, stages, template_folders(ctx.templates))
 
 
 def _context(archive_dir: Path, templates: Path | str | None, cache_dir, strict: bool, drafts: bool,
