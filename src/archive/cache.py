@@ -110,8 +110,10 @@ class Cache:
         assert self.root is not None
         return self.root / kind / key[:2] / key
 
-    def _write(self, path: Path, payload: bytes) -> None:
-        """Store an entry atomically; on an OS error (disk full, read-only) stop writing, keep building."""
+    def _write(self, path: Path, payload: bytes, sha: str | None = None) -> None:
+        """Store an entry atomically; on an OS error (disk full, read-only) stop writing, keep building.
+
+        ``sha``: the payload's hex SHA-256 when the caller has it already (a blob's key)."""
         if self.failure is not None:
             return
         tmp = path.parent / f".tmp-{os.getpid()}-{next(_SERIAL)}"
@@ -121,7 +123,7 @@ class Cache:
                 self._folders.add(path.parent)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+                out.write(MAGIC + (sha or hashlib.sha256(payload).hexdigest()).encode() + b"\n" + payload)
             os.replace(tmp, path)
             self.wrote = True
             self.written += len(payload)
@@ -185,7 +187,7 @@ class Cache:
             except OSError:
                 there = False
             if not there:
-                self._write(path, data)
+                self._write(path, data, key)
         return key
 
     def get_blob(self, key: str) -> bytes | None:
