@@ -113,7 +113,7 @@ def build_seconds(shape: str, text: str) -> tuple[float, int]:
         env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "archive", "build", "--archive", str(root),
-                               "--out", str(Path(tmp) / "site")],
+                               "--out", str(Path(tmp) / "site"), "--templates", str(REPO / "templates")],
                               cwd=tmp, env=env, capture_output=True, timeout=3600)
         return time.perf_counter() - start, done.returncode
 
