@@ -390,3 +390,8 @@ def test_runs_of_unmatched_override_marks_are_one_error_and_kept_as_text():
     assert [(d.line, d.code) for d in parsed.diagnostics] == [(14, "OVR001")]
     parsed = parse_text(FRONT + "## 01. 燈\n\n問：甲" + "}-" * 5 + "乙" + "-{" * 5 + "？\n\n好。\n")
     assert [(d.line, d.code) for d in parsed.diagnostics] == [(14, "OVR001"), (14, "OVR001")]
+
+
+def test_empty_interviewees_is_reported_once_without_a_cascade():
+    text = FRONT.replace("interviewees:\n  - name: 林阿香\n", "interviewees:\n") + BODY + "\n問：再一問？\n\n再答。\n"
+    assert [d.code for d in parse_text(text).diagnostics] == ["FM004"]
