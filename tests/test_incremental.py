@@ -189,24 +189,25 @@ def test_a_small_change_is_replaced_in_place_and_equals_a_fresh_build(synthetic)
 
 
 def test_a_failure_during_an_in_place_write_leaves_the_site_as_it_was(synthetic, monkeypatch):
-    import archive.output as output
+    import archive.outfs as outfs
+    from archive.errors import ArchiveError
 
     site = synthetic / "site"
     before = _tree(site)
     victim = synthetic / "interview/synthetic-00003/index.md"
     victim.write_text(victim.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
     calls = 0
-    real_write = output._write
+    real_write = outfs.write_new
 
-    def failing_write(entry, target):
+    def failing_write(folder, name, content):
         nonlocal calls
         calls += 1
         if calls == 3:
             raise OSError(28, "No space left on device")
-        real_write(entry, target)
+        real_write(folder, name, content)
 
-    monkeypatch.setattr(output, "_write", failing_write)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(outfs, "write_new", failing_write)
+    with pytest.raises(ArchiveError, match="No space left on device; free some disk space"):
         build(synthetic / "interview", site, jobs=1)
     assert calls == 3
     assert _tree(site) == before

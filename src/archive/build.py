@@ -19,11 +19,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
+from .cache import CACHE_DIR, Cache, code_version, digest
 from .errors import BuildError, Code, Diagnostic, has_errors
 from .interviews import STAGES, InterviewJob, InterviewOutput, make_all, make_interview
 from .model import SCRIPTS
 from .output import Entry, write_site
+from .render import asset_files as template_assets, override_folder, templates_key
 from .sources import INTERVIEW_FILE, Scan, cross_check, read_source_bytes, scan_archive
 
 Progress = Callable[[int, int], None]
@@ -93,6 +94,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order."""
     ctx = _context(archive_dir, templates, cache_dir, strict, drafts)
     scan = scan_archive(archive_dir)                                          # 1. the archive on disk
+    ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
@@ -125,8 +127,8 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
     """One job per interview, with its cache keys; every file beside an interview, read once."""
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
-    template_key = tree_hash(ctx.templates, skip=("assets",))  # assets are copied, never rendered
-    body_key = digest(*(_read_or_empty(ctx.templates / name) for name in ("blocks.html", "labels")))
+    template_key = templates_key(ctx.templates)  # the archive's overrides and the package's defaults
+    body_key = templates_key(ctx.templates, only=("blocks.html", "labels"))
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
     stage_key = repr(settings.stage_directions)
@@ -212,7 +214,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
         output = by_slug[summary.slug]
         return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
 
-    key = digest(ctx.code, repr(scan.settings), tree_hash(ctx.templates, skip=("assets",)), str(ctx.drafts),
+    key = digest(ctx.code, repr(scan.settings), templates_key(ctx.templates), str(ctx.drafts),
                  *(f"{o.targets.slug} {o.page_keys[s]}" for o in newest for s in SCRIPTS))
     return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 
@@ -249,23 +251,14 @@ def site_pages(site, ctx: _Build) -> dict[str, Entry]:
 
 
 def asset_files(ctx: _Build) -> dict[str, Entry]:
-    assets = ctx.templates / "assets"
-    if not assets.is_dir():
-        return {}
-    return {f"assets/{path.relative_to(assets).as_posix()}": Entry.of_file(path)
-            for path in sorted(p for p in assets.rglob("*") if p.is_file())}
+    """The stylesheet, script …: the package's, each replaced by the archive's own file of that name."""
+    return {f"assets/{rel}": Entry.of_file(path) for rel, path in template_assets(ctx.templates).items()}
 
 
 def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
     from .postplan import POST_STEPS, run_post_steps
 
     return run_post_steps(POST_STEPS, files, site, ctx.cache)
-
-
-def _read_or_empty(path: Path) -> bytes | str:
-    if path.is_dir():
-        return tree_hash(path)
-    return path.read_bytes() if path.is_file() else b""
 
 
 def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:

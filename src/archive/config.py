@@ -317,7 +317,7 @@ def _closest(word: str, options: tuple[str, ...]) -> str | None:
 
 # --- archive.yml and glossary.yml ----------------------------------------
 
-ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "suppress")
+ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "suppress", "templates")
 
 
 def read_settings(archive_text: str | None, archive_path: str,
@@ -329,6 +329,7 @@ def read_settings(archive_text: str | None, archive_path: str,
     base_url = None
     stage = DEFAULT_STAGE_DIRECTIONS
     suppress: tuple[str, ...] = ()
+    templates = None
     for text, path in ((archive_text, archive_path), (glossary_text, glossary_path)):
         for line, col, char in textcheck.private_use(text or ""):
             check.diags.append(Diagnostic.make(Code.SRC001, path, line, textcheck.private_use_message(char),
@@ -360,6 +361,7 @@ def read_settings(archive_text: str | None, archive_path: str,
                     check.error(Code.FM005, data.lines["stage_directions"],
                                 "stage_directions must be a list of words, e.g. [笑, 停頓]")
             suppress = _suppress(check, data)
+            templates = check.text(data, "templates", "archive.yml")
     glossary: tuple[GlossaryEntry, ...] = ()
     if glossary_text is not None:
         gcheck = Checker(glossary_path)
@@ -370,7 +372,8 @@ def read_settings(archive_text: str | None, archive_path: str,
         check.diags.extend(gcheck.diags)
     settings = Settings(title=title, description=description,
                         base_url=base_url.rstrip("/") if base_url else None,
-                        stage_directions=stage, glossary=glossary, suppress=suppress)
+                        stage_directions=stage, glossary=glossary, suppress=suppress,
+                        templates=templates)
     return settings, check.diags
 
 

@@ -299,3 +299,5 @@ class Settings:
     glossary: tuple[GlossaryEntry, ...]
     suppress: tuple[str, ...] = ()
     """Codes of warnings and notices this archive does not want reported (errors cannot be silenced)."""
+    templates: str | None = None
+    """``templates:``: the folder of template overrides, relative to the archive folder (``--templates`` wins)."""
