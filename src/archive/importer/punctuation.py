@@ -1,6 +1,8 @@
 """Half-width punctuation between Chinese characters → full-width (the importer's one rewrite of text).
 
-Owns the rule: an ASCII ``, : ; ? !`` whose neighbours are Chinese (a CJK
+Owns applying the rule to an article, line by line, and what the report says
+of it. The rule itself lives in :mod:`archive.textcheck`, because the source
+check (PUN001) applies the same one: an ASCII ``, : ; ? !`` whose neighbours are Chinese (a CJK
 character or Chinese punctuation before it; after it, one of those or the end
 of the line, spaces and ``*`` markers skipped) becomes ``，：；？！``; a pair
 ``( )`` becomes ``（ ）`` when Chinese stands before it (or the line starts
@@ -11,74 +13,11 @@ change is one character for one, so positions and line numbers do not move.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
-CJK_PUNCT = "，。、；：？！「」『』《》〈〉（）【】…—～·“”‘’"
-PROTECTED = re.compile(r"`[^`\n]*`|(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
-SINGLE = re.compile(r"[,:;?!]")
-PAIR = re.compile(r"\([^()\n]{0,80}\)")
-SKIPPED = " \t*＊"
+from ..textcheck import FULL, normalise_line
 
-
-def is_cjk(char: str) -> bool:
-    """A CJK ideograph (basic, extension A, compatibility, extensions B–F)."""
-    code = ord(char)
-    return (0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FFFF
-            or 0x3040 <= code <= 0x30FF)
-
-
-def _chinese(char: str) -> bool:
-    return is_cjk(char) or char in CJK_PUNCT
-
-
-def _before(text: str, at: int) -> str:
-    """The character before ``at`` (spaces and markers skipped); '' at the line's start."""
-    i = at - 1
-    while i >= 0 and text[i] in SKIPPED:
-        i -= 1
-    return text[i] if i >= 0 else ""
-
-
-def _after(text: str, at: int) -> str:
-    """The character at or after ``at`` (spaces and markers skipped); '' at the line's end."""
-    i = at
-    while i < len(text) and text[i] in SKIPPED:
-        i += 1
-    return text[i] if i < len(text) else ""
-
-
-def _convert(text: str, match: re.Match) -> bool:
-    start, end = match.span()
-    before, after = _before(text, start), _after(text, end)
-    if len(match.group(0)) == 1:
-        return before != "" and _chinese(before) and (after == "" or _chinese(after))
-    inner = match.group(0)[1:-1]
-    if not inner.strip():
-        return False
-    left = before == "" or _chinese(before)
-    right = after == "" or _chinese(after) or any(is_cjk(c) for c in inner)
-    return left and right
-
-
-def normalise_line(text: str) -> tuple[str, int]:
-    """The line with its half-width punctuation between Chinese made full-width, and how many changed."""
-    if not any(c in text for c in FULL):
-        return text, 0
-    protected = [m.span() for m in PROTECTED.finditer(text)]
-    count = 0
-    for pattern in (PAIR, SINGLE):  # pairs first: a mark inside （…） then sees Chinese neighbours
-        chars = list(text)
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if any(a < end and start < b for a, b in protected) or not _convert(text, match):
-                continue
-            for at in (start, end - 1) if end - start > 1 else (start,):
-                chars[at] = FULL[chars[at]]
-                count += 1
-        text = "".join(chars)
-    return text, count
+__all__ = ["FULL", "Normalised", "normalise", "normalise_line"]
 
 
 @dataclass(frozen=True)
