@@ -81,6 +81,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "emphasis-words": lambda s: OPEN + _repeat("*甲 ", s // 2) + "深" + _repeat(" 乙*", s // 2) + "\n",
     "questions": lambda s: "## 01. 甲\n\n" + _repeat("問：一？\n\n答。\n\n", s),
     "half-width": lambda s: OPEN + _repeat("甲,乙", s) + "\n",
+    "half-width-urls": lambda s: OPEN + _repeat("甲,https://e.org/x 乙,", s) + "\n",
     "one-long-paragraph": lambda s: OPEN + _repeat("一段沒有換行的長句子，", s) + "\n",
     "glossary": lambda s: _repeat("- {hant: 詞語, hans: 词语}\n", s),
 }
