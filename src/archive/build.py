@@ -60,15 +60,17 @@ class Plan:
 
 def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
           strict: bool = False, cache_dir: Path | str | None | bool = True,
-          jobs: int | None = None, progress: Progress | None = None, drafts: bool = False) -> BuildReport:
+          jobs: int | None = None, progress: Progress | None = None, drafts: bool = False,
+          search: bool = True) -> BuildReport:
     """Build the archive at ``archive_dir`` into ``out``; raises BuildError with all diagnostics.
 
     ``cache_dir``: True for ``.archive-cache`` beside the archive, a path, or False for none.
     ``drafts``: include interviews marked ``draft: true`` (``archive serve`` does).
+    ``search``: run the search indexing step (``--no-search`` skips it).
     """
     started = time.perf_counter()
     archive_dir, out = Path(archive_dir), Path(out)
-    plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts)
+    plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search)
     written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
     pages = sum(1 for name in plan.files if name.endswith(".html"))
     return BuildReport(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
@@ -85,26 +87,28 @@ class _Build:
     strict: bool
     drafts: bool
     code: str
+    search: bool = True
 
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
-              progress: Progress | None = None, drafts: bool = False) -> Plan:
+              progress: Progress | None = None, drafts: bool = False, search: bool = True) -> Plan:
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order."""
-    ctx = _context(archive_dir, templates, cache_dir, strict, drafts)
+    ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts), search=search)
     scan = scan_archive(archive_dir)                                          # 1. the archive on disk
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += draft_notices(outputs, ctx)
+    diagnostics += site_notices(scan)
     diagnostics = sorted(set(diagnostics))
     if has_errors(diagnostics, strict):
         raise BuildError(diagnostics)
     site = site_input(scan, published, ctx)
     files = interview_files(published, jobs_, ctx, media)                     # 5. the interviews' files
-    files.update(site_pages(site))                                            # 6. site-wide pages
-    files.update(asset_files(ctx))                                            # 7. stylesheet, script
+    files.update(asset_files(ctx))                                            # 6. stylesheet, script
+    files.update(site_pages(site))                                            # 7. site-wide pages
     files.update(post_steps(files, site, ctx))                                # 8. search index …
     if ctx.cache.enabled and made:
         ctx.cache.prune()
@@ -194,7 +198,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], ctx: _Build):
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
     summaries = {s: tuple(o.summaries[s] for o in newest) for s in SCRIPTS}
-    return SiteInput(scan.settings, summaries, _environment(str(ctx.templates), ctx.cache))
+    return SiteInput(scan.settings, summaries, _environment(str(ctx.templates), ctx.cache), scan.root)
 
 
 def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build,
@@ -229,7 +233,22 @@ def asset_files(ctx: _Build) -> dict[str, Entry]:
 def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
     from .postplan import POST_STEPS, run_post_steps
 
-    return run_post_steps(POST_STEPS, files, site, ctx.cache)
+    from .search import SearchError
+
+    steps = tuple(step for step in POST_STEPS if ctx.search or step.name != "search")
+    try:
+        return run_post_steps(steps, files, site, ctx.cache)
+    except SearchError as error:
+        raise BuildError([Diagnostic.make(Code.PUB002, str(ctx.archive), 1, str(error))]) from None
+
+
+def site_notices(scan: Scan) -> list[Diagnostic]:
+    """What the site-wide outputs need of the settings (one warning when base_url is missing)."""
+    from .pages import settings_notices
+
+    from .sources import SETTINGS_FILE, display_path
+
+    return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), scan.root)
 
 
 def _read_or_empty(path: Path) -> bytes | str:

@@ -29,7 +29,8 @@ def _progress(quiet: bool):
 def _build(args: argparse.Namespace) -> int:
     try:
         report = build(args.archive, args.out, args.templates, strict=args.strict,
-                       cache_dir=False if args.no_cache else True, progress=_progress(args.quiet))
+                       cache_dir=False if args.no_cache else True, progress=_progress(args.quiet),
+                       search=getattr(args, "search", True))
     except BuildError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
@@ -129,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
     p_build.add_argument("--no-cache", action="store_true", help="ignore and do not write .archive-cache/")
     p_build.add_argument("--timings", action="store_true", help="print the time spent by stage (parse, convert, render)")
+    p_build.add_argument("--no-search", dest="search", action="store_false",
+                         help="skip the search index (Pagefind)")
     p_build.set_defaults(func=_build)
     p_check = sub.add_parser("check", help="check notes, links and anchors in the sources and the built site")
     p_check.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

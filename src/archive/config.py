@@ -218,7 +218,7 @@ def _closest(word: str, options: tuple[str, ...]) -> str | None:
 
 # --- archive.yml and glossary.yml ----------------------------------------
 
-ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions")
+ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "favicon")
 
 
 def read_settings(archive_text: str | None, archive_path: str,
@@ -228,6 +228,7 @@ def read_settings(archive_text: str | None, archive_path: str,
     title = {"hant": "訪談錄", "hans": "访谈录"}
     description = {"hant": "", "hans": ""}
     base_url = None
+    favicon = None
     stage = DEFAULT_STAGE_DIRECTIONS
     if archive_text is not None:
         data, diags = load_yaml(archive_text, archive_path)
@@ -248,6 +249,11 @@ def read_settings(archive_text: str | None, archive_path: str,
             if base_url and not re.match(r"https?://", base_url):
                 check.error(Code.FM005, data.lines["base_url"], "base_url must start with https:// or http://")
                 base_url = None
+            favicon = check.text(data, "favicon", "archive.yml")
+            if favicon and not re.fullmatch(r"(?:[\w.-]+/)*[\w.-]+\.svg", favicon) or ".." in (favicon or ""):
+                check.error(Code.FM005, data.lines["favicon"], "favicon must be an .svg file inside the archive "
+                            "folder, e.g. favicon: favicon.svg")
+                favicon = None
             extra = data.get("stage_directions")
             if extra is not None:
                 if isinstance(extra, YList) and all(isinstance(w, str) and w for w in extra):
@@ -265,5 +271,5 @@ def read_settings(archive_text: str | None, archive_path: str,
         check.diags.extend(gcheck.diags)
     settings = Settings(title=title, description=description,
                         base_url=base_url.rstrip("/") if base_url else None,
-                        stage_directions=stage, glossary=glossary)
+                        stage_directions=stage, glossary=glossary, favicon=favicon)
     return settings, check.diags

@@ -58,6 +58,8 @@ class Code(enum.Enum):
     ARC001 = (Severity.ERROR, "archive settings")
     ARC002 = (Severity.NOTICE, "draft left out of the site")
     ARC003 = (Severity.WARNING, "build cache unavailable")
+    PUB001 = (Severity.WARNING, "base_url missing: absolute links left out")
+    PUB002 = (Severity.ERROR, "search indexing failed")
 
     @property
     def severity(self) -> Severity:

@@ -35,7 +35,7 @@ from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
 from .parse import Parsed, parse_interview
 from .serialize import interview_json
 from .sources import LinkTargets, decode_source, link_targets
-from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, summarize
+from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, person_ids, summarize
 from .urls import INTERVIEW_DATA, interview_dir
 
 PARALLEL_FROM = 8
@@ -177,7 +177,9 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     key = cache.put_blob(data)
     if not cache.enabled:
         out.blobs[key] = data
-    view = {"view": interview_view(converted, env), "summary": summarize(converted), "json": [key, len(data)]}
+    ids = person_ids(interview)
+    view = {"view": interview_view(converted, env, ids), "summary": summarize(converted, ids),
+            "json": [key, len(data)]}
     cache.put("view", job.view_keys[script], view)
     out.seconds["render"] += clock() - started
     return view

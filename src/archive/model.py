@@ -294,3 +294,5 @@ class Settings:
     base_url: str | None
     stage_directions: tuple[str, ...]
     glossary: tuple[GlossaryEntry, ...]
+    favicon: str | None = None
+    """An .svg file in the archive folder replacing the default favicon (``favicon:`` in archive.yml)."""

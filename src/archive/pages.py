@@ -11,9 +11,11 @@ function returns ``{site path: bytes}``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
-from .context import index_context, labels, root_context
+from .context import labels, root_context
+from .errors import Code, Diagnostic
 from .model import SCRIPTS, Settings
 from .render import render
 from .summary import Summary
@@ -29,6 +31,8 @@ class SiteInput:
     """Script → the published interviews' summaries in that script, newest first."""
     env: Any
     """The Jinja environment (templates with the archive's overrides)."""
+    root: Path | None = None
+    """The archive folder (for files its settings name, such as the favicon)."""
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         return render(self.env, template, context)
@@ -46,16 +50,36 @@ def root_page(site: SiteInput) -> dict[str, bytes]:
     return {"index.html": site.render("root.html", root_context(site.settings, words))}
 
 
-def index_pages(site: SiteInput) -> dict[str, bytes]:
-    """``zh-hant/index.html``, ``zh-hans/index.html``: every interview, newest first."""
-    return {f"{DIRS[script]}/index.html":
-            site.render("index.html", index_context(site.summaries[script], site.settings, script,
-                                                    site.labels(script)))
-            for script in SCRIPTS}
+def favicon_page(site: SiteInput) -> dict[str, bytes]:
+    """``assets/favicon.svg`` from the archive's ``favicon`` setting (the templates' default otherwise)."""
+    name = site.settings.favicon
+    if name is None or site.root is None or not (site.root / name).is_file():
+        return {}
+    return {"assets/favicon.svg": (site.root / name).read_bytes()}
 
 
-SITE_PAGES: tuple[SitePage, ...] = (
-    root_page,
-    index_pages,
-)
+def settings_notices(settings: Settings, where: str, root: Path | None = None) -> list[Diagnostic]:
+    """One warning when ``base_url`` is missing (feeds, the sitemap and link previews need it); a missing favicon."""
+    found = []
+    if settings.favicon and root is not None and not (root / settings.favicon).is_file():
+        found.append(Diagnostic.make(Code.FM005, where, 1, f"favicon: {settings.favicon} is not a file in the "
+                                     "archive folder; add it or remove the line"))
+    if settings.base_url:
+        return found
+    return found + [Diagnostic.make(Code.PUB001, where, 1, "no base_url: the Atom feeds, sitemap.xml, Open Graph and "
+                            "JSON-LD need absolute links and are left out; add base_url: https://… to archive.yml")]
+
+
+def _pages() -> tuple[SitePage, ...]:
+    from .discovery import not_found_page, robots_page
+    from .feeds import feed_pages
+    from .notes_index import notes_pages
+    from .people import people_pages
+    from .years import index_pages, year_pages
+
+    return (root_page, index_pages, year_pages, people_pages, notes_pages, feed_pages, robots_page,
+            not_found_page, favicon_page)
+
+
+SITE_PAGES: tuple[SitePage, ...] = _pages()
 """Every site-wide output, in order; a later one may replace an earlier one's file."""

@@ -24,7 +24,7 @@ def make_environment(templates: Path, cache: Path | None = None) -> jinja2.Envir
         folder = Path(cache) / "jinja"
         folder.mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(folder))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         bytecode_cache=bytecode,
         autoescape=True,
@@ -33,6 +33,10 @@ def make_environment(templates: Path, cache: Path | None = None) -> jinja2.Envir
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from .typography import phrases
+
+    env.filters["phrases"] = phrases  # {{ title | phrases(page.script) }}: <wbr> at phrase boundaries
+    return env
 
 
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:

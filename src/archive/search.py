@@ -1,0 +1,204 @@
+"""Search: the one module that calls Pagefind, and the text it is fed.
+
+Owns the post-plan step that indexes the published interviews, one Pagefind
+bundle per script (``zh-hant/pagefind/``, ``zh-hans/pagefind/``), and the
+tokens both sides agree on. Pagefind segments Chinese into words at index
+time and the browser segments queries differently, so neither side sees
+words: each run of Han characters is cut into overlapping bigrams plus the
+run's last character (``這是一段，`` → ``這是 是一 一段 段 ，``), punctuation kept
+so excerpts fold back into text, and every record is declared ``en`` (a
+CJK language would make Pagefind's JavaScript split the query bigrams
+apart again). ``app.js`` cuts the query the same way. One record per
+passage of :class:`~archive.summary.Summary`, linking to its nearest anchor.
+Beside each bundle, ``chars.json`` maps characters of the other script to
+this one (from the conversion engine through :mod:`archive.scripts`) so a
+query typed in either script finds the same pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from markupsafe import escape
+
+from .model import SCRIPTS
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .pages import SiteInput
+from .urls import DIRS, INTERVIEW_DATA, OTHER
+
+BUNDLE = "pagefind"
+"""The bundle's folder inside each script's folder."""
+CHAR_TABLE = "chars.json"
+RECORD_LANGUAGE = "en"
+"""A non-CJK code: Pagefind's browser side then keeps the query's bigrams whole."""
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+_TOKEN = re.compile(f"[{_HAN}]+|[^\\s{_HAN}]+")
+_INVENTORY = "".join(chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000)))
+"""Every character the cross-script table considers: CJK Unified Ideographs and Extension A."""
+_DROP = re.compile(r"^(pagefind-(ui|modular-ui|component-ui|highlight)[\w.-]*|playground/.*)$")
+"""Bundle files the site's own search box does not use (Pagefind's UI kits)."""
+
+
+def version() -> str:
+    """Pagefind's version: part of the search step's cache key."""
+    try:
+        return f"pagefind {metadata.version('pagefind')}"
+    except metadata.PackageNotFoundError:
+        return "pagefind -"
+
+
+def cut(text: str) -> str:
+    """Text as index tokens: each Han run as overlapping bigrams plus its last character; the rest kept."""
+    out: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if _HAN_RUN.fullmatch(token):
+            out.extend(token[i:i + 2] for i in range(len(token) - 1))
+            out.append(token[-1])
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+def record_page(summary) -> str:
+    """What Pagefind indexes of one interview: a page of tokens, one ``<h2 id>`` per passage.
+
+    The heading ids are the passages' anchors, so each match comes back as a
+    sub-result linking to its nearest question or section (``…#q07``); the lead
+    (with the title, subtitle, people and summary) is the text before the first
+    heading and links to the page itself. The notes follow under ``#notes``.
+    """
+    people = " ".join(p.name for p in summary.people)
+    parts = [f'<html lang="{RECORD_LANGUAGE}"><head><meta charset="utf-8">'
+             f'<meta data-pagefind-meta="title[content]" content="{escape(summary.title)}"></head><body>']
+    for passage in summary.passages:
+        text = passage.text
+        if passage.anchor == "top":
+            text = "\n".join(t for t in (summary.title, summary.subtitle, people, summary.summary, text) if t)
+            parts.append(f"<p>{escape(cut(text))}</p>")
+        else:
+            parts.append(f'<h2 id="{escape(passage.anchor)}">·</h2><p>{escape(cut(text))}</p>')
+    if not any(p.anchor == "top" for p in summary.passages):
+        parts.insert(1, f"<p>{escape(cut(' '.join((summary.title, summary.subtitle, people, summary.summary))))}</p>")
+    notes = "\n".join(f"{n.term} {n.text}" for n in summary.notes)
+    if notes:
+        parts.append(f'<h2 id="notes">·</h2><p>{escape(cut(notes))}</p>')
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def char_table(site: SiteInput, script: str) -> dict[str, str]:
+    """Characters of the other script → this script's, only where they differ.
+
+    Made by converting every character of the inventory with the archive's
+    conversion engine. Where several characters of this script become the same
+    one in the other (髮, 發 → 发), the one the indexed text uses most wins.
+    """
+    from .scripts import convert_text
+
+    other = OTHER[script]
+    counts = Counter(ch for s in site.summaries[script] for p in s.passages for ch in p.text)
+    mine = _INVENTORY
+    theirs = convert_text("\n".join(mine), script, other).split("\n")
+    table: dict[str, str] = {}
+    if len(theirs) != len(mine):
+        return table
+    for ch, conv in zip(mine, theirs):
+        if len(conv) != 1 or conv == ch or counts[conv]:
+            continue  # a character this script's text uses itself (台 beside 臺) is never rewritten
+        best = table.get(conv)
+        if best is None or counts[ch] > counts[best]:
+            table[conv] = ch
+    # the other script's own characters converted here, where single-character conversion is known
+    back = convert_text("\n".join(table), other, script).split("\n")
+    for conv, ch in zip(list(table), back):
+        if counts[table[conv]] == 0 and len(ch) == 1 and ch != conv:
+            table[conv] = ch
+    return dict(sorted(table.items()))
+
+
+def index_site(files: Mapping[str, object], site: SiteInput, folder: Path | None) -> dict[str, bytes]:
+    """The search bundles of both scripts, and their character tables."""
+    built = asyncio.run(_run_pagefind({script: site.summaries[script] for script in SCRIPTS}))
+    out: dict[str, bytes] = {}
+    for script in SCRIPTS:
+        base = f"{DIRS[script]}/{BUNDLE}"
+        for rel, data in built[script].items():
+            out[f"{base}/{rel}"] = data
+        table = char_table(site, script)
+        pairs = {"from": "".join(table), "to": "".join(table.values())}
+        out[f"{base}/{CHAR_TABLE}"] = json.dumps(pairs, ensure_ascii=False, separators=(",", ":")).encode()
+    return out
+
+
+async def _run_pagefind(wanted: dict[str, tuple]) -> dict[str, dict[str, bytes]]:
+    """One Pagefind service, one index per script, each fed one folder of :func:`record_page` pages.
+
+    A folder rather than ``add_custom_record`` calls: the Python service answers
+    one message per 0.1 s, so a record per passage would cost minutes at a
+    thousand interviews; a folder is one message.
+    """
+    try:
+        from pagefind.service import PagefindService
+    except ImportError as error:  # pragma: no cover - a dependency of the package
+        raise SearchError(f"search needs the pagefind package ({error}); install it with "
+                          "pip install 'pagefind[extended]', or build with --no-search") from None
+    out: dict[str, dict[str, bytes]] = {}
+    try:
+        service = await PagefindService().launch()
+    except Exception as error:  # noqa: BLE001 - any failure of the external tool becomes one message
+        raise SearchError(f"Pagefind could not start ({error}); build with --no-search to skip search") from None
+    try:
+        for script, summaries in wanted.items():
+            index = await service.create_index({"keep_index_url": True})
+            with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
+                pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
+                for summary in summaries:
+                    target = pages / summary.slug / "index.html"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(record_page(summary), encoding="utf-8")
+                pages.mkdir(exist_ok=True)
+                await index.add_directory(str(pages))
+                await index.write_files(output_path=str(bundle))
+                out[script] = _read_bundle(bundle)
+            await index.delete_index()
+    except Exception as error:  # noqa: BLE001
+        raise SearchError(f"Pagefind failed while indexing ({error}); build with --no-search to skip search") from None
+    finally:
+        await service.close()
+    return out
+
+
+def _read_bundle(folder: Path) -> dict[str, bytes]:
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and not _DROP.match(rel):
+            found[rel] = path.read_bytes()
+    return found
+
+
+class SearchError(Exception):
+    """Pagefind is missing or failed; the message says what to do."""
+
+
+def reads(rel: str) -> bool:
+    """What the search index is made from: each page's model (``interview.json``), never the page's HTML."""
+    return rel.endswith(f"/{INTERVIEW_DATA}")
+
+
+def indexed_text(site: SiteInput, script: str) -> Iterable[str]:
+    """Every passage's text in ``script`` (for benchmarks and tests)."""
+    for summary in site.summaries[script]:
+        for passage in summary.passages:
+            yield passage.text
