@@ -32,6 +32,7 @@ source:
 def _archive(tmp_path: Path, interviews: dict[str, str]) -> Path:
     root = tmp_path / "project" / "interview"
     root.mkdir(parents=True)
+    (root / "archive.yml").write_text("base_url: https://example.org/check\n", encoding="utf-8")
     for month, (slug, body) in enumerate(sorted(interviews.items()), 1):
         (root / slug).mkdir()
         (root / slug / "index.md").write_text(HEAD.format(title=slug, month=month) + body, encoding="utf-8")
@@ -54,7 +55,9 @@ def sample_site(tmp_path_factory) -> Path:
 def test_sample_archive_is_clean(sample_site):
     result = run_check(SAMPLE, None, TEMPLATES)
     interviews = len(list(SAMPLE.glob("*/index.md")))
-    assert result.diagnostics == [] and result.pages == 1 + 2 * (1 + interviews)
+    years = len({i.read_text(encoding="utf-8").split("date:", 1)[1].strip()[:4] for i in SAMPLE.glob("*/index.md")})
+    # root and 404; per script the index, each interview, people, notes and one page per year
+    assert result.diagnostics == [] and result.pages == 2 + 2 * (1 + interviews + 2 + years)
     assert run_check(None, sample_site).diagnostics == []
     assert all(url.startswith("https://") for _, url in result.external)
 

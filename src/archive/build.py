@@ -24,6 +24,7 @@ from .errors import BuildError, Code, Diagnostic, has_errors
 from .interviews import STAGES, InterviewJob, InterviewOutput, make_all, make_interview
 from .model import SCRIPTS
 from .output import Entry, write_site
+from .pages import reserved_slug_errors
 from .sources import INTERVIEW_FILE, Scan, cross_check, read_source_bytes, scan_archive
 
 Progress = Callable[[int, int], None]
@@ -99,6 +100,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
+    diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in outputs if o.targets])
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += draft_notices(outputs, ctx)
     diagnostics += site_notices(scan)

@@ -70,6 +70,17 @@ def settings_notices(settings: Settings, where: str, root: Path | None = None) -
                             "JSON-LD need absolute links and are left out; add base_url: https://… to archive.yml")]
 
 
+RESERVED_SLUGS = frozenset({"people", "notes", "pagefind", "assets", "media"})
+"""Folders of a script's site pages: no interview may take one as its slug (nor a four-digit year)."""
+
+
+def reserved_slug_errors(slugs: list[tuple[str, str]]) -> list[Diagnostic]:
+    """(slug, source path) pairs whose slug would overwrite a site page's folder."""
+    return [Diagnostic.make(Code.ID001, path, 1, f"the slug '{slug}' is the folder of a site page "
+                            f"({'the year pages' if slug.isdigit() else slug + '/'}); set another slug: in the front matter")
+            for slug, path in slugs if slug in RESERVED_SLUGS or (len(slug) == 4 and slug.isdigit())]
+
+
 def _pages() -> tuple[SitePage, ...]:
     from .discovery import not_found_page, robots_page
     from .feeds import feed_pages
