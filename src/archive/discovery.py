@@ -11,7 +11,6 @@ line need ``base_url``; without it there is no sitemap.
 from __future__ import annotations
 
 from typing import Mapping
-from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 from .model import SCRIPTS
@@ -77,8 +76,6 @@ def not_found_page(site: SiteInput) -> dict[str, bytes]:
     """``404.html`` in both scripts' words; its links are absolute, since a server shows it at any address."""
     base = site.settings.base_url
     prefix = base + "/" if base else "/"
-    if base and not urlsplit(base).path.strip("/"):
-        prefix = base + "/"
     choices = [{"lang": LANGS[s], "script": s, "words": site.labels(s), "title": site.settings.title[s],
                 "href": f"{prefix}{DIRS[s]}/index.html"} for s in SCRIPTS]
     return {NOT_FOUND: site.render("404.html", {"choices": choices, "root": prefix})}

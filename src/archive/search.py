@@ -18,9 +18,11 @@ query typed in either script finds the same pages.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 import tempfile
+import zlib
 from collections import Counter
 from importlib import metadata
 from pathlib import Path
@@ -170,13 +172,46 @@ async def _run_pagefind(wanted: dict[str, tuple]) -> dict[str, dict[str, bytes]]
                 pages.mkdir(exist_ok=True)
                 await index.add_directory(str(pages))
                 await index.write_files(output_path=str(bundle))
-                out[script] = _read_bundle(bundle)
+                out[script] = await _settled_bundle(bundle)
             await index.delete_index()
     except Exception as error:  # noqa: BLE001
         raise SearchError(f"Pagefind failed while indexing ({error}); build with --no-search to skip search") from None
     finally:
         await service.close()
     return out
+
+
+async def _settled_bundle(folder: Path, timeout: float = 60.0) -> dict[str, bytes]:
+    """The bundle once Pagefind has finished writing it.
+
+    Pagefind answers ``write_files`` before every file is flushed (a file read
+    at once can be empty or cut short), so the folder is read until every
+    gzip file is whole, the entry file parses, and two reads agree.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    previous = None
+    while True:
+        current = _read_bundle(folder)
+        if current == previous and _whole(current):
+            return current
+        if loop.time() > deadline:
+            raise SearchError(f"Pagefind did not finish writing its index within {timeout:.0f} s")
+        previous = current
+        await asyncio.sleep(0.05)
+
+
+def _whole(files: dict[str, bytes]) -> bool:
+    try:
+        json.loads(files["pagefind-entry.json"])
+        if not files.get("pagefind.js"):
+            return False
+        for rel, data in files.items():
+            if data[:2] == b"\x1f\x8b":
+                gzip.decompress(data)
+    except (KeyError, ValueError, EOFError, OSError, zlib.error):
+        return False
+    return True
 
 
 def _read_bundle(folder: Path) -> dict[str, bytes]:
