@@ -47,6 +47,7 @@ def article_meta(view: dict[str, Any], settings: Settings, path: str) -> dict[st
         "publisher": {"@type": "Organization", "name": settings.title[view["script"]], "url": f"{base}/"},
         "isPartOf": {"@type": "WebSite", "name": settings.title[view["script"]], "url": f"{base}/"},
     }
+    article = {k: v for k, v in article.items() if v != []}
     if image:
         article["image"] = image
     meta["jsonld"] = json_ld(article)
