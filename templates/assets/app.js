@@ -272,7 +272,10 @@
       return loading;
     }
 
-    function show(html) { box.innerHTML = html; box.hidden = !html; form.classList.toggle("open", !!html); }
+    function show(html, query) {
+      box.innerHTML = html; box.hidden = !html; form.classList.toggle("open", !!html);
+      box.setAttribute("data-query", query || "");
+    }
 
     function run() {
       var query = input.value;
@@ -286,7 +289,7 @@
         if (mine !== seq || !found) return found && found.results;
         return Promise.all(found.results.slice(0, 8).map(function (r) { return r.data(); })).then(function (data) {
           if (mine !== seq) return;
-          if (!data.length) { show('<p class="search-none">' + esc(form.getAttribute("data-empty")) + "</p>"); return; }
+          if (!data.length) { show('<p class="search-none">' + esc(form.getAttribute("data-empty")) + "</p>", query); return; }
           var html = '<p class="search-count">' + found.results.length + " " + esc(form.getAttribute("data-count")) + '</p><ol class="search-list">';
           data.forEach(function (d) {
             var best = null;
@@ -298,7 +301,7 @@
             html += '<li><a class="search-hit" href="' + esc(href) + '"><span class="search-title">' + esc(d.meta.title || "") +
               '</span><span class="search-excerpt">' + foldExcerpt(excerpt) + "</span></a></li>";
           });
-          show(html + "</ol>");
+          show(html + "</ol>", query);
         });
       }).catch(function () {
         if (mine === seq) show('<p class="search-none">' + esc(form.getAttribute("data-error")) + "</p>");
