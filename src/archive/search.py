@@ -40,6 +40,8 @@ from .urls import DIRS, INTERVIEW_DATA, OTHER
 BUNDLE = "pagefind"
 """The bundle's folder inside each script's folder."""
 CHAR_TABLE = "chars.json"
+HEADING = "¶"
+"""The text of each passage's heading (a heading needs text to become a sub-result); app.js drops it from excerpts."""
 RECORD_LANGUAGE = "en"
 """A non-CJK code: Pagefind's browser side then keeps the query's bigrams whole."""
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -86,15 +88,15 @@ def record_page(summary) -> str:
     for passage in summary.passages:
         text = passage.text
         if passage.anchor == "top":
-            text = "\n".join(t for t in (summary.title, summary.subtitle, people, summary.summary, text) if t)
+            text = " ｜ ".join(t for t in (summary.title, summary.subtitle, people, summary.summary, text) if t)
             parts.append(f"<p>{escape(cut(text))}</p>")
         else:
-            parts.append(f'<h2 id="{escape(passage.anchor)}">·</h2><p>{escape(cut(text))}</p>')
+            parts.append(f'<h2 id="{escape(passage.anchor)}">{HEADING}</h2><p>{escape(cut(text))}</p>')
     if not any(p.anchor == "top" for p in summary.passages):
-        parts.insert(1, f"<p>{escape(cut(' '.join((summary.title, summary.subtitle, people, summary.summary))))}</p>")
+        parts.insert(1, f"<p>{escape(cut(' ｜ '.join((summary.title, summary.subtitle, people, summary.summary))))}</p>")
     notes = "\n".join(f"{n.term} {n.text}" for n in summary.notes)
     if notes:
-        parts.append(f'<h2 id="notes">·</h2><p>{escape(cut(notes))}</p>')
+        parts.append(f'<h2 id="notes">{HEADING}</h2><p>{escape(cut(notes))}</p>')
     parts.append("</body></html>")
     return "".join(parts)
 

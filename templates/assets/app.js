@@ -209,7 +209,7 @@
   function foldExcerpt(excerpt) {
     var items = [], prevBigram = false;
     excerpt.split(/\s+/).forEach(function (tok) {
-      if (!tok) return;
+      if (!tok || tok.replace(/<\/?mark>/g, "") === "\u00b6") return;  /* a passage's heading (search.py) */
       var marked = /<mark>/.test(tok);
       var t = tok.replace(/<\/?mark>/g, "");
       var last = items[items.length - 1];
