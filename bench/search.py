@@ -99,7 +99,7 @@ def first_result_ms(site: Path, query: str) -> float:
 def scale(n: int) -> None:
     with tempfile.TemporaryDirectory(prefix="archive-search-bench-") as tmp:
         root = Path(tmp)
-        generate(root / "interview", n)
+        generate(root, n)
         shutil.copytree(REPO / "templates", root / "templates")
         env = {"PYTHONPATH": str(REPO / "src")}
         cmd = [sys.executable, "-m", "archive", "build", "--archive", "interview", "--out", "site", "-q"]
