@@ -19,6 +19,8 @@ from archive.build import build
 
 from conftest import SAMPLE, TEMPLATES
 
+pytestmark = pytest.mark.browser  # `pytest -m "not browser"` skips these for a quick run; CI runs them
+
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 

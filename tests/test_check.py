@@ -152,7 +152,7 @@ def test_removed_id_is_caught_with_its_source_line(sample_site, tmp_path):
     site = _damage(sample_site, tmp_path, "zh-hant/lighthouse-keeper/index.html", 'id="q07"', "")
     diags = check_site(site).diagnostics
     codes = sorted({d.code for d in diags})
-    assert codes == ["SITE002", "SITE004"]
+    assert codes == ["SITE002", "SITE004", "SITE012"]  # the page no longer agrees with its interview.json
     twin = next(d for d in diags if d.code == "SITE004")
     assert twin.path == "interview/lighthouse-keeper/index.md"  # named by the source line
     source = (SAMPLE / "lighthouse-keeper/index.md").read_text(encoding="utf-8").splitlines()
@@ -204,10 +204,138 @@ def test_formats(sample_site, tmp_path):
     gh = _run("--site", str(site), "--no-sources", "--format", "github")
     assert gh.returncode == 1
     lines = gh.stdout.splitlines()
-    assert lines and all(re.match(r"::error file=[^,]+,line=\d+,col=\d+,title=SITE00\d::", l) for l in lines)
+    assert lines and all(re.match(r"::error file=[^,]+,line=\d+,col=\d+,title=SITE0\d\d::", l) for l in lines)
     js = _run("--site", str(site), "--no-sources", "--format", "json", "--list-external")
     doc = json.loads(js.stdout)
     assert js.returncode == 1 and doc["version"] == 1 and doc["ok"] is False
     assert doc["counts"]["error"] == len(doc["findings"]) >= 2
     assert set(doc["findings"][0]) == {"path", "line", "col", "code", "severity", "message"}
     assert doc["external"] and all(e["url"].startswith("https://") for e in doc["external"])
+
+
+# --- whole documents and interview.json (issue 11 item 7, issue 14 item 5) -----------------------
+
+
+def test_page_truncated_after_article_fails(sample_site, tmp_path):
+    rel = "zh-hant/river-archive/index.html"
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    data = (site / rel).read_bytes()
+    (site / rel).write_bytes(data[:data.index(b"</article>") + len(b"</article>\n")])
+    diags = check_site(site).diagnostics
+    assert [d.code for d in diags] == ["SITE010", "SITE010"] and all(d.path.endswith(rel) for d in diags)
+    assert "<body> is never closed" in diags[0].message and "ends before </html>" in diags[1].message
+    assert diags[1].line == data[:data.index(b"</article>")].count(b"\n") + 2  # the line after the cut
+
+
+def test_page_without_body_and_empty_page_fail(sample_site, tmp_path):
+    site = _damage(sample_site, tmp_path, "zh-hans/index.html", "</body>", "")
+    assert [d.code for d in check_site(site).diagnostics] == ["SITE010"]
+    (site / "zh-hans/index.html").write_bytes(b"")
+    assert "SITE010" in {d.code for d in check_site(site).diagnostics}
+
+
+def _edit_json(site: Path, rel: str, change) -> None:
+    path = site / rel
+    document = json.loads(path.read_text(encoding="utf-8"))
+    change(document["interview"])
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def test_interview_json_that_disagrees_with_its_page_fails(sample_site, tmp_path):
+    rel = "zh-hans/lighthouse-keeper/interview.json"
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    _edit_json(site, rel, lambda iv: iv["title"].__setitem__(0, {"type": "text", "text": "另一个标题"}))
+    diags = check_site(site).diagnostics
+    assert [(d.code, d.path.split("/damaged/")[-1]) for d in diags] == \
+        [("SITE012", "zh-hans/lighthouse-keeper/index.html")]
+    assert "title" in diags[0].message and "另一个标题" in diags[0].message
+    shutil.rmtree(site)
+    shutil.copytree(sample_site, site)
+    _edit_json(site, rel, lambda iv: iv["sections"][1].__setitem__("id", "s99"))
+    diags = check_site(site).diagnostics
+    assert [d.code for d in diags] == ["SITE012"] and "section ids" in diags[0].message
+    shutil.rmtree(site)
+    shutil.copytree(sample_site, site)
+    _edit_json(site, rel, lambda iv: iv["notes"].pop())
+    assert "note ids" in check_site(site).diagnostics[0].message
+
+
+def test_interview_json_off_the_schema_fails(sample_site, tmp_path):
+    rel = "zh-hant/river-archive/interview.json"
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    _edit_json(site, rel, lambda iv: iv["sections"][0].__setitem__("extra", 1))
+    diags = check_site(site).diagnostics
+    assert [d.code for d in diags] == ["SITE011"] and "interview.sections[0]" in diags[0].message
+    (site / rel).write_text('{"schema": 2, "interview": {}}', encoding="utf-8")
+    assert [d.code for d in check_site(site).diagnostics] == ["SITE011"]
+    (site / rel).write_bytes(b'{"schema": 1, "interview": ')
+    assert [d.code for d in check_site(site).diagnostics] == ["SITE011"]
+    _edit_json_fresh = sample_site / rel
+    document = json.loads(_edit_json_fresh.read_text(encoding="utf-8"))
+    document["interview"]["script"] = "hans"
+    (site / rel).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    diags = check_site(site).diagnostics
+    assert [d.code for d in diags] == ["SITE011"] and "hant folder" in diags[0].message
+
+
+def test_interview_pages_are_known_by_their_interview_json_not_their_depth(sample_site, tmp_path):
+    site = tmp_path / "grown"
+    shutil.copytree(sample_site, site)
+    for folder in ("zh-hant", "zh-hans"):  # a site-wide page, as a people index would be
+        (site / folder / "people").mkdir()
+        shutil.copy(site / folder / "index.html", site / folder / "people" / "index.html")
+    extra = check_site(site).diagnostics
+    assert "SITE007" not in {d.code for d in extra}
+    # an interview page deeper than zh-*/slug/ is still one, and must be listed
+    for folder in ("zh-hant", "zh-hans"):
+        deep = site / folder / "people" / "river-archive"
+        shutil.copytree(site / folder / "river-archive", deep)
+    codes = [(d.code, d.path.split("/grown/")[-1]) for d in check_site(site).diagnostics]
+    assert ("SITE007", "zh-hant/people/river-archive/index.html") in codes
+    assert ("SITE007", "zh-hans/people/river-archive/index.html") in codes
+
+
+# --- the incremental check (issue 13 item 4) ---------------------------------------------------------
+
+
+def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monkeypatch):
+    import archive.check as check_module
+
+    root = _archive(tmp_path, {"one": "## 01. 一\n\n問：甲？\n\n乙。\n", "two": "## 01. 二\n\n問：丙？\n\n丁。\n"})
+    read: list[str] = []
+    real = check_module.read_page
+
+    def counting(data, rel):
+        read.append(rel)
+        return real(data, rel)
+
+    monkeypatch.setattr(check_module, "read_page", counting)
+    first = run_check(root, None)
+    assert first.diagnostics == [] and len(read) == first.pages == 7
+    read.clear()
+    assert run_check(root, None).diagnostics == [] and read == []  # nothing changed: no page read
+    source = root / "two" / "index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("丁。", "丁，戊。"), encoding="utf-8")
+    assert run_check(root, None).diagnostics == []
+    assert sorted(read) == ["zh-hans/two/index.html", "zh-hant/two/index.html"]
+    read.clear()
+    assert run_check(root, None, full=True).diagnostics == [] and len(read) == 7
+    # a damaged page is caught although its neighbours come from the cache
+    site = tmp_path / "site"
+    build(root, site)
+    read.clear()
+    assert run_check(root, site).diagnostics == [] and len(read) == 0
+    page = site / "zh-hant/one/index.html"
+    page.write_bytes(page.read_bytes().replace(b"</html>", b""))
+    diags = run_check(root, site).diagnostics
+    assert [d.code for d in diags] == ["SITE010"] and read == ["zh-hant/one/index.html"]
+    # only the interview.json changed (same content, other bytes): the page's cached facts still agree
+    page.write_bytes(page.read_bytes() + b"</html>\n")
+    data = site / "zh-hans/two/interview.json"
+    data.write_text(json.dumps(json.loads(data.read_text(encoding="utf-8")), ensure_ascii=False, indent=1),
+                    encoding="utf-8")
+    read.clear()
+    assert run_check(root, site).diagnostics == [] and read == ["zh-hant/one/index.html"]

@@ -196,7 +196,8 @@ def test_a_failure_while_writing_leaves_the_previous_site_untouched(project):
     before = tree(out)
     missing = Entry("0" * 64, 3, project / "interview" / "no-such-file.svg")  # fails while copying
     files = {"index.html": b"new", "media/gone.svg": missing}
-    with pytest.raises(OSError):
+    with pytest.raises(ArchiveError, match=r"cannot write .*/site/media/gone.svg: No such file or directory "
+                                           r"\(.*no-such-file.svg\); .*the previous site is untouched"):
         write_site(files, out, project / "interview", project)
     assert tree(out) == before
     assert leftovers(project) == []
@@ -309,10 +310,11 @@ def test_cli_non_utf8_file_exits_1_without_traceback(project):
     assert not (project / "site").exists()
 
 
-def test_cli_missing_archive_exits_1(project):
+def test_cli_missing_archive_exits_2(project):
+    # no archive folder: the build cannot run at all (issue 10: exit 2, as archive check does)
     result = run_cli(project, "--archive", "nowhere", "--out", "site")
-    assert result.returncode == 1
-    assert "error[ARC001]" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "the archive folder nowhere does not exist" in result.stderr and "Traceback" not in result.stderr
     assert not (project / "site").exists()
 
 

@@ -247,14 +247,14 @@ def test_without_base_url_one_warning_and_nothing_absolute(tmp_path):
         build(tmp_path / "interview", tmp_path / "site2", TEMPLATES, strict=True, cache_dir=False, search=False)
 
 
-def test_the_favicon_can_be_replaced_in_archive_yml(tmp_path):
+def test_the_favicon_is_replaced_by_the_archives_own_assets(tmp_path):
     shutil.copytree(SAMPLE, tmp_path / "interview")
     icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>'
-    (tmp_path / "interview/icon.svg").write_text(icon, encoding="utf-8")
-    with open(tmp_path / "interview/archive.yml", "a", encoding="utf-8") as f:
-        f.write("favicon: icon.svg\n")
-    build(tmp_path / "interview", tmp_path / "site", TEMPLATES, cache_dir=False, search=False)
+    (tmp_path / "templates/assets").mkdir(parents=True)
+    (tmp_path / "templates/assets/favicon.svg").write_text(icon, encoding="utf-8")
+    build(tmp_path / "interview", tmp_path / "site", cache_dir=False, search=False)
     assert _text(tmp_path / "site/assets/favicon.svg") == icon
+    assert (tmp_path / "site/assets/style.css").read_bytes() == (TEMPLATES / "assets/style.css").read_bytes()
 
 
 # --- typography -------------------------------------------------------------

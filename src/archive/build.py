@@ -19,12 +19,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from .cache import CACHE_DIR, Cache, code_version, digest, tree_hash
+from .cache import CACHE_DIR, Cache, code_version, digest
 from .errors import BuildError, Code, Diagnostic, has_errors
 from .interviews import STAGES, InterviewJob, InterviewOutput, make_all, make_interview
 from .model import SCRIPTS
 from .output import Entry, write_site
 from .pages import reserved_slug_errors
+from .render import asset_files as template_assets, override_folder, templates_key
 from .sources import INTERVIEW_FILE, Scan, cross_check, read_source_bytes, scan_archive
 
 Progress = Callable[[int, int], None]
@@ -97,6 +98,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order."""
     ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts), search=search)
     scan = scan_archive(archive_dir)                                          # 1. the archive on disk
+    ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
@@ -104,13 +106,13 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += draft_notices(outputs, ctx)
     diagnostics += site_notices(scan)
-    diagnostics = sorted(set(diagnostics))
+    diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
     if has_errors(diagnostics, strict):
         raise BuildError(diagnostics)
-    site = site_input(scan, published, ctx)
+    site = site_input(scan, published, jobs_, ctx)
     files = interview_files(published, jobs_, ctx, media)                     # 5. the interviews' files
-    files.update(asset_files(ctx))                                            # 6. stylesheet, script
-    files.update(site_pages(site))                                            # 7. site-wide pages
+    files.update(site_pages(site, ctx))                                       # 6. site-wide pages
+    files.update(asset_files(ctx))                                            # 7. stylesheet, script
     files.update(post_steps(files, site, ctx))                                # 8. search index …
     if ctx.cache.enabled and made:
         ctx.cache.prune()
@@ -131,8 +133,8 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
     """One job per interview, with its cache keys; every file beside an interview, read once."""
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
-    template_key = tree_hash(ctx.templates, skip=("assets",))  # assets are copied, never rendered
-    body_key = digest(*(_read_or_empty(ctx.templates / name) for name in ("blocks.html", "labels")))
+    template_key = templates_key(ctx.templates)  # the archive's overrides and the package's defaults
+    body_key = templates_key(ctx.templates, only=("blocks.html", "labels"))
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
     stage_key = repr(settings.stage_directions)
@@ -172,7 +174,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
         results[made.folder] = made
         for stage, spent in made.seconds.items():
             stages[stage] += spent
-    new_state = {k: replace(v, seconds={}) for k, v in results.items() if not v.blobs}
+    new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
         ctx.cache.put("state", state_key, new_state)
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
@@ -194,13 +196,33 @@ def draft_notices(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnosti
             for o in outputs if o.targets is not None and o.draft]
 
 
-def site_input(scan: Scan, published: list[InterviewOutput], ctx: _Build):
-    from .interviews import _environment
+def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build):
+    """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
+    from .interviews import _environment, load_passages, load_summary
     from .pages import SiteInput
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
-    summaries = {s: tuple(o.summaries[s] for o in newest) for s in SCRIPTS}
-    return SiteInput(scan.settings, summaries, _environment(str(ctx.templates), ctx.cache), scan.root)
+    by_slug = {o.targets.slug: o for o in newest}
+    by_folder = {job.folder: job for job in jobs}
+
+    def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
+        job = by_folder[output.folder]
+        return make_interview(job if cached else replace(job, cache_root=None))
+
+    def summaries():
+        found = {}
+        for script in SCRIPTS:
+            found[script] = tuple(load_summary(o, script, ctx.cache) or remade(o, True).summaries[script]
+                                  for o in newest)
+        return found
+
+    def passages(summary):
+        output = by_slug[summary.slug]
+        return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
+
+    key = digest(ctx.code, repr(scan.settings), templates_key(ctx.templates), str(ctx.drafts),
+                 *(f"{o.targets.slug} {o.page_keys[s]}" for o in newest for s in SCRIPTS))
+    return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 
 
 def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build,
@@ -218,18 +240,25 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
     return files
 
 
-def site_pages(site) -> dict[str, Entry]:
+def site_pages(site, ctx: _Build) -> dict[str, Entry]:
+    """Every site-wide page (``pages.SITE_PAGES``); from the cache when nothing they are made of changed."""
     from .pages import SITE_PAGES
 
-    return {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
+    listed = ctx.cache.get("site", site.key)
+    if isinstance(listed, dict):
+        found = {rel: ctx.cache.get_blob(value[0]) for rel, value in listed.items()
+                 if isinstance(value, list) and value and isinstance(value[0], str)}
+        if len(found) == len(listed) and all(data is not None for data in found.values()):
+            return {rel: Entry.of(data) for rel, data in found.items()}
+    files = {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
+    if ctx.cache.enabled:
+        ctx.cache.put("site", site.key, {rel: [ctx.cache.put_blob(e.read()), e.size] for rel, e in files.items()})
+    return files
 
 
 def asset_files(ctx: _Build) -> dict[str, Entry]:
-    assets = ctx.templates / "assets"
-    if not assets.is_dir():
-        return {}
-    return {f"assets/{path.relative_to(assets).as_posix()}": Entry.of_file(path)
-            for path in sorted(p for p in assets.rglob("*") if p.is_file())}
+    """The stylesheet, script …: the package's, each replaced by the archive's own file of that name."""
+    return {f"assets/{rel}": Entry.of_file(path) for rel, path in template_assets(ctx.templates).items()}
 
 
 def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
@@ -250,13 +279,7 @@ def site_notices(scan: Scan) -> list[Diagnostic]:
 
     from .sources import SETTINGS_FILE, display_path
 
-    return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), scan.root)
-
-
-def _read_or_empty(path: Path) -> bytes | str:
-    if path.is_dir():
-        return tree_hash(path)
-    return path.read_bytes() if path.is_file() else b""
+    return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base))
 
 
 def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:

@@ -12,104 +12,29 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
-import lxml.html
-from lxml import etree
-
+from .cache import CACHE_DIR, Cache, code_version, digest
 from .context import DIRS
-from .errors import Diagnostic, Severity
+from .check_json import check_interview_json
+from .findings import JSON_SCHEMA_VERSION, format_github, format_json, format_text  # noqa: F401 (API)
+from .errors import Code, Diagnostic
+from .output import Entry
+from .pagefacts import Page, read_page
 
 SCRIPT_DIRS = tuple(DIRS.values())
 LANGS = {"zh-hant": "zh-Hant", "zh-hans": "zh-Hans"}
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 
 
-class SiteCode:
-    """Codes of built-site findings (all errors); the README documents each."""
-
-    SITE001 = "SITE001"  # a link or image points at a file that does not exist
-    SITE002 = "SITE002"  # a #fragment names no id on the target page
-    SITE003 = "SITE003"  # a note reference and its note do not link to each other
-    SITE004 = "SITE004"  # the two scripts differ in pages or ids
-    SITE005 = "SITE005"  # the script toggle does not point at the page's twin
-    SITE006 = "SITE006"  # an id is used twice on one page
-    SITE007 = "SITE007"  # an interview page is missing from its script's index
-    SITE008 = "SITE008"  # the page's language does not match its folder
-    SITE009 = "SITE009"  # the site folder cannot be read as a site
-
-
-@dataclass
-class Page:
-    """What the checker needs from one HTML page."""
-
-    rel: str
-    ids: dict[str, int] = field(default_factory=dict)
-    duplicates: list[tuple[str, int]] = field(default_factory=list)
-    links: list[tuple[str, int, str]] = field(default_factory=list)
-    """(url, line, role) of every href and src."""
-    noterefs: list[tuple[str, str, int]] = field(default_factory=list)
-    """(reference id, href, line)."""
-    endnotes: dict[str, set[str]] = field(default_factory=dict)
-    """note id → hrefs of its backlinks."""
-    toggle: tuple[str, int] | None = None
-    lang: str | None = None
-
-
-def read_page(site: Path, rel: str) -> Page:
-    """Ids, links, note references and backlinks of one page, with their lines.
-
-    lxml's HTML parser (libxml2) reads a page in about a millisecond, some
-    twenty times faster than the standard library's ``html.parser``, and keeps
-    every element's source line; it never fails on damaged markup.
-    """
-    page = Page(rel)
-    data = (site / rel).read_bytes()
-    if not data.strip():
-        return page
-    try:
-        root = lxml.html.document_fromstring(data, parser=_PARSER)
-    except (etree.ParserError, ValueError):
-        return page
-    page.lang = root.get("lang")
-    for el in root.iter(etree.Element):
-        get = el.get
-        line = el.sourceline or 1
-        ident = get("id")
-        if ident is not None:
-            if ident in page.ids:
-                page.duplicates.append((ident, line))
-            else:
-                page.ids[ident] = line
-        role = get("role", "")
-        tag = el.tag
-        for attr in ("href", "src"):
-            value = get(attr)
-            if value is not None and not (tag == "link" and get("rel") in ("canonical", "alternate")):
-                page.links.append((value, line, role))
-        if tag == "a":
-            if role == "doc-noteref":
-                page.noterefs.append((ident or "", get("href", ""), line))
-            elif role == "doc-backlink":
-                note = next((a.get("id") for a in el.iterancestors("li") if a.get("role") == "doc-endnote"), None)
-                if note:
-                    page.endnotes.setdefault(note, set()).add(get("href", ""))
-            if "script-toggle" in get("class", "").split():
-                page.toggle = (get("href", ""), line)
-        elif role == "doc-endnote" and ident:
-            page.endnotes.setdefault(ident, set())
-    return page
-
-
-def _sources(site: Path, rel: str) -> dict[str, tuple[str, int, int]]:
+def _sources(files: Mapping[str, Entry], rel: str) -> dict[str, tuple[str, int, int]]:
     """id → (source path, line, col), from the interview.json beside a page, if any."""
-    data_file = (site / rel).parent / "interview.json"
+    entry = files.get(_beside(rel, "interview.json"))
     try:
-        data = json.loads(data_file.read_text(encoding="utf-8"))["interview"]
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(entry.read().decode("utf-8"))["interview"]
+    except (AttributeError, OSError, ValueError, KeyError, TypeError):
         return {}
     found: dict[str, tuple[str, int, int]] = {}
 
@@ -146,43 +71,68 @@ class SiteReport:
     pages: int
 
 
-def check_site(site: Path | str, shown: str | None = None) -> SiteReport:
-    """Check a built site folder; ``shown`` is how to name the folder in findings."""
+def check_site(site: Path | str, shown: str | None = None,
+               source_path: Callable[[str], str] = str, cache: Cache | None = None) -> SiteReport:
+    """Check a built site folder; ``shown`` is how to name the folder in findings.
+
+    ``source_path`` turns a source path recorded in ``interview.json`` into
+    the one to show (relative to the current folder); ``cache`` keeps each
+    page's facts under its content hash (see :func:`check_files`).
+    """
     site = Path(site)
     label = (shown or str(site)).rstrip("/")
-    diags: list[Diagnostic] = []
     if not (site / "index.html").is_file():
-        diags.append(Diagnostic(label, 1, 1, SiteCode.SITE009, Severity.ERROR,
-                                "no index.html here: build the site first (archive build) or pass --site DIR"))
-        return SiteReport(diags, [], 0)
-    present: set[str] = set()
-    folders: set[str] = {""}
-    for dirpath, dirnames, names in os.walk(site):
+        return SiteReport([Diagnostic.make(Code.SITE009, label, 1, "no index.html here: build the site first "
+                                           "(archive build) or pass --site DIR")], [], 0)
+    files: dict[str, Entry] = {}
+    for dirpath, _, names in os.walk(site):
         base = os.path.relpath(dirpath, site).replace(os.sep, "/")
-        base = "" if base == "." else base + "/"
-        folders.update(base + d for d in dirnames)
-        present.update(base + n for n in names)
-    rels = sorted(r for r in present if r.endswith(".html"))
-    pages = {rel: read_page(site, rel) for rel in rels}
+        for name in names:
+            rel = name if base == "." else f"{base}/{name}"
+            path = Path(dirpath) / name
+            # pages and their data are read (and hashed); other files need only to exist
+            files[rel] = Entry.of_file(path) if name.endswith((".html", ".json")) else Entry("", 0, path)
+    return check_files(files, label, source_path, cache)
+
+
+def check_files(files: Mapping[str, Entry], label: str, source_path: Callable[[str], str] = str,
+                cache: Cache | None = None) -> SiteReport:
+    """Check a site given as its files (site path → hash and bytes), on disk or only planned.
+
+    With ``cache``, a page whose bytes did not change since the last check is
+    not read at all: its facts (ids, links, notes, shape) and its agreement
+    with its ``interview.json`` come from the cache under their content
+    hashes; every check across pages still runs over all of them.
+    """
+    diags: list[Diagnostic] = []
+    present = set(files)
+    folders = {""} | {rel.rsplit("/", i)[0] for rel in present for i in range(1, rel.count("/") + 1)}
+    pages = {rel: _page(files[rel], rel, cache) for rel in sorted(present) if rel.endswith(".html")}
     sources: dict[str, dict[str, tuple[str, int, int]]] = {}
     external: set[tuple[str, str]] = set()
 
     def report(rel: str, line: int, code: str, message: str, anchor: str | None = None) -> None:
         if anchor is not None:
-            spans = sources.setdefault(rel, _sources(site, rel))
+            spans = sources.setdefault(rel, _sources(files, rel))
             if anchor in spans:
                 path, src_line, col = spans[anchor]
-                diags.append(Diagnostic(path, src_line, col, code, Severity.ERROR,
-                                        f"{message} (in {label}/{rel}:{line})"))
+                diags.append(Diagnostic.make(code, source_path(path), src_line,
+                                             f"{message} (in {label}/{rel}:{line})", col=col))
                 return
-        diags.append(Diagnostic(f"{label}/{rel}", line, 1, code, Severity.ERROR, message))
+        diags.append(Diagnostic.make(code, f"{label}/{rel}", line, message))
 
     for rel, page in pages.items():
+        for line, problem in page.incomplete:
+            report(rel, line, Code.SITE010, f"the page is not a complete document: {problem}; rebuild the site")
+        data_rel = _beside(rel, "interview.json")
+        if rel.endswith("index.html") and data_rel in present and not page.incomplete:
+            for line, code, message in _agreement(files, rel, data_rel, page, cache):
+                report(rel, line, Code[code], message)
         for ident, line in page.duplicates:
-            report(rel, line, SiteCode.SITE006, f"id '{ident}' is used twice on this page", ident)
+            report(rel, line, Code.SITE006, f"id '{ident}' is used twice on this page", ident)
         top = rel.split("/", 1)[0]
         if top in LANGS and page.lang != LANGS[top]:
-            report(rel, 1, SiteCode.SITE008, f"<html lang=\"{page.lang}\"> in {top}/; expected {LANGS[top]}")
+            report(rel, 1, Code.SITE008, f"<html lang=\"{page.lang}\"> in {top}/; expected {LANGS[top]}")
         for url, line, role in page.links:
             parts = urlsplit(url)
             if parts.scheme in ("http", "https", "mailto"):
@@ -190,14 +140,14 @@ def check_site(site: Path | str, shown: str | None = None) -> SiteReport:
                 continue
             if parts.scheme or parts.netloc:
                 if parts.scheme != "data":
-                    report(rel, line, SiteCode.SITE001, f"'{url}' is neither a page of the site nor an "
+                    report(rel, line, Code.SITE001, f"'{url}' is neither a page of the site nor an "
                            "http(s) link")
                 continue
             target_rel = _resolve(rel, unquote(parts.path))
             if target_rel is not None and target_rel.rstrip("/") in folders:
                 target_rel = f"{target_rel.rstrip('/')}/index.html"
             if target_rel is None or target_rel not in present:
-                report(rel, line, SiteCode.SITE001, f"'{url}' points at a file that does not exist")
+                report(rel, line, Code.SITE001, f"'{url}' points at a file that does not exist")
                 continue
             fragment = unquote(parts.fragment)
             if fragment and target_rel.endswith(".html"):
@@ -206,24 +156,63 @@ def check_site(site: Path | str, shown: str | None = None) -> SiteReport:
                     anchor = None
                     if role == "doc-noteref" or role == "doc-backlink":
                         anchor = next((i for i, h, ln in page.noterefs if h == url and ln == line), None)
-                    report(rel, line, SiteCode.SITE002, f"'{url}': {target_rel} has no id '{fragment}'",
+                    report(rel, line, Code.SITE002, f"'{url}': {target_rel} has no id '{fragment}'",
                            anchor)
         for ref_id, href, line in page.noterefs:
             note = href[1:] if href.startswith("#") else None
             if note is None or note not in page.endnotes:
-                report(rel, line, SiteCode.SITE003, f"note reference '{ref_id}' does not point at a note "
+                report(rel, line, Code.SITE003, f"note reference '{ref_id}' does not point at a note "
                        "of this page", ref_id)
             elif f"#{ref_id}" not in page.endnotes[note]:
-                report(rel, page.ids.get(note, line), SiteCode.SITE003,
+                report(rel, page.ids.get(note, line), Code.SITE003,
                        f"note '{note}' has no backlink to its reference '{ref_id}'", ref_id)
         for note, backlinks in page.endnotes.items():
             refs = {f"#{r}" for r, h, _ in page.noterefs if h == f"#{note}"}
             for href in sorted(backlinks - refs):
-                report(rel, page.ids.get(note, 1), SiteCode.SITE003,
+                report(rel, page.ids.get(note, 1), Code.SITE003,
                        f"note '{note}' links back to '{href}', which is not one of its references", note)
     _check_twins(pages, report)
-    _check_index(pages, report)
+    _check_index(pages, present, report)
     return SiteReport(sorted(set(diags)), sorted(external), len(pages))
+
+
+CHECK_CACHE = "check"
+"""Cache kind of a page's facts and of a page's agreement with its interview.json."""
+
+
+def _page(entry: Entry, rel: str, cache: Cache | None) -> Page:
+    """A page's facts: from the cache when a page with these bytes was read before."""
+    key = digest(code_version(), "page", rel, entry.hash) if cache is not None and entry.hash else None
+    if key is not None:
+        known = cache.get(CHECK_CACHE, key)
+        if isinstance(known, Page):
+            return known
+    page = read_page(entry.read(), rel)
+    if key is not None:
+        cache.put(CHECK_CACHE, key, page)
+    return page
+
+
+def _agreement(files: Mapping[str, Entry], rel: str, data_rel: str, page: Page,
+               cache: Cache | None) -> list[tuple[int, str, str]]:
+    """(line, code, message) of each way a page and its interview.json disagree, cached by both hashes."""
+    page_hash, data_hash = files[rel].hash, files[data_rel].hash
+    key = digest(code_version(), "agree", rel, page_hash, data_hash) if cache is not None and page_hash else None
+    if key is not None:
+        known = cache.get(CHECK_CACHE, key)
+        if isinstance(known, list):
+            return [tuple(item) for item in known]
+    found: list[tuple[int, str, str]] = []
+    shown = {name: list(values) for name, values in page.facts.items()}  # a cached Page holds tuples
+    check_interview_json(files[data_rel].read(), data_rel, _script_of(rel), shown,
+                         lambda line, code, message: found.append((line, code, message)))
+    if key is not None:
+        cache.put(CHECK_CACHE, key, [list(item) for item in found])
+    return found
+
+
+def _beside(rel: str, name: str) -> str:
+    return f"{rel.rpartition('/')[0]}/{name}".lstrip("/")
 
 
 def _resolve(rel: str, path: str) -> str | None:
@@ -261,23 +250,30 @@ def _check_twins(pages: dict[str, Page], report) -> None:
             continue
         twin = pages.get(twin_rel)
         if twin is None:
-            report(rel, 1, SiteCode.SITE004, f"this page has no twin in the other script ({twin_rel} is missing)")
+            report(rel, 1, Code.SITE004, f"this page has no twin in the other script ({twin_rel} is missing)")
         elif rel.startswith(SCRIPT_DIRS[0]):
             for ident in sorted(set(page.ids) - set(twin.ids)):
-                report(twin_rel, 1, SiteCode.SITE004, f"id '{ident}' exists in {rel} but not in this page",
+                report(twin_rel, 1, Code.SITE004, f"id '{ident}' exists in {rel} but not in this page",
                        ident)
             for ident in sorted(set(twin.ids) - set(page.ids)):
-                report(rel, 1, SiteCode.SITE004, f"id '{ident}' exists in {twin_rel} but not in this page",
+                report(rel, 1, Code.SITE004, f"id '{ident}' exists in {twin_rel} but not in this page",
                        ident)
         if page.toggle is None:
-            report(rel, 1, SiteCode.SITE005, "this page has no script toggle (a.script-toggle)")
+            report(rel, 1, Code.SITE005, "this page has no script toggle (a.script-toggle)")
         else:
             href, line = page.toggle
             if _resolve(rel, urlsplit(href).path) != twin_rel:
-                report(rel, line, SiteCode.SITE005, f"the script toggle points at '{href}', not at {twin_rel}")
+                report(rel, line, Code.SITE005, f"the script toggle points at '{href}', not at {twin_rel}")
 
 
-def _check_index(pages: dict[str, Page], report) -> None:
+def _script_of(rel: str) -> str | None:
+    """hant/hans for a page under zh-hant/ or zh-hans/."""
+    top = rel.split("/", 1)[0]
+    return top.removeprefix("zh-") if top in LANGS else None
+
+
+def _check_index(pages: dict[str, Page], present: set[str], report) -> None:
+    """Every interview page (an index.html with an interview.json beside it) is listed in its index."""
     for top in SCRIPT_DIRS:
         index_rel = f"{top}/index.html"
         index = pages.get(index_rel)
@@ -285,9 +281,9 @@ def _check_index(pages: dict[str, Page], report) -> None:
         if index is not None:
             listed = {_resolve(index_rel, urlsplit(url).path) for url, _, _ in index.links}
         for rel in pages:
-            if rel.startswith(f"{top}/") and rel.count("/") == 2 and rel.endswith("/index.html") \
-                    and rel not in listed:
-                report(rel, 1, SiteCode.SITE007, f"this interview is not listed in {index_rel}")
+            if rel.startswith(f"{top}/") and rel.endswith("/index.html") and rel != index_rel \
+                    and f"{rel[:-len('index.html')]}interview.json" in present and rel not in listed:
+                report(rel, 1, Code.SITE007, f"this interview is not listed in {index_rel}")
 
 
 # --- the whole check ------------------------------------------------------
@@ -305,78 +301,48 @@ class CheckResult:
 
 
 def run_check(archive: Path | str | None, site: Path | str | None,
-              templates: Path | str | None = None) -> CheckResult:
+              templates: Path | str | None = None, full: bool = False) -> CheckResult:
     """Check the sources (if ``archive``) and a site: ``site`` if given, else a fresh temporary build.
 
     The sources are read through the build's cache (``.archive-cache`` beside the
-    archive), so checking after a build costs about as much as a no-op rebuild.
+    archive), so checking after a build costs about as much as a no-op rebuild,
+    and the site's pages are read only when their bytes changed since the
+    last check (``full``: read every page again).
+    Source paths in the findings are relative to the current folder when the
+    archive lies inside it (what GitHub needs to attach an annotation).
     """
-    import tempfile
+    import dataclasses
 
     from .build import plan_site
     from .errors import BuildError
-    from .output import write_site
+    from .sources import path_from_here
 
     diags: list[Diagnostic] = []
     plan = None
+    source_path: Callable[[str], str] = str
+    cache = None
     if archive is not None:
         archive = Path(archive)
         if not archive.is_dir():
             raise CheckCannotRun(f"the archive folder {archive} does not exist; pass --archive DIR")
-        project = archive.resolve().parent
+        base = archive.resolve().parent
+        source_path = lambda shown: path_from_here(shown, base)  # noqa: E731
+        cache = None if full else Cache(base / CACHE_DIR)
         try:
-            plan = plan_site(archive, Path(templates) if templates else project / "templates")
+            plan = plan_site(archive, templates)
             diags.extend(plan.diagnostics)
         except BuildError as exc:  # errors in the sources: they say it all, no site can be built
             diags.extend(exc.diagnostics)
+        diags = [dataclasses.replace(d, path=source_path(d.path)) for d in diags]
     if site is not None:
         site = Path(site)
         if not site.is_dir() or not (site / "index.html").is_file():
             raise CheckCannotRun(f"{site} is not a built site (no index.html); build it first or fix --site")
-        report = check_site(site)
+        report = check_site(site, source_path=source_path, cache=cache)
         return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
     if archive is None:
         raise CheckCannotRun("nothing to check: give --archive DIR or --site DIR")
     if plan is None:
         return CheckResult(sorted(set(diags)), [], 0)
-    with tempfile.TemporaryDirectory(prefix="archive-check-") as tmp:
-        out = Path(tmp) / "site"
-        write_site(plan.files, out, archive, archive.resolve().parent)
-        report = check_site(out, shown="<build>")
+    report = check_files(plan.files, "<build>", source_path, cache)  # the site as the build plans it
     return CheckResult(sorted(set(diags + report.diagnostics)), report.external, report.pages)
-
-
-# --- reporting ------------------------------------------------------------
-
-
-def format_text(diagnostics: Iterable[Diagnostic]) -> str:
-    return "".join(f"{d}\n" for d in diagnostics)
-
-
-def format_github(diagnostics: Iterable[Diagnostic]) -> str:
-    """GitHub workflow commands: one annotation per finding."""
-    kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
-
-    def esc(value: str, prop: bool = False) -> str:
-        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return value.replace(":", "%3A").replace(",", "%2C") if prop else value
-
-    return "".join(f"::{kind[d.severity]} file={esc(d.path, True)},line={d.line},col={d.col},"
-                   f"title={d.code}::{esc(d.message)}\n" for d in diagnostics)
-
-
-JSON_SCHEMA_VERSION = 1
-
-
-def format_json(diagnostics: list[Diagnostic], external: list[tuple[str, str]], failed: bool) -> str:
-    """The ``--format json`` document; see the README for its schema."""
-    counts = {str(s): sum(1 for d in diagnostics if d.severity is s) for s in Severity}
-    doc = {
-        "version": JSON_SCHEMA_VERSION,
-        "ok": not failed,
-        "counts": counts,
-        "findings": [{"path": d.path, "line": d.line, "col": d.col, "code": d.code,
-                      "severity": str(d.severity), "message": d.message} for d in diagnostics],
-        "external": [{"page": page, "url": url} for page, url in external],
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

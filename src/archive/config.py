@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Code, Diagnostic
+from .errors import Code, Diagnostic, Severity
 from .model import GlossaryEntry, Settings
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -218,7 +218,7 @@ def _closest(word: str, options: tuple[str, ...]) -> str | None:
 
 # --- archive.yml and glossary.yml ----------------------------------------
 
-ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "favicon")
+ARCHIVE_KEYS = ("title", "description", "base_url", "stage_directions", "suppress", "templates")
 
 
 def read_settings(archive_text: str | None, archive_path: str,
@@ -228,8 +228,9 @@ def read_settings(archive_text: str | None, archive_path: str,
     title = {"hant": "訪談錄", "hans": "访谈录"}
     description = {"hant": "", "hans": ""}
     base_url = None
-    favicon = None
     stage = DEFAULT_STAGE_DIRECTIONS
+    suppress: tuple[str, ...] = ()
+    templates = None
     if archive_text is not None:
         data, diags = load_yaml(archive_text, archive_path)
         check.diags.extend(diags)
@@ -249,11 +250,6 @@ def read_settings(archive_text: str | None, archive_path: str,
             if base_url and not re.match(r"https?://", base_url):
                 check.error(Code.FM005, data.lines["base_url"], "base_url must start with https:// or http://")
                 base_url = None
-            favicon = check.text(data, "favicon", "archive.yml")
-            if favicon and not re.fullmatch(r"(?:[\w.-]+/)*[\w.-]+\.svg", favicon) or ".." in (favicon or ""):
-                check.error(Code.FM005, data.lines["favicon"], "favicon must be an .svg file inside the archive "
-                            "folder, e.g. favicon: favicon.svg")
-                favicon = None
             extra = data.get("stage_directions")
             if extra is not None:
                 if isinstance(extra, YList) and all(isinstance(w, str) and w for w in extra):
@@ -261,6 +257,8 @@ def read_settings(archive_text: str | None, archive_path: str,
                 else:
                     check.error(Code.FM005, data.lines["stage_directions"],
                                 "stage_directions must be a list of words, e.g. [笑, 停頓]")
+            suppress = _suppress(check, data)
+            templates = check.text(data, "templates", "archive.yml")
     glossary: tuple[GlossaryEntry, ...] = ()
     if glossary_text is not None:
         gcheck = Checker(glossary_path)
@@ -271,5 +269,27 @@ def read_settings(archive_text: str | None, archive_path: str,
         check.diags.extend(gcheck.diags)
     settings = Settings(title=title, description=description,
                         base_url=base_url.rstrip("/") if base_url else None,
-                        stage_directions=stage, glossary=glossary, favicon=favicon)
+                        stage_directions=stage, glossary=glossary, suppress=suppress,
+                        templates=templates)
     return settings, check.diags
+
+
+def _suppress(check: Checker, data: YMap) -> tuple[str, ...]:
+    """``suppress: [FN003, PUN001]``: codes of warnings and notices not to report (MyST's suppress_warnings)."""
+    value = data.get("suppress")
+    if value is None:
+        return ()
+    line = data.lines["suppress"]
+    if not (isinstance(value, YList) and all(isinstance(code, str) for code in value)):
+        check.error(Code.FM005, line, "suppress is a list of codes, e.g. [FN003]")
+        return ()
+    codes = []
+    for code in value:
+        known = Code.__members__.get(code)
+        if known is None:
+            check.error(Code.FM005, line, f"suppress: '{code}' is not a diagnostic code (see the README's table)")
+        elif known.severity is Severity.ERROR:
+            check.error(Code.FM005, line, f"suppress: {code} is an error and cannot be silenced; fix what it reports")
+        else:
+            codes.append(code)
+    return tuple(codes)

@@ -60,6 +60,19 @@ class Code(enum.Enum):
     ARC003 = (Severity.WARNING, "build cache unavailable")
     PUB001 = (Severity.WARNING, "base_url missing: absolute links left out")
     PUB002 = (Severity.ERROR, "search indexing failed")
+    # built-site findings of ``archive check`` (check.py); all errors
+    SITE001 = (Severity.ERROR, "a link or image points at a file that does not exist")
+    SITE002 = (Severity.ERROR, "a #fragment names no id on the target page")
+    SITE003 = (Severity.ERROR, "a note reference and its note do not link to each other")
+    SITE004 = (Severity.ERROR, "the two scripts differ in pages or ids")
+    SITE005 = (Severity.ERROR, "the script toggle does not point at the page's twin")
+    SITE006 = (Severity.ERROR, "an id is used twice on one page")
+    SITE007 = (Severity.ERROR, "an interview page is missing from its script's index")
+    SITE008 = (Severity.ERROR, "the page's language does not match its folder")
+    SITE009 = (Severity.ERROR, "the site folder cannot be read as a site")
+    SITE010 = (Severity.ERROR, "a page is not a complete HTML document")
+    SITE011 = (Severity.ERROR, "interview.json does not follow the documented schema")
+    SITE012 = (Severity.ERROR, "interview.json does not agree with its page")
 
     @property
     def severity(self) -> Severity:

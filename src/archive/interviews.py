@@ -18,6 +18,7 @@ independent of every other interview: a cold build spreads over all cores.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import threading
@@ -35,7 +36,7 @@ from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
 from .parse import Parsed, parse_interview
 from .serialize import interview_json
 from .sources import LinkTargets, decode_source, link_targets
-from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, person_ids, summarize
+from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, passages, person_ids, summarize
 from .urls import INTERVIEW_DATA, interview_dir
 
 PARALLEL_FROM = 8
@@ -53,6 +54,7 @@ class InterviewJob:
     """The source's bytes, decoded in the worker (only when it must be parsed)."""
     parse_key: str
     view_keys: dict[str, str]
+    """Per script: the key of the page's body and summary, and of its text for search (``passages``)."""
     page_keys: dict[str, str]
     settings: Settings
     templates: str | None
@@ -75,12 +77,20 @@ class InterviewOutput:
     date: Any = None
     draft: bool = False
     images: tuple[str, ...] = ()
+    view_keys: dict[str, str] = field(default_factory=dict)
     summaries: dict[str, Summary] = field(default_factory=dict)
+    """Per script, when this build made or loaded them (left out of the build state: see :meth:`slim`)."""
+    passages: dict[str, tuple[Passage, ...]] = field(default_factory=dict)
+    """Per script, only when this build converted the interview (else in the cache under ``view_keys``)."""
     files: dict[str, tuple[str, int]] = field(default_factory=dict)
     """Site path → (content hash, size); the bytes are in the cache (or ``blobs`` without one)."""
     blobs: dict[str, bytes] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
+
+    def slim(self) -> "InterviewOutput":
+        """What the build state keeps: keys and facts, none of the bulky per-script values."""
+        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={})
 
 
 codec.register(Parsed, LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
@@ -109,7 +119,7 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     seconds["parse"] += clock() - started
     out = InterviewOutput(job.folder, job.parse_key, job.page_keys, outline["diagnostics"], outline["targets"],
                           outline["failed_slug"], date=outline["date"], draft=outline["draft"],
-                          images=outline["images"], seconds=seconds)
+                          images=outline["images"], view_keys=job.view_keys, seconds=seconds)
     if out.targets is None:
         return out
     env = _environment(job.templates, cache)
@@ -181,6 +191,8 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     view = {"view": interview_view(converted, env, ids), "summary": summarize(converted, ids),
             "json": [key, len(data)]}
     cache.put("view", job.view_keys[script], view)
+    out.passages[script] = passages(converted)
+    cache.put("passages", job.view_keys[script], list(out.passages[script]))
     out.seconds["render"] += clock() - started
     return view
 
@@ -252,3 +264,21 @@ def images_of(interview: Interview) -> tuple[str, ...]:
     for section in interview.sections:
         walk(section.blocks)
     return tuple(sorted(found))
+
+
+def load_summary(output: InterviewOutput, script: str, cache: Cache) -> Summary | None:
+    """An interview's summary in one script: from this build, else from its cached page (None if gone)."""
+    if script in output.summaries:
+        return output.summaries[script]
+    page = cache.get("page", output.page_keys[script])
+    return page["summary"] if _is_page(page) else None
+
+
+def load_passages(output: InterviewOutput, script: str, cache: Cache) -> tuple[Passage, ...] | None:
+    """An interview's text for search in one script: from this build, else the cache (None if gone)."""
+    if script in output.passages:
+        return output.passages[script]
+    value = cache.get("passages", output.view_keys[script])
+    if isinstance(value, list) and all(isinstance(p, Passage) for p in value):
+        return tuple(value)
+    return None

@@ -294,5 +294,7 @@ class Settings:
     base_url: str | None
     stage_directions: tuple[str, ...]
     glossary: tuple[GlossaryEntry, ...]
-    favicon: str | None = None
-    """An .svg file in the archive folder replacing the default favicon (``favicon:`` in archive.yml)."""
+    suppress: tuple[str, ...] = ()
+    """Codes of warnings and notices this archive does not want reported (errors cannot be silenced)."""
+    templates: str | None = None
+    """``templates:``: the folder of template overrides, relative to the archive folder (``--templates`` wins)."""

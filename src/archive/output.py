@@ -1,27 +1,42 @@
-"""Writing a site: a staging folder, an atomic swap, and refusal to touch what is not ours.
+"""Writing a site: a staging folder, an atomic exchange, and refusal to touch what is not ours.
 
 Owns the safety rules of the output directory. A build writes every file
 into a fresh staging folder beside the target; only when all of it is
-written does the staging folder take the target's place, so a failed build
-leaves the previous site exactly as it was. The folder records what it
-wrote in a manifest (``.archive-site``); a folder without one, or holding
-files the manifest does not list, is never emptied or replaced.
+written is the staging folder exchanged with the target in one atomic step
+(``renameat2(RENAME_EXCHANGE)`` on Linux; two renames elsewhere, where a kill
+between them leaves the old site in ``.NAME.old-*``), so the output path holds
+a whole site, old or new, at every instant. The folder records what it wrote
+in a manifest (``.archive-site``), which is data to validate, never
+instructions: a line that is not a hash and a plain relative path makes the
+folder "not ours", and nothing is then written or removed. A folder without a
+manifest, or holding files it does not list or symbolic links, is never
+emptied or replaced. Leftovers of a killed build that are provably ours are
+removed by the next one, and a failed write is one ``ArchiveError``.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import os
-import shutil
+import re
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from . import outfs
 from .errors import ArchiveError
+from .manifest import MANIFEST, MANIFEST_HEADER, manifest_text, plain_path, read_manifest, read_nofollow
 
-MANIFEST = ".archive-site"
-MANIFEST_HEADER = "# written by archive; every file below was generated and is replaced by the next build\n"
+__all__ = ["MANIFEST", "MANIFEST_HEADER", "Entry", "check_output", "plain_path", "read_manifest", "write_site"]
+
+TEMP_SUFFIX = ".archive-new"
+"""An in-place write goes to ``.NAME.archive-new`` beside NAME, then is renamed over it."""
+IN_PLACE_SHARE = 0.1
+"""When at most this share of a site's files changes, they are replaced in place (see write_site)."""
 
 
 @dataclass(frozen=True)
@@ -53,36 +68,71 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def _manifest(folder: Path) -> dict[str, str] | None:
-    """Path → content hash of every file archive wrote into ``folder``, or None if it did not."""
-    try:
-        text = (folder / MANIFEST).read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
-        return None
-    if not text.startswith(MANIFEST_HEADER):
-        return None
-    listed = {}
-    for line in text.splitlines()[1:]:
-        digest, sep, rel = line.partition("  ")
-        if sep:
-            listed[rel] = digest
-        elif line:
-            listed[line] = ""  # a manifest from before hashes were recorded: content unknown
-    return listed
+def _scan(out: Path) -> tuple[set[str], list[str]]:
+    """Every regular file under ``out`` (relative paths), and every link or special file (never followed).
+
+    Uses the directory entries' types, so it costs no ``stat`` per file.
+    """
+    files: set[str] = set()
+    odd: list[str] = []
+    folders = [("", str(out))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_file(follow_symlinks=False):
+                    files.add(rel)
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append((rel + "/", entry.path))
+                else:
+                    odd.append(rel)
+    return files, sorted(odd)
 
 
-def _files(folder: Path) -> set[str]:
-    out = set()
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            out.add(Path(os.path.relpath(os.path.join(dirpath, name), folder)).as_posix())
-    return out
+def _temp_target(rel: str) -> str:
+    """The file an in-place write's temporary file ``rel`` was meant for ('' if it is not one)."""
+    folder, _, name = rel.rpartition("/")
+    if not (name.startswith(".") and name.endswith(TEMP_SUFFIX) and len(name) > 1 + len(TEMP_SUFFIX)):
+        return ""
+    target = name[1:-len(TEMP_SUFFIX)]
+    return f"{folder}/{target}" if folder else target
+
+
+def _site_leftovers(out: Path, listed: Mapping[str, str], planned: Mapping[str, object] | None = None) -> list[str]:
+    """Refuse a site holding links or files not ours; return the temporary files of a killed in-place write.
+
+    A ``.NAME.archive-new`` file counts as ours when NAME is the manifest,
+    listed in it or planned by this build: nothing else uses that pattern there.
+    """
+    files, odd = _scan(out)
+    if odd:
+        raise ArchiveError(f"refusing to write into {out}: it holds a symbolic link or special file archive did not "
+                           f"make ({', '.join(odd[:5])}); archive never writes through one: remove it and build again")
+    planned = planned or {}
+    temps = sorted(rel for rel in files
+                   if _temp_target(rel) and (_temp_target(rel) in listed or _temp_target(rel) in planned
+                                             or _temp_target(rel) == MANIFEST))
+    foreign = sorted(rel for rel in files - set(listed) - set(temps) - {MANIFEST} if not _already(out, rel, planned))
+    if foreign:
+        raise ArchiveError(f"refusing to replace {out}: it holds files archive did not write "
+                           f"({', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}); move them away first")
+    return temps
+
+
+def _already(out: Path, rel: str, planned: Mapping[str, object]) -> bool:
+    """A file this build plans that already holds exactly its bytes (a killed in-place write renamed it)."""
+    entry = planned.get(rel)
+    if not isinstance(entry, Entry):
+        return False
+    data = read_nofollow(out / rel)
+    return data is not None and len(data) == entry.size and hashlib.sha256(data).hexdigest() == entry.hash
 
 
 def check_output(out: Path, source: Path, project: Path | None = None, contents: bool = True) -> None:
     """Refuse an output folder that could destroy sources or files archive did not write.
 
-    ``contents`` false skips the walk looking for foreign files (done before any write).
+    ``contents`` false skips the manifest and the walk looking for foreign files (done before any write).
     """
     out, source = out.resolve(), source.resolve()
     if _inside(out, source):
@@ -96,18 +146,43 @@ def check_output(out: Path, source: Path, project: Path | None = None, contents:
     if out.exists() and not out.is_dir():
         raise ArchiveError(f"refusing to write the site to {out}: it is a file; choose a folder")
     if contents and out.is_dir() and any(out.iterdir()):
-        listed = _manifest(out)
+        listed = read_manifest(out)
         if listed is None:
             raise ArchiveError(f"refusing to write the site to {out}: the folder is not empty and archive did "
                                "not create it; choose an empty or new folder")
-        foreign = sorted((_files(out) - set(listed)) - {MANIFEST})
-        if foreign:
-            raise ArchiveError(f"refusing to replace {out}: it holds files archive did not write "
-                               f"({', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}); move them away first")
+        _site_leftovers(out, listed)
 
 
-IN_PLACE_SHARE = 0.1
-"""When at most this share of a site's files changes, they are replaced in place (see write_site)."""
+def _leftover_folders(out: Path) -> None:
+    """Remove ``.NAME.staging-*`` / ``.NAME.old-*`` beside ``out`` that a killed build left and that are ours.
+
+    Ours means: a real folder holding a valid manifest of ours (a staging
+    folder gets its manifest first), or an empty one. Anything else stays.
+    """
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(staging|old)-[A-Za-z0-9_]+")
+    with os.scandir(out.parent) as entries:
+        found = [Path(e.path) for e in entries if pattern.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+    for folder in found:
+        _remove_site(folder, cut_short=".staging-" in folder.name)
+
+
+def _remove_site(folder: Path, cut_short: bool = False) -> None:
+    """Remove a folder of ours: the files its manifest lists, the manifest, emptied folders; nothing else."""
+    try:
+        listed = read_manifest(folder, cut_short)
+    except ArchiveError:
+        return
+    try:
+        if listed is not None:
+            root = outfs.open_root(folder)
+            try:
+                outfs.remove_listed(root, listed)
+                outfs.unlink_quietly(root, MANIFEST)  # last: until then a kill leaves it provably ours
+            finally:
+                os.close(root)
+        os.rmdir(folder)
+    except OSError:
+        pass  # something not ours is inside, or it is gone: leave it
 
 
 def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None) -> list[str]:
@@ -116,121 +191,190 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
     When every file is already there with the same content, nothing is written
     at all. When a few files change (an edited interview), each new file is
     first written beside its target under a temporary name; only when all of
-    them are written are they renamed into place (each rename atomic) and the
-    manifest updated — a failure before that removes the temporary files and
-    leaves the site as it was. Otherwise the new site is assembled in a staging
-    folder (unchanged files hard-linked from the current site) and swapped in
-    when complete; the old site is then removed (it was ours: see the manifest).
+    them are written are they renamed into place (each rename atomic: every
+    file is whole, old or new) and the manifest updated last — a failure before
+    that removes the temporary files and leaves the site as it was. Otherwise
+    the new site is assembled in a staging folder (unchanged files hard-linked
+    from the current site) and exchanged with the current one atomically; the
+    old site is then removed (it was ours: see the manifest). Builds into the
+    same folder wait for each other (a lock on the parent folder).
     """
     check_output(out, source, project, contents=False)
-    files = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
+    entries = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
+    bad = sorted(rel for rel in entries if not plain_path(rel))
+    if bad:
+        raise ArchiveError(f"internal error: the build planned files outside the site ({', '.join(bad[:3])})")
     out = out.resolve()
-    old = _manifest(out) if out.is_dir() else None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        lock = os.open(out.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _write_error(exc, out.parent) from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _write_locked(entries, out, source, project)
+    finally:
+        os.close(lock)
+
+
+def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Path | None) -> list[str]:
+    _leftover_folders(out)
+    old = read_manifest(out) if out.is_dir() else None
     root = str(out)
     changed = sorted(rel for rel, entry in files.items()
                      if (old or {}).get(rel) != entry.hash or not _same_size(os.path.join(root, rel), entry.size))
     if old is not None and not changed and set(old) == set(files):
         return []  # the site is already this build: write nothing, touch nothing
-    check_output(out, source, project)
+    if out.is_dir() and any(out.iterdir()):
+        if old is None:
+            check_output(out, source, project)  # raises: not empty and not ours
+        for temp in _site_leftovers(out, old or {}, files):
+            _remove_site_file(out, temp)
     removed = sorted(set(old or {}) - set(files))
     if old is not None and len(changed) + len(removed) <= IN_PLACE_SHARE * len(files):
         _replace_in_place(files, changed, removed, out)
-        return changed
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    try:
-        changed_set = set(changed)
-        for rel in sorted(files):
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if rel not in changed_set and _link(out / rel, target):
-                continue
-            _write(files[rel], target)
-        (staging / MANIFEST).write_text(_manifest_text(files), encoding="utf-8")
-        os.chmod(staging, 0o755)
-        _swap(staging, out, source, project)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    else:
+        _restage(files, set(changed), out, source, project)
     return changed
 
 
+def _remove_site_file(out: Path, rel: str) -> None:
+    root = outfs.open_root(out)
+    try:
+        outfs.remove_listed(root, [rel])
+    finally:
+        os.close(root)
+
+
 def _manifest_text(files: Mapping[str, Entry]) -> str:
-    return MANIFEST_HEADER + "".join(f"{files[rel].hash}  {rel}\n" for rel in sorted(files))
+    return manifest_text({rel: entry.hash for rel, entry in files.items()})
 
 
-def _write(entry: Entry, target: Path) -> None:
-    if isinstance(entry.content, Path):
-        shutil.copyfile(entry.content, target)
+def _content(entry: Entry) -> bytes | Path:
+    return entry.content if isinstance(entry.content, Path) else entry.read()
+
+
+def _write_error(exc: OSError, path: Path, done: str = "the previous site is untouched") -> ArchiveError:
+    """One line for a write that failed: where, why, and what to do."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc.filename, str) and os.path.isabs(exc.filename) and ".staging-" not in exc.filename:
+        reason += f" ({exc.filename})"  # e.g. the source file a copy reads
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some disk space (or raise the quota) and build again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "make the folder writable for this user or choose another --out"
+    elif exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        advice = "a symbolic link or a file stands where the site needs a folder: remove it and build again"
     else:
-        target.write_bytes(entry.read())
+        advice = "fix the cause and build again"
+    return ArchiveError(f"cannot write {path}: {reason}; {advice}; {done}")
 
 
-def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: list[str], out: Path) -> None:
-    """Write the changed files beside their targets, then rename them all into place."""
-    pending: list[tuple[Path, Path]] = []
-    made_dirs: list[Path] = []
+def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: Path, project: Path | None) -> None:
+    """Assemble the whole site in a staging folder beside ``out`` (manifest first), then exchange."""
     try:
-        for rel in changed + [MANIFEST]:
-            target = out / rel
-            missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
-            for folder in reversed(missing):
-                folder.mkdir()
-                made_dirs.append(folder)
-            temp = target.with_name(f".{target.name}.archive-new")
-            if rel == MANIFEST:
-                temp.write_text(_manifest_text(files), encoding="utf-8")
-            else:
-                _write(files[rel], temp)
-            pending.append((temp, target))
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    except OSError as exc:
+        raise _write_error(exc, out.parent) from None
+    target = out
+    try:
+        root = outfs.open_root(staging)
+        try:
+            target = out / MANIFEST
+            outfs.write_new(root, MANIFEST, _manifest_text(files).encode("utf-8"))  # first: the folder is ours
+            for rel in sorted(files):
+                target = out / rel
+                *parts, name = rel.split("/")
+                folder = outfs.open_dir(root, parts, create=True)
+                try:
+                    if rel in changed or not _link(out / rel, folder, name):
+                        outfs.write_new(folder, name, _content(files[rel]))
+                finally:
+                    os.close(folder)
+        finally:
+            os.close(root)
+        os.chmod(staging, 0o755)
+        target = out
+        _swap(staging, out, source, project)
+    except OSError as exc:
+        _remove_site(staging)
+        raise _write_error(exc, target) from None
     except BaseException:
-        for temp, _ in pending:
-            temp.unlink(missing_ok=True)
-        for folder in reversed(made_dirs):
-            shutil.rmtree(folder, ignore_errors=True)
+        _remove_site(staging)
         raise
-    for temp, target in pending[:-1]:
-        os.replace(temp, target)
-    for rel in removed:  # files of the previous build (listed in its manifest) that this one no longer makes
-        (out / rel).unlink(missing_ok=True)
-        folder = (out / rel).parent
-        while folder != out and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
-    os.replace(*pending[-1])  # the manifest last: it always describes what is there
 
 
-def _same_size(path: Path | str, size: int) -> bool:
+def _link(existing: Path, folder: int, name: str) -> bool:
+    """Hard-link an unchanged regular file from the current site (never a link's target)."""
     try:
-        return os.stat(path).st_size == size
+        if not stat.S_ISREG(os.lstat(existing).st_mode):
+            return False
+        os.link(existing, name, dst_dir_fd=folder, follow_symlinks=False)
+        return True
     except OSError:
         return False
 
 
-def _link(existing: Path, target: Path) -> bool:
-    """Hard-link an unchanged file from the current site (a copy if links are not possible)."""
-    try:
-        os.link(existing, target)
-        return True
-    except OSError:
-        try:
-            shutil.copyfile(existing, target)
-            return True
-        except OSError:
-            return False
-
-
 def _swap(staging: Path, out: Path, source: Path, project: Path | None) -> None:
+    """Put the complete ``staging`` at ``out``; the old site (ours) is removed afterwards."""
     if not out.exists():
         os.rename(staging, out)
         return
     check_output(out, source, project)  # nothing foreign appeared while we built
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    if outfs.exchange(staging, out):
+        _remove_site(staging)  # it holds the old site now
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))  # no exchange here: two renames
     os.rmdir(old)
     os.rename(out, old)
     try:
         os.rename(staging, out)
-    except OSError:
+    except BaseException:
         os.rename(old, out)
         raise
-    shutil.rmtree(old)
+    _remove_site(old)
+
+
+def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: list[str], out: Path) -> None:
+    """Write the changed files beside their targets, then rename them all into place, the manifest last."""
+    pending: list[tuple[int, str, str]] = []  # (folder descriptor, temporary name, final name)
+    made: list[tuple[int, str]] = []
+    root = outfs.open_root(out)
+    path = out
+    try:
+        try:
+            for rel in changed + [MANIFEST]:
+                path = out / rel
+                *parts, name = rel.split("/")
+                folder = outfs.open_dir(root, parts, create=True, made=made)
+                pending.append((folder, f".{name}{TEMP_SUFFIX}", name))  # before writing: a failure removes it
+                data = _manifest_text(files).encode("utf-8") if rel == MANIFEST else _content(files[rel])
+                outfs.write_new(folder, pending[-1][1], data)
+        except BaseException as exc:
+            for folder, temp, _ in pending:
+                outfs.unlink_quietly(folder, temp)
+            outfs.close_made(made, remove=True)
+            if isinstance(exc, OSError):
+                raise _write_error(exc, path) from None
+            raise
+        outfs.close_made(made, remove=False)
+        try:
+            for folder, temp, name in pending[:-1]:
+                os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+            outfs.remove_listed(root, removed)  # files of the previous build that this one no longer makes
+            folder, temp, name = pending[-1]
+            os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)  # the manifest last
+        except OSError as exc:
+            raise _write_error(exc, out, "some files may already be new: build again") from None
+    finally:
+        for folder, _, _ in pending:
+            os.close(folder)
+        os.close(root)
+
+
+def _same_size(path: Path | str, size: int) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size

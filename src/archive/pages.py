@@ -10,29 +10,38 @@ function returns ``{site path: bytes}``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from functools import cached_property
 from typing import Any, Callable
 
 from .context import labels, root_context
 from .errors import Code, Diagnostic
 from .model import SCRIPTS, Settings
 from .render import render
-from .summary import Summary
+from .summary import Passage, Summary
 from .urls import DIRS
 
 
-@dataclass(frozen=True)
 class SiteInput:
-    """What every site-wide output is made from."""
+    """What every site-wide output is made from; the bulky parts are loaded only when a step asks."""
 
-    settings: Settings
-    summaries: dict[str, tuple[Summary, ...]]
-    """Script → the published interviews' summaries in that script, newest first."""
-    env: Any
-    """The Jinja environment (templates with the archive's overrides)."""
-    root: Path | None = None
-    """The archive folder (for files its settings name, such as the favicon)."""
+    def __init__(self, settings: Settings, env: Any, key: str,
+                 summaries: Callable[[], dict[str, tuple[Summary, ...]]],
+                 passages: Callable[[Summary], tuple[Passage, ...]]):
+        self.settings = settings
+        self.env = env
+        """The Jinja environment (templates with the archive's overrides)."""
+        self.key = key
+        """A digest of everything the site-wide outputs are made from (they are cached under it)."""
+        self._summaries, self._passages = summaries, passages
+
+    @cached_property
+    def summaries(self) -> dict[str, tuple[Summary, ...]]:
+        """Script → the published interviews' summaries in that script, newest first."""
+        return self._summaries()
+
+    def passages(self, summary: Summary) -> tuple[Passage, ...]:
+        """The text of one interview in the summary's script, cut at its anchors (for search)."""
+        return self._passages(summary)
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         return render(self.env, template, context)
@@ -50,23 +59,11 @@ def root_page(site: SiteInput) -> dict[str, bytes]:
     return {"index.html": site.render("root.html", root_context(site.settings, words))}
 
 
-def favicon_page(site: SiteInput) -> dict[str, bytes]:
-    """``assets/favicon.svg`` from the archive's ``favicon`` setting (the templates' default otherwise)."""
-    name = site.settings.favicon
-    if name is None or site.root is None or not (site.root / name).is_file():
-        return {}
-    return {"assets/favicon.svg": (site.root / name).read_bytes()}
-
-
-def settings_notices(settings: Settings, where: str, root: Path | None = None) -> list[Diagnostic]:
-    """One warning when ``base_url`` is missing (feeds, the sitemap and link previews need it); a missing favicon."""
-    found = []
-    if settings.favicon and root is not None and not (root / settings.favicon).is_file():
-        found.append(Diagnostic.make(Code.FM005, where, 1, f"favicon: {settings.favicon} is not a file in the "
-                                     "archive folder; add it or remove the line"))
+def settings_notices(settings: Settings, where: str) -> list[Diagnostic]:
+    """One warning when ``base_url`` is missing: feeds, the sitemap and link previews need it."""
     if settings.base_url:
-        return found
-    return found + [Diagnostic.make(Code.PUB001, where, 1, "no base_url: the Atom feeds, sitemap.xml, Open Graph and "
+        return []
+    return [Diagnostic.make(Code.PUB001, where, 1, "no base_url: the Atom feeds, sitemap.xml, Open Graph and "
                             "JSON-LD need absolute links and are left out; add base_url: https://… to archive.yml")]
 
 
@@ -89,7 +86,7 @@ def _pages() -> tuple[SitePage, ...]:
     from .years import index_pages, year_pages
 
     return (root_page, index_pages, year_pages, people_pages, notes_pages, feed_pages, robots_page,
-            not_found_page, favicon_page)
+            not_found_page)
 
 
 SITE_PAGES: tuple[SitePage, ...] = _pages()

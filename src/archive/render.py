@@ -1,20 +1,143 @@
-"""The Jinja environment and the rendering of contexts to page bytes.
+"""The Jinja environment, the templates it reads, and the rendering of contexts to page bytes.
 
-Owns template loading (autoescape on for every template, ``StrictUndefined``
-so a misspelt variable fails the build instead of printing nothing) and the
-normalisation that keeps output byte-identical between builds.
+Owns template loading: the package's default site (``archive/templates`` in
+an installed package, the repository's top-level ``templates/`` in a source
+checkout) overridden file by file by an archive's own folder (``templates/``
+beside the archive, ``templates:`` in archive.yml or ``--templates``: a
+chain of loaders, the override folder first), assets likewise; the cache
+key covering both; autoescape on for every template and
+``StrictUndefined`` so a misspelt variable fails the build instead of
+printing nothing; and the normalisation that keeps output byte-identical
+between builds.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .cache import digest
+from .errors import ArchiveError
 
-def make_environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
-    """An environment reading ``templates``; every template is autoescaped.
+TEMPLATES_DIR = "templates"
+"""The override folder's name beside the archive folder, and the package's data folder."""
+ASSETS_DIR = "assets"
+
+
+def package_templates() -> Path:
+    """The default templates: ``archive/templates`` in an installed package.
+
+    A source checkout run with ``PYTHONPATH=src`` (or an editable install)
+    has no such folder inside ``src/archive``; there the defaults are the
+    repository's own ``templates/``, which the wheel maps into the package.
+    """
+    shipped = importlib.resources.files("archive") / TEMPLATES_DIR
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return Path(__file__).resolve().parents[2] / TEMPLATES_DIR
+
+
+def override_folder(named: Path | str | None, archive_dir: Path | str, setting: str | None) -> Path:
+    """The archive's own templates folder: ``--templates``, else ``templates:`` in archive.yml
+    (relative to the archive folder), else ``templates/`` beside the archive folder.
+
+    Raises ArchiveError when archive.yml names a folder that does not exist.
+    """
+    if named:
+        return Path(named)
+    archive_dir = Path(archive_dir)
+    if setting:
+        folder = archive_dir / setting
+        if not folder.is_dir():
+            raise ArchiveError(f"{archive_dir / 'archive.yml'} names the templates folder '{setting}', "
+                               f"which is not a folder ({folder}); create it or remove the line")
+        return folder
+    return archive_dir.resolve().parent / TEMPLATES_DIR
+
+
+def template_folders(override: Path | str | None) -> tuple[Path, ...]:
+    """Where templates are looked up, first match wins: the archive's own folder, then the package's.
+
+    ``override`` is the archive's ``templates/`` folder (or one named by the
+    user); it stays in the chain while it does not exist, so that a file
+    added to it later is seen by a long-lived environment (``archive serve``).
+    """
+    defaults = package_templates()
+    if override is None or Path(override).resolve() == defaults.resolve():
+        return (defaults,)
+    return (Path(override), defaults)
+
+
+class ChainLoader(jinja2.BaseLoader):
+    """Jinja's ``ChoiceLoader`` over folders, whose templates also go stale when an earlier folder gains the file.
+
+    (A plain ``ChoiceLoader`` keeps serving the package's ``base.html`` after
+    the archive adds its own, as long as the package's file is unchanged.)
+    """
+
+    def __init__(self, folders: tuple[Path, ...]):
+        self.folders = folders
+        self.loaders = [jinja2.FileSystemLoader(str(folder)) for folder in folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        for i, loader in enumerate(self.loaders):
+            try:
+                source, filename, uptodate = loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+            earlier = self.folders[:i]
+
+            def fresh(uptodate=uptodate, earlier=earlier) -> bool:
+                return bool(uptodate and uptodate()) and not any((f / template).is_file() for f in earlier)
+            return source, filename, fresh
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        return sorted({name for loader in self.loaders for name in loader.list_templates()})
+
+
+def template_files(override: Path | str | None, under: str | None = None) -> dict[str, Path]:
+    """Relative path → the file the chain resolves it to (an override's file wins), sorted.
+
+    ``under`` keeps only the files in that top folder (e.g. ``assets``).
+    """
+    found: dict[str, Path] = {}
+    for folder in reversed(template_folders(override)):
+        root = folder / under if under else folder
+        if root.is_dir():
+            for path in root.rglob("*"):
+                if path.is_file():
+                    found[path.relative_to(root).as_posix()] = path
+    return dict(sorted(found.items()))
+
+
+def templates_key(override: Path | str | None, only: tuple[str, ...] = (),
+                  skip: tuple[str, ...] = (ASSETS_DIR,)) -> str:
+    """A hash of the templates a build reads: each resolved file's path and bytes.
+
+    Covers the override folder and the package's defaults alike (editing
+    either changes the key). ``only`` restricts it to some top-level names
+    (``blocks.html``, ``labels``); assets are copied, never rendered, so they
+    are skipped by default.
+    """
+    parts: list[bytes | str] = []
+    for rel, path in template_files(override).items():
+        top = rel.split("/", 1)[0]
+        if top not in skip and (not only or top in only):
+            parts += [rel, path.read_bytes()]
+    return digest(*parts)
+
+
+def asset_files(override: Path | str | None) -> dict[str, Path]:
+    """Asset path (relative to ``assets/``) → the file to copy; an override's file wins."""
+    return template_files(override, ASSETS_DIR)
+
+
+def make_environment(override: Path | str | None, cache: Path | None = None) -> jinja2.Environment:
+    """An environment reading the archive's templates, then the package's; every template is autoescaped.
 
     With ``cache`` (the build cache folder), compiled templates are kept there
     (Jinja checks each template's source before using its compiled form).
@@ -24,8 +147,9 @@ def make_environment(templates: Path, cache: Path | None = None) -> jinja2.Envir
         folder = Path(cache) / "jinja"
         folder.mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(folder))
+    loader = ChainLoader(template_folders(override))
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=loader,
         bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,

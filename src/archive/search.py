@@ -74,7 +74,7 @@ def cut(text: str) -> str:
     return " ".join(out)
 
 
-def record_page(summary) -> str:
+def record_page(summary, passages) -> str:
     """What Pagefind indexes of one interview: a page of tokens, one ``<h2 id>`` per passage.
 
     The heading ids are the passages' anchors, so each match comes back as a
@@ -85,14 +85,14 @@ def record_page(summary) -> str:
     people = " ".join(p.name for p in summary.people)
     parts = [f'<html lang="{RECORD_LANGUAGE}"><head><meta charset="utf-8">'
              f'<meta data-pagefind-meta="title[content]" content="{escape(summary.title)}"></head><body>']
-    for passage in summary.passages:
+    for passage in passages:
         text = passage.text
         if passage.anchor == "top":
             text = " ｜ ".join(t for t in (summary.title, summary.subtitle, people, summary.summary, text) if t)
             parts.append(f"<p>{escape(cut(text))}</p>")
         else:
             parts.append(f'<h2 id="{escape(passage.anchor)}">{HEADING}</h2><p>{escape(cut(text))}</p>')
-    if not any(p.anchor == "top" for p in summary.passages):
+    if not any(p.anchor == "top" for p in passages):
         parts.insert(1, f"<p>{escape(cut(' ｜ '.join((summary.title, summary.subtitle, people, summary.summary))))}</p>")
     notes = "\n".join(f"{n.term} {n.text}" for n in summary.notes)
     if notes:
@@ -111,7 +111,7 @@ def char_table(site: SiteInput, script: str) -> dict[str, str]:
     from .scripts import convert_text
 
     other = OTHER[script]
-    counts = Counter(ch for s in site.summaries[script] for p in s.passages for ch in p.text)
+    counts = Counter(ch for s in site.summaries[script] for p in site.passages(s) for ch in p.text)
     mine = _INVENTORY
     theirs = convert_text("\n".join(mine), script, other).split("\n")
     table: dict[str, str] = {}
@@ -133,7 +133,8 @@ def char_table(site: SiteInput, script: str) -> dict[str, str]:
 
 def index_site(files: Mapping[str, object], site: SiteInput, folder: Path | None) -> dict[str, bytes]:
     """The search bundles of both scripts, and their character tables."""
-    built = asyncio.run(_run_pagefind({script: site.summaries[script] for script in SCRIPTS}))
+    pages = {script: [(s.slug, record_page(s, site.passages(s))) for s in site.summaries[script]] for script in SCRIPTS}
+    built = asyncio.run(_run_pagefind(pages))
     out: dict[str, bytes] = {}
     for script in SCRIPTS:
         base = f"{DIRS[script]}/{BUNDLE}"
@@ -145,7 +146,7 @@ def index_site(files: Mapping[str, object], site: SiteInput, folder: Path | None
     return out
 
 
-async def _run_pagefind(wanted: dict[str, tuple]) -> dict[str, dict[str, bytes]]:
+async def _run_pagefind(wanted: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, bytes]]:
     """One Pagefind service, one index per script, each fed one folder of :func:`record_page` pages.
 
     A folder rather than ``add_custom_record`` calls: the Python service answers
@@ -163,14 +164,14 @@ async def _run_pagefind(wanted: dict[str, tuple]) -> dict[str, dict[str, bytes]]
     except Exception as error:  # noqa: BLE001 - any failure of the external tool becomes one message
         raise SearchError(f"Pagefind could not start ({error}); build with --no-search to skip search") from None
     try:
-        for script, summaries in wanted.items():
+        for script, records in wanted.items():
             index = await service.create_index({"keep_index_url": True})
             with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
                 pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
-                for summary in summaries:
-                    target = pages / summary.slug / "index.html"
+                for slug, page in records:
+                    target = pages / slug / "index.html"
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(record_page(summary), encoding="utf-8")
+                    target.write_text(page, encoding="utf-8")
                 pages.mkdir(exist_ok=True)
                 await index.add_directory(str(pages))
                 await index.write_files(output_path=str(bundle))
@@ -237,5 +238,5 @@ def reads(rel: str) -> bool:
 def indexed_text(site: SiteInput, script: str) -> Iterable[str]:
     """Every passage's text in ``script`` (for benchmarks and tests)."""
     for summary in site.summaries[script]:
-        for passage in summary.passages:
+        for passage in site.passages(summary):
             yield passage.text

@@ -36,11 +36,34 @@ class Archive:
 
 
 def display_path(path: Path, base: Path) -> str:
-    """A path as shown in diagnostics and the JSON: relative to the archive's parent folder."""
+    """A path as the model and ``interview.json`` record it: relative to the archive's parent folder.
+
+    Recorded this way, a build's output does not depend on the folder it is
+    run from; the command line shows each path as the user's repository sees
+    it with :func:`path_from_here`.
+    """
     try:
         return Path(os.path.relpath(path, base)).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def path_from_here(shown: str, base: Path) -> str:
+    """A recorded path (relative to ``base``, the archive's parent) as seen from the current folder.
+
+    ``content/interview/x/index.md`` when the archive is ``content/interview``,
+    so that GitHub can attach an annotation to the file; unchanged when the
+    file lies outside the current folder (a ``../..`` path helps no one) or
+    the path is not one of ours (``<build>/…``).
+    """
+    if not shown or shown.startswith("<") or os.path.isabs(shown):
+        return shown
+    here = Path.cwd()
+    full = Path(os.path.normpath(base / shown))
+    try:
+        return full.relative_to(here).as_posix()
+    except ValueError:
+        return shown
 
 
 def _read(path: Path, shown: str, diags: list[Diagnostic]) -> str | None:

@@ -69,7 +69,7 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """One interview in one script, as every site-wide page sees it."""
+    """One interview in one script, as every site-wide page sees it (its text for search: :func:`passages`)."""
 
     slug: str
     script: str
@@ -86,7 +86,6 @@ class Summary:
     sections: tuple[SectionEntry, ...]
     questions: int
     notes: tuple[NoteEntry, ...]
-    passages: tuple[Passage, ...]
     image: str | None
     """Site-relative path of its first image, if any (for link previews)."""
     draft: bool
@@ -135,7 +134,7 @@ def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summar
         date=interview.date, outlet=text(interview.source.outlet), source_date=interview.source.date,
         source_url=interview.source.url, people=tuple(people), sections=sections,
         questions=sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
-        notes=notes, passages=tuple(_passages(interview)),
+        notes=notes,
         image=f"{media_dir(interview.slug)}/{images[0]}" if images else None, draft=interview.draft)
 
 
@@ -214,8 +213,13 @@ def _figures(interview: Interview):
                 yield from (b for b in answer.blocks if isinstance(b, Figure))
 
 
+def passages(interview: Interview) -> tuple[Passage, ...]:
+    """The interview's text cut at its anchors (for search): lead, each section's narration, each question
+    with its answers. Kept apart from :class:`Summary`, which site-wide pages load on every rebuild."""
+    return tuple(_passages(interview))
+
+
 def _passages(interview: Interview) -> Iterable[Passage]:
-    """The interview's text cut at its anchors: lead, each section's narration, each question with its answers."""
     script = interview.script
     plain = lambda inlines: _clean(plain_text(_without_refs(inlines), script))  # noqa: E731
     lead = [plain(b.content) for b in _lead_paragraphs(interview)]

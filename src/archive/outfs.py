@@ -1,0 +1,165 @@
+"""Filesystem steps inside the output folder that never follow a symbolic link.
+
+Owns the system calls ``output.py`` builds its guarantees from: opening a
+folder path one component at a time with ``O_NOFOLLOW`` (so a link planted
+inside the site makes the step fail instead of writing or deleting
+elsewhere), writing a new file exclusively, removing the files a manifest
+lists, and exchanging two folders atomically with Linux's
+``renameat2(RENAME_EXCHANGE)``. Where the exchange is not available (another
+system, an old C library, a filesystem that refuses it), :func:`exchange`
+says so by returning False and the caller falls back to two renames. Every
+failure is an ``OSError``; the caller turns it into one clear line.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+from pathlib import Path
+from typing import Iterable
+
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
+CHUNK = 1 << 20
+
+
+def open_root(folder: Path | str) -> int:
+    """A descriptor of ``folder`` itself (the folder the user named; a link there is the user's choice)."""
+    return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def open_dir(root: int, parts: Iterable[str], create: bool = False, made: list[tuple[int, str]] | None = None) -> int:
+    """Open the folder ``root/parts…`` without following links; with ``create``, make missing folders.
+
+    Folders made are appended to ``made`` as (parent descriptor, name) — the
+    descriptors stay open, the caller closes them with :func:`close_made` —
+    so a failed write can remove exactly what it created.
+    """
+    fd = os.dup(root)
+    try:
+        for part in parts:
+            try:
+                child = os.open(part, DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                os.mkdir(part, 0o755, dir_fd=fd)
+                if made is not None:
+                    made.append((os.dup(fd), part))
+                child = os.open(part, DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def close_made(made: list[tuple[int, str]], remove: bool) -> None:
+    """Close the descriptors :func:`open_dir` kept; with ``remove``, delete those folders if still empty."""
+    for parent, name in reversed(made):
+        if remove:
+            try:
+                os.rmdir(name, dir_fd=parent)
+            except OSError:
+                pass
+        os.close(parent)
+    made.clear()
+
+
+def write_new(folder: int, name: str, content: bytes | Path) -> None:
+    """Create ``name`` in the open folder (it must not exist) and write all of ``content``.
+
+    ``content`` is bytes or the path of a source file to copy. A failure
+    (a full disk, a quota) removes the partial file before raising.
+    """
+    fd = os.open(name, NEW_FILE_FLAGS, 0o644, dir_fd=folder)
+    try:
+        try:
+            if isinstance(content, Path):
+                with open(content, "rb") as source:
+                    while chunk := source.read(CHUNK):
+                        _write_all(fd, chunk)
+            else:
+                _write_all(fd, content)
+        finally:
+            os.close(fd)
+    except BaseException:
+        unlink_quietly(folder, name)
+        raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def unlink_quietly(folder: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=folder)
+    except FileNotFoundError:
+        pass
+
+
+def remove_listed(root: int, rels: Iterable[str]) -> None:
+    """Remove the listed files under ``root`` and the folders that become empty; never through a link.
+
+    A listed path whose folder is missing or is a link is skipped: what is
+    not where the list says is not ours to remove. A listed name that is a
+    link is removed as a link (its target is never touched).
+    """
+    folders: set[tuple[str, ...]] = set()
+    for rel in rels:
+        parts = rel.split("/")
+        try:
+            fd = open_dir(root, parts[:-1])
+        except OSError:
+            continue
+        try:
+            unlink_quietly(fd, parts[-1])
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        for depth in range(1, len(parts)):
+            folders.add(tuple(parts[:depth]))
+    for folder in sorted(folders, key=len, reverse=True):  # deepest first
+        try:
+            fd = open_dir(root, folder[:-1])
+        except OSError:
+            continue
+        try:
+            os.rmdir(folder[-1], dir_fd=fd)
+        except OSError:
+            pass  # not empty (something not ours is inside) or already gone
+        finally:
+            os.close(fd)
+
+
+def _renameat2():
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step; False (nothing done) where the system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
