@@ -284,9 +284,9 @@ def test_interview_json_off_the_schema_fails(sample_site, tmp_path):
 def test_interview_pages_are_known_by_their_interview_json_not_their_depth(sample_site, tmp_path):
     site = tmp_path / "grown"
     shutil.copytree(sample_site, site)
-    for folder in ("zh-hant", "zh-hans"):  # a site-wide page, as a people index would be
-        (site / folder / "people").mkdir()
-        shutil.copy(site / folder / "index.html", site / folder / "people" / "index.html")
+    for folder in ("zh-hant", "zh-hans"):  # a site-wide page, as the people index is
+        (site / folder / "extra").mkdir()
+        shutil.copy(site / folder / "index.html", site / folder / "extra" / "index.html")
     extra = check_site(site).diagnostics
     assert "SITE007" not in {d.code for d in extra}
     # an interview page deeper than zh-*/slug/ is still one, and must be listed
@@ -314,7 +314,8 @@ def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monke
 
     monkeypatch.setattr(check_module, "read_page", counting)
     first = run_check(root, None)
-    assert first.diagnostics == [] and len(read) == first.pages == 7
+    # root, 404; per script the index, two interviews, people, notes and the year page
+    assert first.diagnostics == [] and len(read) == first.pages == 14
     read.clear()
     assert run_check(root, None).diagnostics == [] and read == []  # nothing changed: no page read
     source = root / "two" / "index.md"
@@ -322,7 +323,7 @@ def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monke
     assert run_check(root, None).diagnostics == []
     assert sorted(read) == ["zh-hans/two/index.html", "zh-hant/two/index.html"]
     read.clear()
-    assert run_check(root, None, full=True).diagnostics == [] and len(read) == 7
+    assert run_check(root, None, full=True).diagnostics == [] and len(read) == 14
     # a damaged page is caught although its neighbours come from the cache
     site = tmp_path / "site"
     build(root, site)

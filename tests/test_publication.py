@@ -158,7 +158,7 @@ def test_index_stays_small_at_a_thousand_interviews(sample_site):
 
     captured = {}
     real = b.site_pages
-    b.site_pages = lambda site: captured.setdefault("site", site) and {}
+    b.site_pages = lambda site, ctx: captured.setdefault("site", site) and {}
     try:
         plan_site(SAMPLE, TEMPLATES, cache_dir=False, search=False)
     finally:
@@ -170,7 +170,7 @@ def test_index_stays_small_at_a_thousand_interviews(sample_site):
                                                  date=dt.date(2026 - i // 63, 1 + i % 12, 1 + i % 28))
                              for i in range(1000))
         many[script] = tuple(sorted(many[script], key=lambda s: (-s.date.toordinal(), s.slug)))
-    big = SiteInput(site.settings, many, env)
+    big = SiteInput(site.settings, env, "big", lambda: many, site.passages)
     index = index_pages(big)
     assert all(len(data) < 100_000 for data in index.values()), {k: len(v) for k, v in index.items()}
     years = year_pages(big)
