@@ -240,7 +240,7 @@ def test_without_base_url_one_warning_and_nothing_absolute(tmp_path):
     settings = tmp_path / "interview/archive.yml"
     settings.write_text(re.sub(r"^base_url:.*\n", "", _text(settings), flags=re.M), encoding="utf-8")
     report = build(tmp_path / "interview", tmp_path / "site", TEMPLATES, cache_dir=False, search=False)
-    assert [str(d.code) for d in report.warnings if "PUB" in str(d.code)] == ["PUB001"]
+    assert [str(d.code) for d in report.warnings if "PUB" in str(d.code)] == ["PUB001"]  # a notice
     assert not (tmp_path / "site/sitemap.xml").exists() and not (tmp_path / "site/zh-hant/feed.xml").exists()
     assert "og:url" not in _text(tmp_path / "site/zh-hant/ferry-radio/index.html")
     with pytest.raises(BuildError):

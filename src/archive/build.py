@@ -105,7 +105,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in outputs if o.targets])
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += draft_notices(outputs, ctx)
-    diagnostics += site_notices(scan)
+    diagnostics += site_notices(scan, strict)
     diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
     if has_errors(diagnostics, strict):
         raise BuildError(diagnostics)
@@ -273,13 +273,13 @@ def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
         raise BuildError([Diagnostic.make(Code.PUB002, str(ctx.archive), 1, str(error))]) from None
 
 
-def site_notices(scan: Scan) -> list[Diagnostic]:
+def site_notices(scan: Scan, strict: bool = False) -> list[Diagnostic]:
     """What the site-wide outputs need of the settings (one warning when base_url is missing)."""
     from .pages import settings_notices
 
     from .sources import SETTINGS_FILE, display_path
 
-    return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base))
+    return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), strict)
 
 
 def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:

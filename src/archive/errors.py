@@ -58,7 +58,7 @@ class Code(enum.Enum):
     ARC001 = (Severity.ERROR, "archive settings")
     ARC002 = (Severity.NOTICE, "draft left out of the site")
     ARC003 = (Severity.WARNING, "build cache unavailable")
-    PUB001 = (Severity.WARNING, "base_url missing: absolute links left out")
+    PUB001 = (Severity.NOTICE, "base_url missing: absolute links left out (an error with --strict)")
     PUB002 = (Severity.ERROR, "search indexing failed")
     # built-site findings of ``archive check`` (check.py); all errors
     SITE001 = (Severity.ERROR, "a link or image points at a file that does not exist")

@@ -59,10 +59,13 @@ def root_page(site: SiteInput) -> dict[str, bytes]:
     return {"index.html": site.render("root.html", root_context(site.settings, words))}
 
 
-def settings_notices(settings: Settings, where: str) -> list[Diagnostic]:
-    """One warning when ``base_url`` is missing: feeds, the sitemap and link previews need it."""
+def settings_notices(settings: Settings, where: str, strict: bool = False) -> list[Diagnostic]:
+    """One notice when ``base_url`` is missing (feeds, the sitemap and link previews need it); an error with --strict."""
     if settings.base_url:
         return []
+    if strict:
+        return [Diagnostic.make(Code.ARC001, where, 1, "--strict needs base_url: the Atom feeds, sitemap.xml, "
+                                "Open Graph and JSON-LD need absolute links; add base_url: https://… to archive.yml")]
     return [Diagnostic.make(Code.PUB001, where, 1, "no base_url: the Atom feeds, sitemap.xml, Open Graph and "
                             "JSON-LD need absolute links and are left out; add base_url: https://… to archive.yml")]
 

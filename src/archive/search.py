@@ -18,6 +18,7 @@ query typed in either script finds the same pages.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import re
@@ -165,7 +166,7 @@ async def _run_pagefind(wanted: dict[str, list[tuple[str, str]]]) -> dict[str, d
         raise SearchError(f"Pagefind could not start ({error}); build with --no-search to skip search") from None
     try:
         for script, records in wanted.items():
-            index = await service.create_index({"keep_index_url": True})
+            index = await _within(service.create_index({"keep_index_url": True}), 60, "start an index")
             with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
                 pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
                 for slug, page in records:
@@ -173,15 +174,29 @@ async def _run_pagefind(wanted: dict[str, list[tuple[str, str]]]) -> dict[str, d
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(page, encoding="utf-8")
                 pages.mkdir(exist_ok=True)
-                await index.add_directory(str(pages))
-                await index.write_files(output_path=str(bundle))
+                await _within(index.add_directory(str(pages)), TOOL_TIMEOUT, "index the pages")
+                await _within(index.write_files(output_path=str(bundle)), TOOL_TIMEOUT, "write the index")
                 out[script] = await _settled_bundle(bundle)
-            await index.delete_index()
+            await _within(index.delete_index(), 60, "free the index")
     except Exception as error:  # noqa: BLE001
         raise SearchError(f"Pagefind failed while indexing ({error}); build with --no-search to skip search") from None
     finally:
-        await service.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(service.close(), 10)
     return out
+
+
+TOOL_TIMEOUT = 1800.0
+"""Seconds one Pagefind call may take before the build gives up on it (1,000 interviews take about 60)."""
+
+
+async def _within(call, seconds: float, what: str):
+    """Await one Pagefind call; a service that stops answering (a broken pipe) fails the step instead of hanging."""
+    try:
+        return await asyncio.wait_for(call, seconds)
+    except asyncio.TimeoutError:
+        raise SearchError(f"Pagefind did not {what} within {seconds:.0f} s; build with --no-search "
+                          "to skip search") from None
 
 
 async def _settled_bundle(folder: Path, timeout: float = 60.0) -> dict[str, bytes]:

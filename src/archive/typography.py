@@ -16,6 +16,7 @@ from importlib import metadata
 from markupsafe import Markup, escape
 
 _PIECE = re.compile(r"<[^>]*>|&[#\w]+;|[^<&]")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 @lru_cache(maxsize=2)
@@ -45,7 +46,8 @@ def phrases(value: object, script: str) -> Markup:
     bounds, at = set(), 0
     for phrase in _parser(script).parse(text)[:-1]:
         at += len(phrase)
-        bounds.add(at)
+        if _CJK.match(text[at - 1]) and _CJK.match(text[at]):  # Latin text breaks at its spaces already
+            bounds.add(at)
     out, seen = [], 0
     for piece in pieces:
         if not piece.startswith("<"):
