@@ -127,3 +127,13 @@ def test_an_archive_can_silence_a_warning_but_not_an_error(tmp_path):
     messages = [str(d) for d in failed.value.diagnostics]
     assert any("FN001 is an error and cannot be silenced" in m for m in messages)
     assert any("'NOPE' is not a diagnostic code" in m for m in messages)
+
+
+def test_quotation_marks_follow_each_script_unless_the_archive_keeps_them(tmp_path):
+    root = _archive(tmp_path, {"one": {"refs": "「好」"}})
+    build(root, tmp_path / "site")
+    assert "回答「好」" in (tmp_path / "site/zh-hant/one/index.html").read_text(encoding="utf-8")
+    assert "回答“好”" in (tmp_path / "site/zh-hans/one/index.html").read_text(encoding="utf-8")
+    (root / "archive.yml").write_text("quotes: keep\n", encoding="utf-8")
+    build(root, tmp_path / "site")  # the cache must not serve the converted marks
+    assert "回答「好」" in (tmp_path / "site/zh-hans/one/index.html").read_text(encoding="utf-8")

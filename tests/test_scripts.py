@@ -67,7 +67,7 @@ def test_placeholders_never_leak_and_context_survives():
 def test_converter_caches_each_distinct_text_once():
     convert = Converter("hans", "hant", "tw")
     assert convert("发言") == convert("发言") == "發言"
-    assert list(convert.cache) == ["发言"]
+    assert list(convert.cache) == [(("text", "发言"),)]
 
 
 SOURCE = """---
@@ -122,3 +122,102 @@ def test_source_script_page_keeps_the_source_text(tmp_path):
     assert to_script(parsed.interview, "hant").sections[0].headline == (Text("麵條"),)
     # apart from resolved pairs, the source-script version is the source
     assert to_data(same.notes) == to_data(parsed.interview.notes)
+
+
+# --- context across inline markup, quotation marks, placeholders ----------------------------------
+
+def _paragraph(markdown: str, script: str = "hans") -> tuple:
+    note = "\n\n[^n1]: 注。" if "[^n1]" in markdown else ""
+    source = f"---\ntitle: 题\ndate: 2026-01-02\nscript: {script}\nsummary: 摘要\ninterviewees:\n" \
+             f"  - name: 林小舟\nsource:\n  outlet: 报\n---\n## 01. 节\n\n{markdown}{note}\n"
+    parsed = parse_interview(source, "x/index.md", "/tmp/x")
+    assert parsed.interview is not None, parsed.diagnostics
+    return parsed.interview
+
+
+def _first(interview, target):
+    from archive.markdown import plain_text
+
+    converted = to_script(interview, target)
+    block = converted.sections[0].blocks[0].paragraphs[0]
+    return block.content, plain_text(block.content, target)
+
+
+@pytest.mark.parametrize("source, script, target, expected", [
+    ("他的头*发*很长", "hans", "hant", "他的頭髮很長"),
+    ("他的頭*髮*很長", "hant", "hans", "他的头发很长"),
+    ("我去[理发](https://example.com/)店", "hans", "hant", "我去理髮店"),
+    ("他的头[^n1]发很长", "hans", "hant", "他的頭髮很長"),
+    ("**托**着下巴", "hans", "hant", "托著下巴"),
+    ("他*抬*頭看著我", "hant", "hans", "他抬头看着我"),
+])
+def test_a_word_split_by_markup_converts_as_one_word(source, script, target, expected):
+    content, text = _first(_paragraph(source, script), target)
+    assert text == expected
+
+
+def test_the_cut_keeps_the_markup_where_it_was():
+    content, _ = _first(_paragraph("他的头*发*很长"), "hant")
+    assert content[0] == Text("他的頭") and content[1].children == (Text("髮"),) and content[2] == Text("很長")
+
+
+@pytest.mark.parametrize("text, script, target, expected", [
+    ("他抬頭看著我", "hant", "hans", "他抬头看着我"),
+    ("他抬头看着我", "hans", "hant", "他抬頭看著我"),
+    ("托着下巴", "hans", "hant", "托著下巴"),
+    ("托著下巴", "hant", "hans", "托着下巴"),
+    ("头发", "hans", "hant", "頭髮"),
+    ("頭髮", "hant", "hans", "头发"),
+])
+def test_the_commonest_words_convert_right_in_both_directions(text, script, target, expected):
+    assert convert_text(text, script, target) == expected
+
+
+def test_a_run_that_changes_length_is_converted_leaf_by_leaf():
+    # twp turns 内存 into 記憶體 (2 → 3 characters): no safe cut, so each leaf converts alone
+    interview = dataclasses_replace(_paragraph("这台电脑的内存*不够*用"), conversion="twp")
+    content, text = _first(interview, "hant")
+    assert text == "這臺電腦的記憶體不夠用"
+    assert content[0] == Text("這臺電腦的記憶體") and content[1].children == (Text("不夠"),)
+
+
+def test_protected_text_and_code_stay_as_written_but_the_context_flows_around_them():
+    content, text = _first(_paragraph("-{头}-发和`头发`与“-{‘里’}-”"), "hant")
+    assert content[0] == Protected("头") and text.startswith("头髮和头发與「")
+    assert "‘里’" in text  # quotation marks inside protected text are the editor's
+
+
+@pytest.mark.parametrize("text, target, expected", [
+    ("“他说‘好的’。”", "hant", "「他說『好的』。」"),
+    ("「他說『好的』。」", "hans", "“他说‘好的’。”"),
+    ("“Don’t”，他说", "hant", "「Don’t」，他說"),
+])
+def test_quotation_marks_follow_the_target_script(text, target, expected):
+    source = "hant" if target == "hans" else "hans"
+    assert convert_text(text, source, target) == expected
+
+
+def test_quotes_keep_leaves_quotation_marks_as_written():
+    assert convert_text("“他说‘好的’。”", "hans", "hant", quotes=False) == "“他說‘好的’。”"
+    interview = _paragraph("“他说‘好的’。”")
+    assert to_script(interview, "hant", quotes=False).sections[0].blocks[0].paragraphs[0].content == (Text("“他說‘好的’。”"),)
+
+
+def test_a_source_private_use_character_never_meets_a_placeholder():
+    pua = "\U000F0000"
+    glossary = [G(hant="于小舟", hans="于小舟")]
+    out = convert_text(f"{pua}于小舟的头发{pua}", "hans", "hant", "tw", glossary)
+    assert out == f"{pua}于小舟的頭髮{pua}"
+    assert convert_text(f"于小舟{chr(0xF0001)}{pua}", "hans", "hant", "tw", glossary) == f"于小舟{chr(0xF0001)}{pua}"
+
+
+def dataclasses_replace(interview, **changes):
+    import dataclasses
+
+    return dataclasses.replace(interview, **changes)
+
+
+def test_the_page_in_the_source_script_follows_its_convention_too():
+    assert convert_text("他說“好”", "hant", "hant") == "他說「好」"
+    assert convert_text("他说「好」", "hans", "hans") == "他说“好”"
+    assert convert_text("他說“好”", "hant", "hant", quotes=False) == "他說“好”"

@@ -102,8 +102,8 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
-    diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in outputs if o.targets])
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
+    diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in published])
     diagnostics += draft_notices(outputs, ctx)
     diagnostics += site_notices(scan, strict)
     diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
@@ -146,8 +146,9 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
         diagnostics.extend(problems)
         if data is None:
             continue
-        parse_key = digest(ctx.code, display, str(folder), data, stage_key, _folder_key(folder, media))
-        view_keys = {s: digest(parse_key, s, glossary_key, body_key) for s in SCRIPTS}
+        parse_key = digest(ctx.code, display, str(folder), data, stage_key, glossary_key,
+                           _folder_key(folder, media))
+        view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
                                  str(ctx.templates), cache_root))

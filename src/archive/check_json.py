@@ -21,7 +21,7 @@ NODES: dict[str, tuple[str, ...]] = {
     "paragraph": ("content", "span"),
     "remark": ("paragraphs", "span"),
     "narration": ("paragraphs", "span"),
-    "figure": ("image", "alt", "caption", "credit", "span"),
+    "figure": ("image", "alt", "caption", "credit", "span", "alt_content"),
     "question": ("id", "number", "text", "answers", "span"),
     "answer": ("speaker", "blocks", "span"),
     "section": ("id", "number", "headline", "kicker", "blocks", "span"),

@@ -16,6 +16,18 @@ import time
 import traceback
 from pathlib import Path
 
+from . import __version__
+
+
+class _Version(argparse.Action):
+    """``--version``: archive's version and the conversion engine's (imported only when asked)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .scripts import converter_version
+
+        print(f"archive {__version__} ({converter_version()})")
+        parser.exit()
+
 
 def _progress(quiet: bool):
     """Interviews done / total on a terminal; nothing in CI, with --quiet or when piped."""
@@ -162,7 +174,7 @@ def _iso_date(value: str):
 def _import(args: argparse.Namespace) -> int:
     from .importer import run
 
-    return run(args.file, args.slug, args.title, args.date, args.out, args.force, args.format)
+    return run(args.file, args.slug, args.title, args.date, args.out, args.force, args.format, args.keep_punctuation)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -194,6 +206,7 @@ def _serve(args: argparse.Namespace) -> int:
 def make_parser() -> argparse.ArgumentParser:
     """The command line: every command and option (tests check the workflow init writes against it)."""
     parser = argparse.ArgumentParser(prog="archive", description="Build annotated Chinese interview archives.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and the conversion engine")
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the site")
     p_build.add_argument("--archive", default="interview", help="the archive folder (default: interview)")
@@ -229,6 +242,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--out", default="interview", help="the archive folder to write SLUG/index.md in (default: interview)")
     p_import.add_argument("--force", action="store_true", help="overwrite an existing index.md")
     p_import.add_argument("--format", choices=("text", "json"), default="text", help="report format (json: on stdout)")
+    p_import.add_argument("--keep-punctuation", action="store_true",
+                          help="keep half-width , : ; ? ! ( ) between Chinese characters as written")
     p_import.set_defaults(func=_import)
     p_serve = sub.add_parser("serve", help="build, serve on 127.0.0.1, rebuild on change and reload pages")
     p_serve.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

@@ -73,6 +73,13 @@ class Code(enum.Enum):
     SITE010 = (Severity.ERROR, "a page is not a complete HTML document")
     SITE011 = (Severity.ERROR, "interview.json does not follow the documented schema")
     SITE012 = (Severity.ERROR, "interview.json does not agree with its page")
+    # source stage
+    SRC001 = (Severity.ERROR, "private-use character in a source")
+    SRC002 = (Severity.ERROR, "not a regular file")
+    FIG003 = (Severity.ERROR, "unsafe or malformed SVG")
+    PUN001 = (Severity.WARNING, "half-width punctuation between Chinese characters")
+    # conversion
+    CNV001 = (Severity.WARNING, "a name's converted form is a guess")
 
     @property
     def severity(self) -> Severity:

@@ -114,7 +114,7 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
 
     outline = cache.get("outline", job.parse_key)
     if not _is_outline(outline):
-        outline = _outline(load_parsed())
+        outline = _outline(load_parsed(), job)
         cache.put("outline", job.parse_key, outline)
     seconds["parse"] += clock() - started
     out = InterviewOutput(job.folder, job.parse_key, job.page_keys, outline["diagnostics"], outline["targets"],
@@ -150,9 +150,13 @@ def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
     return parsed
 
 
-def _outline(parsed: Parsed) -> dict[str, Any]:
+def _outline(parsed: Parsed, job: InterviewJob) -> dict[str, Any]:
+    from .scripts import name_diagnostics
+
     interview = parsed.interview
-    return {"diagnostics": parsed.diagnostics, "targets": link_targets(parsed),
+    names = (tuple(name_diagnostics(interview, job.settings.glossary, decode_source(job.data, job.display)[0]))
+             if interview else ())
+    return {"diagnostics": parsed.diagnostics + names, "targets": link_targets(parsed),
             "failed_slug": parsed.slug if interview is None else None,
             "date": interview.date if interview else None, "draft": bool(interview and interview.draft),
             "images": images_of(interview) if interview else ()}
@@ -180,7 +184,7 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
 
     clock = time.perf_counter
     started = clock()
-    converted = to_script(interview, script, job.settings.glossary)
+    converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
     out.seconds["convert"] += clock() - started
     started = clock()
     data = interview_json(converted)

@@ -1,13 +1,13 @@
 """The one MarkdownIt instance and the conversion of inline tokens to model inlines.
 
-Owns the Markdown dialect: CommonMark with raw HTML off, footnotes with
-labels (inline ``^[...]`` notes off), plus a block rule that records every
-footnote definition with its line in ``env`` — mdit-py-plugins lets a second
-``[^a]:`` silently replace the first, and we must report it. Links are let
-through by markdown-it and judged here, so an unsafe scheme becomes a
-diagnostic instead of silently vanishing into text. The text-level syntax
-of the format (overrides ``-{…}-``, stage directions) is split out of text
-tokens by :class:`InlineReader`.
+Owns turning markdown-it's inline tokens (and plain front-matter strings)
+into model inlines, with the checks that belong to text: links are let through
+by markdown-it and judged here, so an unsafe scheme becomes a diagnostic
+instead of silently vanishing; note references are counted; override bodies
+become Protected or Variant leaves; stage directions are split out of text;
+raw HTML, leftover note syntax and half-width punctuation between CJK
+characters are reported. The dialect itself (the MarkdownIt instance and our
+rules) lives in :mod:`archive.mdrules`.
 """
 
 from __future__ import annotations
@@ -16,47 +16,23 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
-from mdit_py_plugins.footnote import footnote_plugin
 
+from . import textcheck
 from .errors import Code, Diagnostic
+from .mdrules import MAX_BRACKETS, OVERRIDE_CLOSE, OVERRIDE_OPEN
 from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteRef, Protected,
                     Span, Stage, Text, Variant)
 
 NOTE_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-FOOTNOTE_DEF_RE = re.compile(r"\[\^([^\]\s]+)\]:")
-LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s]+)\]")
+LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s\[]+)\]")
+"""A ``[^label]`` markdown-it left as text; a label never holds ``[`` (that keeps the scan linear)."""
 RAW_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
-OVERRIDE_RE = re.compile(r"-\{(.*?)\}-", re.S)
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
 MAX_NESTING = 20
 """Emphasis and links nested deeper than this are an error (later stages walk the tree recursively)."""
-
-
-def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """Note every ``[^label]:`` line (with its 0-based line) before the real rule consumes it."""
-    pos = state.bMarks[start] + state.tShift[start]
-    if state.sCount[start] - state.blkIndent >= 4:
-        return False
-    match = FOOTNOTE_DEF_RE.match(state.src, pos)
-    if match and not silent:
-        state.env.setdefault("archive_defs", []).append(
-            (match.group(1), start, state.sCount[start] + 1))
-    return False
-
-
-def make_markdown() -> MarkdownIt:
-    """The project's Markdown parser: safe (no raw HTML) and deterministic."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.use(footnote_plugin, inline=False)
-    md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
-                          {"alt": ["paragraph", "reference"]})
-    md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping
-    return md
 
 
 @dataclass
@@ -71,7 +47,10 @@ class InlineReader:
     ref_counts: dict[str, int] = field(default_factory=dict)
     defined: frozenset[str] = frozenset()
     links: list[tuple[Link, Span]] = field(default_factory=list)
-    images: list[tuple[str, str, Span]] = field(default_factory=list)
+    unmatched: set[tuple[int, str]] = field(default_factory=set)
+    """(line, mark) of unmatched override marks already reported."""
+    punctuation_lines: set[int] = field(default_factory=set)
+    """Lines already given a PUN001 warning."""
 
     def __post_init__(self) -> None:
         words = sorted(set(self.stage_words), key=len, reverse=True)
@@ -87,16 +66,34 @@ class InlineReader:
                 return found + 1
         return 1
 
-    def error(self, code: Code, line: int, message: str, needle: str = "") -> None:
+    def error(self, code: Code, line: int, message: str, needle: str = "", col: int = 1) -> None:
         self.diags.append(Diagnostic.make(code, self.path, line, message,
-                                          col=self._col(line, needle) if needle else 1))
+                                          col=self._col(line, needle) if needle else col))
 
-    # -- plain strings (front matter values)
+    # -- plain strings (front matter values, alt text)
 
     def plain(self, value: str | None, line: int) -> tuple[Inline, ...]:
+        """Front-matter text: overrides split out, the text checks applied, no Markdown."""
         if not value:
             return ()
-        return tuple(self._text(value, line, stage=False))
+        return _merge(self.overrides(value, line, checked=True))
+
+    def overrides(self, text: str, line: int, checked: bool = False) -> list[Inline]:
+        """Split ``-{…}-`` out of a plain string in one forward pass (never back over the text)."""
+        out: list[Inline] = []
+        pos = 0
+        while True:
+            start = text.find(OVERRIDE_OPEN, pos)
+            close = text.find(OVERRIDE_CLOSE, start + 2) if start >= 0 else -1
+            if close < 0:
+                break
+            at = line + text.count("\n", 0, start)
+            out.extend(self._words(text[pos:start], at, stage=False) if checked else [Text(text[pos:start])])
+            out.append(self._override(text[start + 2:close], at))
+            pos = close + 2
+        at = line + text.count("\n", 0, pos)
+        out.extend(self._words(text[pos:], at, stage=False) if checked else [Text(text[pos:])])
+        return out
 
     # -- token streams
 
@@ -117,6 +114,15 @@ class InlineReader:
                 line += 1
             elif kind == "code_inline":
                 out.append(InlineCode(tok.content))
+            elif kind == "override":
+                out.append(self._override(tok.content, line))
+            elif kind == "bracket_flood":
+                self.error(Code.MD002, line, f"this paragraph holds more than {MAX_BRACKETS} '[', too many to "
+                           "read for links and notes; split it, or write \\[ for a bracket", needle="[")
+                out.append(Text(tok.content))
+            elif kind == "override_unmatched":
+                self._unmatched(tok.markup, line)
+                out.append(Text(tok.content))
             elif kind == "footnote_ref":
                 label = tok.meta["label"]
                 out.append(self._ref(label, line))
@@ -172,15 +178,8 @@ class InlineReader:
         return [link]
 
     def _text(self, text: str, line: int, stage: bool) -> list[Inline]:
-        """Split overrides, stage directions and leftover note syntax out of a text run."""
-        out: list[Inline] = []
-        pos = 0
-        for match in OVERRIDE_RE.finditer(text):
-            out.extend(self._words(text[pos:match.start()], line + text.count("\n", 0, pos), stage))
-            out.append(self._override(match.group(1), line + text.count("\n", 0, match.start())))
-            pos = match.end()
-        out.extend(self._words(text[pos:], line + text.count("\n", 0, pos), stage))
-        return out
+        """Split stage directions and leftover note syntax out of a text run."""
+        return self._words(text, line, stage)
 
     def _override(self, body: str, line: int) -> Inline:
         if "zh-hans" not in body and "zh-hant" not in body:
@@ -204,9 +203,9 @@ class InlineReader:
     def _words(self, text: str, line: int, stage: bool) -> list[Inline]:
         if not text:
             return []
-        if "-{" in text or "}-" in text:
-            self.error(Code.OVR001, line, "unmatched override marker: write -{text}- or "
-                       "-{zh-hans:…;zh-hant:…;}-", needle="-{" if "-{" in text else "}-")
+        if not stage and (OVERRIDE_OPEN in text or OVERRIDE_CLOSE in text):
+            self._unmatched(OVERRIDE_OPEN if OVERRIDE_OPEN in text else OVERRIDE_CLOSE, line)
+        self._punctuation(text, line)
         for match in LEFTOVER_REF_RE.finditer(text):
             label = match.group(1)
             at = line + text.count("\n", 0, match.start())
@@ -230,6 +229,32 @@ class InlineReader:
         if pos < len(text):
             out.append(Text(text[pos:]))
         return out
+
+
+    def _unmatched(self, mark: str, line: int) -> None:
+        """OVR001 for a mark that opens or closes nothing (once per line and mark)."""
+        if (line, mark) in self.unmatched:
+            return
+        self.unmatched.add((line, mark))
+        self.error(Code.OVR001, line, "unmatched override marker: write -{text}- or "
+                   "-{zh-hans:…;zh-hant:…;}-", needle=mark)
+
+    def _punctuation(self, text: str, line: int) -> None:
+        """PUN001 for ASCII punctuation between CJK characters (text runs only: never code or URLs).
+
+        One warning per source line (the first such mark on it), so a long line
+        full of them costs one scan, not one per mark.
+        """
+        at, previous = line, 0
+        for offset, _ in textcheck.half_width(text):
+            at += text.count("\n", previous, offset)
+            previous = offset
+            if at in self.punctuation_lines:
+                continue
+            self.punctuation_lines.add(at)
+            context = text[offset - 1:offset + 2]
+            self.error(Code.PUN001, at, textcheck.half_width_message(text, offset),
+                       col=self._col(at, context) + 1)
 
 
 def _merge(items: list[Inline]) -> tuple[Inline, ...]:

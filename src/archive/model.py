@@ -137,9 +137,12 @@ class Figure:
     image: str | None
     """Path of the image relative to the interview's folder."""
     alt: str
+    """The alt text, plain, in the source script (overrides resolved)."""
     caption: tuple[Inline, ...]
     credit: tuple[Inline, ...]
     span: Span
+    alt_content: tuple[Inline, ...] = ()
+    """The alt text as inlines, overrides kept as Protected/Variant leaves: what conversion maps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,5 +299,7 @@ class Settings:
     glossary: tuple[GlossaryEntry, ...]
     suppress: tuple[str, ...] = ()
     """Codes of warnings and notices this archive does not want reported (errors cannot be silenced)."""
+    quotes: str = "convert"
+    """``convert`` (「」 on Traditional pages, “” on Simplified ones) or ``keep`` (as the editor wrote them)."""
     templates: str | None = None
     """``templates:``: the folder of template overrides, relative to the archive folder (``--templates`` wins)."""

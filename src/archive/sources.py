@@ -9,6 +9,7 @@ interview to another interview's anchors.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def path_from_here(shown: str, base: Path) -> str:
 
 def _read(path: Path, shown: str, diags: list[Diagnostic]) -> str | None:
     """A UTF-8 file's text; None when it is missing (no diagnostic) or unreadable (a diagnostic)."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     data, problems = read_source_bytes(path, shown)
     if data is None:
@@ -116,7 +117,7 @@ def scan_archive(root: Path | str) -> Scan:
     prefix = display_path(root, base)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         source = folder / INTERVIEW_FILE
-        if source.is_file():
+        if os.path.lexists(source) and not source.is_dir():  # read_source_bytes judges what it is
             sources.append((folder, f"{prefix}/{folder.name}/{INTERVIEW_FILE}"))
         elif any(folder.glob("*.md")):
             diags.append(Diagnostic.make(Code.ARC001, display_path(folder, base), 1,
@@ -136,9 +137,25 @@ def read_source(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
 
 
 def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
-    """The bytes of one interview file (decoded later, by :func:`decode_source`)."""
+    """The bytes of one source file (decoded later, by :func:`decode_source`).
+
+    Only a regular file is read: a FIFO named ``index.md`` or ``archive.yml``
+    would block a plain ``open`` for ever, so the path is checked with
+    ``os.stat`` first and opened non-blocking, and the open file is checked
+    again (the path may have changed in between).
+    """
+    def not_regular() -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic.make(Code.SRC002, shown, 1, "this is not a regular file (a pipe, device, "
+                                      "socket or folder); replace it with a text file")]
+
     try:
-        return path.read_bytes(), []
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return not_regular()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return not_regular()
+            return handle.read(), []
     except OSError as exc:
         return None, [Diagnostic.make(Code.ARC001, shown, 1, f"cannot read the file: {exc.strerror}")]
 

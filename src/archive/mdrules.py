@@ -1,0 +1,182 @@
+"""markdown-it rules of our own dialect, each linear in its input.
+
+Owns the syntax markdown-it does not know and the guards that keep markdown-it
+linear: overrides ``-{…}-`` (an ``override`` token, or ``override_unmatched``
+for a mark that opens or closes nothing), a record of every footnote
+definition line (mdit-py-plugins lets a second ``[^a]:`` replace the first
+silently), footnote references run only where a label can end, and guards that
+turn floods of ``[`` and of ``*``/``_`` into text or one ``bracket_flood``
+token. Every rule that looks ahead for a closing mark remembers where it found
+it (:func:`find_after`), so no position is scanned twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_ref
+
+FOOTNOTE_DEF_RE = re.compile(r"\[\^([^\]\s]+)\]:")
+OVERRIDE_OPEN, OVERRIDE_CLOSE = "-{", "}-"
+CLOSE_RE = re.compile(re.escape(OVERRIDE_CLOSE))
+NEWLINE_RE = re.compile("\n")
+REF_STOP_RE = re.compile(r"[ \n\]]")
+LABEL_END_RE = re.compile(r"\]")
+MAX_BRACKETS = 2000
+"""More '[' than this in one paragraph and it is not read for links or notes (see _bracket_guard)."""
+BRACKET_RUN_RE = re.compile(r"[\[^]+")
+LONG_RUN_RE = re.compile(r"\*{65,}|_{65,}")
+
+
+def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Note every ``[^label]:`` line (with its 0-based line) before the real rule consumes it."""
+    pos = state.bMarks[start] + state.tShift[start]
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    match = FOOTNOTE_DEF_RE.match(state.src, pos)
+    if match and not silent:
+        state.env.setdefault("archive_defs", []).append(
+            (match.group(1), start, state.sCount[start] + 1))
+    return False
+
+
+def find_after(state: StateInline, pattern: re.Pattern[str], pos: int) -> int:
+    """Index of the next match of ``pattern`` in the inline source at or after ``pos``, or -1.
+
+    The answer is remembered per pattern: a later question from a position
+    before the remembered match gets it without scanning again, so a rule that
+    looks ahead at every position costs linear time in all.
+    """
+    memo = state.env.setdefault("archive_find", {})
+    seen = memo.get(pattern.pattern)
+    if seen is not None and seen[0] is state.src and seen[1] <= pos and (seen[2] < 0 or pos <= seen[2]):
+        return seen[2]
+    match = pattern.search(state.src, pos)
+    found = match.start() if match else -1
+    memo[pattern.pattern] = (state.src, pos, found)
+    return found
+
+
+def override_rule(state: StateInline, silent: bool) -> bool:
+    """``-{text}-`` on one line becomes an ``override`` token holding ``text`` verbatim.
+
+    A ``-{`` with no ``}-`` after it on its line, or a ``}-`` that closes
+    nothing, becomes an ``override_unmatched`` token holding the mark's text,
+    so the reader can report it. ``\\-{`` opens an override like ``-{`` (the
+    backslash only stops a list at the start of a line, as it always did);
+    ``-\\{`` is a literal ``-{``.
+    """
+    src, pos = state.src, state.pos
+    start = pos + 1 if src.startswith("\\" + OVERRIDE_OPEN, pos) else pos
+    if src.startswith(OVERRIDE_OPEN, start):
+        close = find_after(state, CLOSE_RE, start + 2)
+        newline = find_after(state, NEWLINE_RE, start + 2)
+        if close < 0 or close + 2 > state.posMax or 0 <= newline < close:
+            return _unmatched(state, silent, OVERRIDE_OPEN, start + 2 - pos)
+        if not silent:
+            token = state.push("override", "", 0)
+            token.content = src[start + 2:close]
+            token.markup = OVERRIDE_OPEN
+        state.pos = close + 2
+        return True
+    if src.startswith("-", pos) and pos > 0 and src[pos - 1] == "}" and (pos < 2 or src[pos - 2] != "\\"):
+        return _unmatched(state, silent, OVERRIDE_CLOSE, 1)
+    return False
+
+
+def _unmatched(state: StateInline, silent: bool, mark: str, length: int) -> bool:
+    """One token for the first unmatched ``mark`` of a paragraph; later ones are plain text."""
+    text = state.src[state.pos:state.pos + length].lstrip("\\")
+    reported = state.env.setdefault("archive_unmatched", {})
+    if not silent and reported.get(mark) is not state.src:
+        reported[mark] = state.src
+        token = state.push("override_unmatched", "", 0)
+        token.content = text
+        token.markup = mark
+    elif not silent:
+        _append_text(state, text)
+    state.pos += length
+    return True
+
+
+def _footnote_ref(state: StateInline, silent: bool) -> bool:
+    """mdit-py-plugins' reference rule, run only where a label can end (it scans to the end otherwise)."""
+    if not state.src.startswith("[^", state.pos):
+        return False
+    stop = find_after(state, REF_STOP_RE, state.pos + 2)
+    if stop < 0 or state.src[stop] != "]":
+        return False
+    return footnote_ref(state, silent)
+
+
+def _append_text(state: StateInline, text: str) -> None:
+    append = getattr(state, "append_pending", None)  # markdown-it-py >= 4: amortised O(1)
+    if append is not None:
+        append(text)
+    else:
+        state.pending += text
+
+
+def _bracket_guard(state: StateInline, silent: bool) -> bool:
+    """``[`` that cannot start a link or note reference is plain text, decided without a scan.
+
+    markdown-it's link rule scans ahead for the label's end at every ``[``,
+    through every ``[`` nested after it: 500,000 ``[`` and one ``]`` take
+    minutes. Here a run of ``[``/``^`` with no ``]`` after it is text at once,
+    and a paragraph holding more than ``MAX_BRACKETS`` ``[`` is not read for
+    links or notes at all: its first ``[`` becomes a ``bracket_flood`` token
+    (the reader reports it), the rest text.
+    """
+    src = state.src
+    if src[state.pos] != "[":
+        return False
+    memo = state.env.setdefault("archive_brackets", {})
+    seen = memo.get("count")
+    if seen is None or seen[0] is not src:
+        seen = memo["count"] = (src, src.count("["), [False])
+    flood = seen[1] > MAX_BRACKETS
+    if not flood and find_after(state, LABEL_END_RE, state.pos + 1) >= 0:
+        return False
+    run = BRACKET_RUN_RE.match(src, state.pos, state.posMax)
+    assert run is not None
+    if not silent:
+        if flood and not seen[2][0]:
+            seen[2][0] = True
+            token = state.push("bracket_flood", "", 0)
+            token.content = run.group(0)
+        else:
+            _append_text(state, run.group(0))
+    state.pos = run.end()
+    return True
+
+
+def _long_delimiter_run(state: StateInline, silent: bool) -> bool:
+    """More than 64 ``*`` or ``_`` in a row are text: no emphasis nests that deep (the
+    emphasis rule would make a token per character and pair them all)."""
+    if state.src[state.pos] not in "*_":
+        return False
+    run = LONG_RUN_RE.match(state.src, state.pos, state.posMax)
+    if run is None:
+        return False
+    if not silent:
+        _append_text(state, run.group(0))
+    state.pos = run.end()
+    return True
+
+
+def make_markdown() -> MarkdownIt:
+    """The project's Markdown parser: safe (no raw HTML) and deterministic."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.use(footnote_plugin, inline=False)
+    md.inline.ruler.at("footnote_ref", _footnote_ref)
+    md.inline.ruler.before("text", "archive_override", override_rule)
+    md.inline.ruler.before("link", "archive_bracket", _bracket_guard)
+    md.inline.ruler.before("emphasis", "archive_long_run", _long_delimiter_run)
+    md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
+                          {"alt": ["paragraph", "reference"]})
+    md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping
+    return md

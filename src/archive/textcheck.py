@@ -1,0 +1,132 @@
+"""Checks on raw source text that do not depend on Markdown: reserved and half-width characters.
+
+Owns two rules that apply to every text an editor writes (interview body,
+front matter, ``archive.yml``, ``glossary.yml``): private-use code points are
+refused, because the conversion stage uses them as placeholders, and ASCII
+punctuation ``, : ; ? ! ( )`` between Chinese text is made full-width by
+``archive import`` and pointed out (PUN001) in sources, by one rule
+(:func:`normalise_line`), so an imported article never draws the warning.
+Both scans are linear in the text. This module imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Sequence
+
+PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+"""The Private Use Area and the supplementary private use planes 15 and 16."""
+
+
+def private_use(text: str, first_line: int = 1) -> Iterator[tuple[int, int, str]]:
+    """(line, column, character) of the first private-use code point on each line that has one."""
+    line, line_start, last_line = first_line, 0, 0
+    for match in PRIVATE_USE_RE.finditer(text):
+        # count the line breaks between the previous finding and this one only
+        breaks = text.count("\n", line_start, match.start())
+        if breaks:
+            line += breaks
+            line_start = text.rfind("\n", line_start, match.start()) + 1
+        if line == last_line:
+            continue
+        last_line = line
+        yield line, match.start() - line_start + 1, match.group(0)
+
+
+def private_use_message(char: str) -> str:
+    return (f"U+{ord(char):04X} is a private-use character, which archive reserves for its own "
+            "use while converting; delete it or replace it with the character it stands for")
+
+
+# --- half-width punctuation: one rule for `archive import` (which rewrites) and PUN001 (which warns)
+
+FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
+CJK_PUNCT = "，。、；：？！「」『』《》〈〉（）【】…—～·“”‘’"
+PROTECTED = re.compile(r"`[^`\n]*`|(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
+SINGLE = re.compile(r"[,:;?!]")
+PAIR = re.compile(r"\([^()\n]{0,80}\)")
+SKIPPED = " \t*＊"
+
+
+def is_cjk(char: str) -> bool:
+    """A CJK ideograph (basic, extension A, compatibility, extensions B–F)."""
+    code = ord(char)
+    return (0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x2FFFF
+            or 0x3040 <= code <= 0x30FF)
+
+
+def _chinese(char: str) -> bool:
+    return is_cjk(char) or char in CJK_PUNCT
+
+
+def _before(text: Sequence[str], at: int) -> str:
+    """The character before ``at`` (spaces and markers skipped); '' at the line's start."""
+    i = at - 1
+    while i >= 0 and text[i] in SKIPPED:
+        i -= 1
+    return text[i] if i >= 0 else ""
+
+
+def _after(text: Sequence[str], at: int) -> str:
+    """The character at or after ``at`` (spaces and markers skipped); '' at the line's end."""
+    i = at
+    while i < len(text) and text[i] in SKIPPED:
+        i += 1
+    return text[i] if i < len(text) else ""
+
+
+def _convert(text: Sequence[str], match: re.Match, at_edges: bool) -> bool:
+    """Whether the mark (or pair) matched becomes full-width; ``text`` holds the marks changed so far."""
+    start, end = match.span()
+    before, after = _before(text, start), _after(text, end)
+    edge_before = at_edges and before == ""
+    edge_after = at_edges and after == ""
+    if len(match.group(0)) == 1:
+        return before != "" and _chinese(before) and (edge_after or (after != "" and _chinese(after)))
+    inner = match.group(0)[1:-1]
+    if not inner.strip():
+        return False
+    left = edge_before or (before != "" and _chinese(before))
+    right = edge_after or (after != "" and _chinese(after)) or (before != "" and any(is_cjk(c) for c in inner))
+    return left and right
+
+
+def normalise_line(text: str, at_edges: bool = True) -> tuple[str, int]:
+    """The line with its half-width punctuation between Chinese made full-width, and how many changed.
+
+    ``at_edges``: the line's start and end count as Chinese (true for an imported paragraph, which is a
+    whole line; false for the check of a Markdown text run, which warns only between Chinese text)."""
+    if not any(c in text for c in FULL):
+        return text, 0
+    protected = [m.span() for m in PROTECTED.finditer(text)]
+    count = 0
+    for pattern in (PAIR, SINGLE):  # pairs first: a mark inside （…） then sees Chinese neighbours
+        chars = list(text)
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(a < end and start < b for a, b in protected) or not _convert(chars, match, at_edges):
+                continue
+            for at in (start, end - 1) if end - start > 1 else (start,):
+                chars[at] = FULL[chars[at]]
+                count += 1
+        text = "".join(chars)
+    return text, count
+
+
+def half_width(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, character) of each ASCII mark :func:`normalise_line` would make full-width, line by line."""
+    start = 0
+    for line in text.split("\n"):
+        new, changed = normalise_line(line, at_edges=False)
+        if changed:
+            for index, (old, now) in enumerate(zip(line, new)):
+                if old != now:
+                    yield start + index, old
+        start += len(line) + 1
+
+
+def half_width_message(text: str, offset: int) -> str:
+    char = text[offset]
+    context = text[max(offset - 1, 0):offset + 2]
+    return (f"half-width '{char}' between Chinese characters ('{context}'); "
+            f"write the full-width '{FULL[char]}'")
