@@ -314,7 +314,6 @@ def _write_fixtures(root: Path, publish: bool) -> dict:
     """Every fixture imported into ``root``; with ``publish``, the draft line taken out as an editor would."""
     shutil.copy(SAMPLE / "archive.yml", root / "archive.yml")
     reports = {}
-    folders = {case: f"{case}-case" if case in ("notes", "people") else case for case in CASES}  # site pages' folders
     for case in CASES:
         result = run_import(case)
         assert result.markdown.startswith("---\ndraft: true\n")
