@@ -270,3 +270,18 @@ def test_interview_title_has_phrase_breaks(sample_site):
     html = _text(sample_site / "zh-hant/lighthouse-keeper/index.html")
     h1 = re.search(r"<h1>(.*?)</h1>", html).group(1)
     assert "<wbr>" in h1 and "自動<wbr>化" not in h1 and "燈<wbr>塔" not in h1
+
+
+def test_check_accepts_interviews_listed_on_their_year_page(sample_site, tmp_path):
+    from archive.check import check_site
+
+    site = tmp_path / "site"
+    shutil.copytree(sample_site, site)
+    for folder in ("zh-hant", "zh-hans"):  # as at 1,000 interviews: the index shows only the newest
+        index = site / folder / "index.html"
+        index.write_text(re.sub(r'<li class="entry" id="(river-archive|lighthouse-keeper)">.*?</li>', "",
+                                _text(index), flags=re.S), encoding="utf-8")
+    assert check_site(site).diagnostics == []
+    for folder in ("zh-hant", "zh-hans"):
+        shutil.rmtree(site / folder / "2026")
+    assert "SITE007" in {str(d.code) for d in check_site(site).diagnostics}
