@@ -42,16 +42,17 @@ def _repeat(unit: str, size: int) -> str:
 
 
 def _normal(size: int) -> str:
-    parts, n = [], 0
-    while sum(len(p) for p in parts) * 3 < size:  # CJK text is 3 bytes a character
+    """The sample's shape: sections with a kicker, a figure, questions with notes, links, overrides."""
+    answer = f"答案，提到[別處](#s01)和-{{zh-hans:简;zh-hant:繁;}}-。（笑）{'這是一段平常的回答。' * 20}\n\n"
+    section_bytes = 3 * (80 + len(answer))
+    turns = max(1, size // (section_bytes * 999) + 1)  # sections are numbered with at most three digits
+    parts, used, n = [], 0, 0
+    while used < size and n < 999:
         n += 1
         note = (n - 1) % 40 + 1
-        parts.append(f"## {n:02d}. 第{n}節\n### 小標\n\n▲只有說明的圖。（圖源：某人）\n\n"
-                     f"問：第{n}個問題[^n{note}]？\n\n答案的第一段，提到[別處](#s01)和"
-                     f"-{{zh-hans:简;zh-hant:繁;}}-。（笑）{'這是一段平常的回答。' * 20}\n\n"
-                     f"答案的第二段。\n\n* * *\n\n一段敘述。\n\n")
-        if n == 999:  # section numbers have at most three digits: start the next interview shape over
-            break
+        body = "".join(f"問：第{n}節第{t}個問題[^n{note}]？\n\n{answer}答案的第二段。\n\n" for t in range(turns))
+        parts.append(f"## {n:02d}. 第{n}節\n### 小標\n\n▲只有說明的圖。（圖源：某人）\n\n{body}* * *\n\n一段敘述。\n\n")
+        used += len(parts[-1].encode("utf-8"))
     notes = "".join(f"[^n{i}]: 第{i}條注。\n\n" for i in range(1, 41))
     return "".join(parts) + notes
 
@@ -80,6 +81,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "emphasis-words": lambda s: OPEN + _repeat("*甲 ", s // 2) + "深" + _repeat(" 乙*", s // 2) + "\n",
     "questions": lambda s: "## 01. 甲\n\n" + _repeat("問：一？\n\n答。\n\n", s),
     "half-width": lambda s: OPEN + _repeat("甲,乙", s) + "\n",
+    "half-width-urls": lambda s: OPEN + _repeat("甲,https://e.org/x 乙,", s) + "\n",
     "one-long-paragraph": lambda s: OPEN + _repeat("一段沒有換行的長句子，", s) + "\n",
     "glossary": lambda s: _repeat("- {hant: 詞語, hans: 词语}\n", s),
 }
@@ -113,7 +115,7 @@ def build_seconds(shape: str, text: str) -> tuple[float, int]:
         env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
         start = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "archive", "build", "--archive", str(root),
-                               "--out", str(Path(tmp) / "site")],
+                               "--out", str(Path(tmp) / "site"), "--templates", str(REPO / "templates")],
                               cwd=tmp, env=env, capture_output=True, timeout=3600)
         return time.perf_counter() - start, done.returncode
 

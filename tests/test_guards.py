@@ -137,3 +137,30 @@ def test_quotation_marks_follow_each_script_unless_the_archive_keeps_them(tmp_pa
     (root / "archive.yml").write_text("quotes: keep\n", encoding="utf-8")
     build(root, tmp_path / "site")  # the cache must not serve the converted marks
     assert "回答「好」" in (tmp_path / "site/zh-hans/one/index.html").read_text(encoding="utf-8")
+
+
+def test_an_override_in_alt_text_is_kept_on_both_pages(tmp_path):
+    root = _archive(tmp_path, {"one": {}})
+    (root / "one" / "lamp.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+                                           encoding="utf-8")
+    source = root / "one" / "index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "導言。", "導言。\n\n![-{後灣}-的燈塔](lamp.svg)\n▲燈塔。"), encoding="utf-8")
+    build(root, tmp_path / "site", cache_dir=False)
+    hans = (tmp_path / "site/zh-hans/one/index.html").read_text(encoding="utf-8")
+    hant = (tmp_path / "site/zh-hant/one/index.html").read_text(encoding="utf-8")
+    assert 'alt="後灣的灯塔"' in hans and 'alt="後灣的燈塔"' in hant
+
+
+def test_an_image_named_with_spaces_and_chinese_is_published_and_linked(tmp_path):
+    root = _archive(tmp_path, {"one": {}})
+    (root / "one" / "燈 塔.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>',
+                                            encoding="utf-8")
+    source = root / "one" / "index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("導言。", "導言。\n\n![燈塔](<燈 塔.svg>)\n▲燈塔。"),
+                      encoding="utf-8")
+    site = tmp_path / "site"
+    build(root, site, cache_dir=False)
+    assert (site / "media/one/燈 塔.svg").is_file()
+    assert 'src="../../media/one/%E7%87%88%20%E5%A1%94.svg"' in (site / "zh-hant/one/index.html").read_text(encoding="utf-8")
+    assert check_site(site).diagnostics == []

@@ -376,3 +376,23 @@ def test_more_than_64_emphasis_marks_in_a_row_are_text():
     assert messages(parsed) == []
     assert parsed.interview.lead[0].content == (Text("*" * 65 + "甲" + "*" * 65),)
     assert parsed.interview.lead[1].content == (Emphasis((Text("乙"),)),)
+
+
+def test_a_paragraph_flooded_with_emphasis_marks_is_one_located_error():
+    parsed = parse_text(FRONT + "甲" + "*乙 " * 4001 + "\n\n" + BODY)
+    assert messages(parsed) == [
+        "t/index.md:12:2: error[MD002]: this paragraph holds more than 4000 '*' or '_', too many to read "
+        "for emphasis; split it, or write \\* for an asterisk"]
+
+
+def test_runs_of_unmatched_override_marks_are_one_error_and_kept_as_text():
+    parsed = parse_text(FRONT + "## 01. 燈\n\n問：甲" + "-{" * 5 + "乙" + "}-" * 5 + "丙？\n\n好。\n")
+    # the first -{ closes at the first }-: one override holding '-{-{-{-{乙', then four stray closes
+    assert [(d.line, d.code) for d in parsed.diagnostics] == [(14, "OVR001")]
+    parsed = parse_text(FRONT + "## 01. 燈\n\n問：甲" + "}-" * 5 + "乙" + "-{" * 5 + "？\n\n好。\n")
+    assert [(d.line, d.code) for d in parsed.diagnostics] == [(14, "OVR001"), (14, "OVR001")]
+
+
+def test_empty_interviewees_is_reported_once_without_a_cascade():
+    text = FRONT.replace("interviewees:\n  - name: 林阿香\n", "interviewees:\n") + BODY + "\n問：再一問？\n\n再答。\n"
+    assert [d.code for d in parse_text(text).diagnostics] == ["FM004"]

@@ -86,7 +86,11 @@ class Body:
         return (node.map[0] if node.map else 0) + 1 + self.offset
 
     def run(self, tree: SyntaxTreeNode) -> tuple[tuple[Block, ...], tuple[Section, ...], SyntaxTreeNode | None]:
-        """(lead, sections, the footnote block node or None)."""
+        """(lead, sections, the footnote block node or None).
+
+        Each handler is called with the node and whether a ``###`` kicker may
+        stand here (the node before was a section heading).
+        """
         for node in tree.children:
             handler = getattr(self, f"_on_{node.type}", self._on_other)
             kicker_may_follow = self.kicker_may_follow

@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import re
 from typing import Any, Iterable, Sequence
+from urllib.parse import quote
 
 import yaml
 from markupsafe import Markup, escape
@@ -180,7 +181,7 @@ class _Blocks:
         if isinstance(block, Figure):
             self.figures += 1
             return {"type": "figure", "id": f"fig{self.figures:02d}",
-                    "src": f"{self.media}/{block.image}" if block.image else None,
+                    "src": f"{self.media}/{quote(block.image)}" if block.image else None,
                     "alt": block.alt or plain_text(block.caption, html.script),
                     "caption": html(block.caption), "credit": html(block.credit)}
         if isinstance(block, Question):

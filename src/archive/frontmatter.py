@@ -63,7 +63,7 @@ class FrontMatter:
 def read_front_matter(data: YMap, reader: InlineReader, folder: str) -> tuple[FrontMatter, list[Diagnostic]]:
     """Check one front matter mapping; every problem is a diagnostic, nothing raises."""
     check = Checker(reader.path)
-    hinted = check.keys(data, FRONT_KEYS, FRONT_REQUIRED, "the front matter")
+    check.keys(data, FRONT_KEYS, FRONT_REQUIRED, "the front matter")
     plain, line = reader.plain, data.lines.get
     meta = FrontMatter()
     meta.title = plain(check.text(data, "title", "front matter", required=True), line("title", 1))
@@ -87,19 +87,19 @@ def read_front_matter(data: YMap, reader: InlineReader, folder: str) -> tuple[Fr
         meta.interviewer = person
         if person and person.label and person.label != QUESTION_LABELS[0]:
             meta.labels[person.label] = INTERVIEWER
-    meta.interviewees, meta.people_known = _interviewees(check, reader, data, meta.labels, hinted)
+    meta.interviewees, meta.people_known = _interviewees(check, reader, data, meta.labels)
     meta.credits = _credits(check, reader, data.get("credits"), line("credits", 1))
     meta.source = _source(check, reader, data.get("source"), line("source", 1))
     return meta, check.diags + _placeholders(data, reader.path, meta.draft, meta.date)
 
 
-def _interviewees(check: Checker, reader: InlineReader, data: YMap, labels: dict[str, str],
-                  hinted: set[str]) -> tuple[tuple[Person, ...], bool]:
+def _interviewees(check: Checker, reader: InlineReader, data: YMap,
+                  labels: dict[str, str]) -> tuple[tuple[Person, ...], bool]:
     """The interviewees (adding their labels), and whether they could be read at all."""
     items = data.get("interviewees")
     line = data.lines.get("interviewees", 1)
-    if items is None:
-        return (), "interviewees" not in hinted and "interviewees" in data
+    if items is None:  # missing (FM004) or misspelt (FM003 names it): the body cannot judge labels
+        return (), False
     if not (isinstance(items, YList) and items):
         check.error(Code.FM005, line, "interviewees is a list: '- name: …' lines")
         return (), False

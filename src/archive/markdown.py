@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from . import textcheck
 from .errors import Code, Diagnostic
-from .mdrules import MAX_BRACKETS, OVERRIDE_CLOSE, OVERRIDE_OPEN
+from .mdrules import MAX_BRACKETS, MAX_DELIMITERS, OVERRIDE_CLOSE, OVERRIDE_OPEN
 from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteRef, Protected,
                     Span, Stage, Text, Variant)
 
@@ -119,6 +119,10 @@ class InlineReader:
             elif kind == "bracket_flood":
                 self.error(Code.MD002, line, f"this paragraph holds more than {MAX_BRACKETS} '[', too many to "
                            "read for links and notes; split it, or write \\[ for a bracket", needle="[")
+                out.append(Text(tok.content))
+            elif kind == "emphasis_flood":
+                self.error(Code.MD002, line, f"this paragraph holds more than {MAX_DELIMITERS} '*' or '_', too "
+                           "many to read for emphasis; split it, or write \\* for an asterisk", needle=tok.content)
                 out.append(Text(tok.content))
             elif kind == "override_unmatched":
                 self._unmatched(tok.markup, line)

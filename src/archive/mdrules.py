@@ -30,6 +30,11 @@ MAX_BRACKETS = 2000
 """More '[' than this in one paragraph and it is not read for links or notes (see _bracket_guard)."""
 BRACKET_RUN_RE = re.compile(r"[\[^]+")
 LONG_RUN_RE = re.compile(r"\*{65,}|_{65,}")
+DELIMITER_RUN_RE = re.compile(r"[*_]+")
+MAX_DELIMITERS = 4000
+"""More '*' and '_' than this in one paragraph and it is not read for emphasis."""
+OPEN_RUN_RE = re.compile(r"(?:\\?-\{)+")
+CLOSE_RUN_RE = re.compile(r"(?:\}-)+")
 
 
 def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -89,17 +94,27 @@ def override_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _unmatched(state: StateInline, silent: bool, mark: str, length: int) -> bool:
-    """One token for the first unmatched ``mark`` of a paragraph; later ones are plain text."""
-    text = state.src[state.pos:state.pos + length].lstrip("\\")
+    """One token for the first unmatched ``mark`` of a paragraph; later ones are plain text.
+
+    The marks of the same kind right after it are unmatched too (no ``}-``
+    follows on the line; no ``-{`` comes between), so the whole run is taken
+    at once: 500,000 of them do not each go through every inline rule.
+    """
+    src = state.src
+    text = src[state.pos:state.pos + length].lstrip("\\")
+    run = (OPEN_RUN_RE if mark == OVERRIDE_OPEN else CLOSE_RUN_RE).match(src, state.pos + length, state.posMax)
+    more = run.group(0) if run else ""
     reported = state.env.setdefault("archive_unmatched", {})
-    if not silent and reported.get(mark) is not state.src:
-        reported[mark] = state.src
+    if not silent and reported.get(mark) is not src:
+        reported[mark] = src
         token = state.push("override_unmatched", "", 0)
         token.content = text
         token.markup = mark
+        if more:
+            _append_text(state, more.replace("\\-{", "-{"))
     elif not silent:
-        _append_text(state, text)
-    state.pos += length
+        _append_text(state, text + more.replace("\\-{", "-{"))
+    state.pos += length + len(more)
     return True
 
 
@@ -155,15 +170,32 @@ def _bracket_guard(state: StateInline, silent: bool) -> bool:
 
 
 def _long_delimiter_run(state: StateInline, silent: bool) -> bool:
-    """More than 64 ``*`` or ``_`` in a row are text: no emphasis nests that deep (the
-    emphasis rule would make a token per character and pair them all)."""
-    if state.src[state.pos] not in "*_":
+    """``*`` and ``_`` that emphasis need not pair: long runs, and floods.
+
+    More than 64 in a row are text (no emphasis nests that deep; the emphasis
+    rule would make a token per character and pair them all). A paragraph
+    holding more than ``MAX_DELIMITERS`` of them is not read for emphasis: its
+    first run becomes an ``emphasis_flood`` token (the reader reports it), the
+    rest text.
+    """
+    src = state.src
+    if src[state.pos] not in "*_":
         return False
-    run = LONG_RUN_RE.match(state.src, state.pos, state.posMax)
+    memo = state.env.setdefault("archive_delimiters", {})
+    seen = memo.get("count")
+    if seen is None or seen[0] is not src:
+        seen = memo["count"] = (src, src.count("*") + src.count("_"), [False])
+    flood = seen[1] > MAX_DELIMITERS
+    run = (DELIMITER_RUN_RE if flood else LONG_RUN_RE).match(src, state.pos, state.posMax)
     if run is None:
         return False
     if not silent:
-        _append_text(state, run.group(0))
+        if flood and not seen[2][0]:
+            seen[2][0] = True
+            token = state.push("emphasis_flood", "", 0)
+            token.content = run.group(0)
+        else:
+            _append_text(state, run.group(0))
     state.pos = run.end()
     return True
 

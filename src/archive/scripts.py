@@ -28,7 +28,7 @@ from typing import Any, Iterable, Sequence
 
 from . import engine
 from .errors import Code as Codes, Diagnostic
-from .model import (Code, Emphasis, GlossaryEntry, Interview, Link, LineBreak, NoteRef, Person, Protected,
+from .model import (Code, Emphasis, Figure, GlossaryEntry, Interview, Link, LineBreak, NoteRef, Person, Protected,
                     Script, Stage, Text, Variant)
 from .names import NameForm, name_forms, names_in, registry_version
 
@@ -295,5 +295,10 @@ def _map(node: Any, convert: Converter, target: str) -> Any:
                 changes[f.name] = _map(value, convert, target)
             elif f.name == "alt" and isinstance(value, str):
                 changes[f.name] = convert(value)
+        if isinstance(node, Figure) and node.alt_content:
+            # the alt text as written, overrides kept: its plain form follows the converted inlines
+            from .markdown import plain_text
+
+            changes["alt"] = plain_text(changes["alt_content"], target)
         return dataclasses.replace(node, **changes) if changes else node
     return node

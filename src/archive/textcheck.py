@@ -11,6 +11,7 @@ Both scans are linear in the text. This module imports nothing of ours.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterator, Sequence
 
@@ -91,6 +92,12 @@ def _convert(text: Sequence[str], match: re.Match, at_edges: bool) -> bool:
     return left and right
 
 
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) meets one of the sorted, disjoint ``spans`` (a binary search, not a scan)."""
+    i = bisect.bisect_left(starts, end) - 1  # the last span starting before ``end``
+    return i >= 0 and spans[i][1] > start
+
+
 def normalise_line(text: str, at_edges: bool = True) -> tuple[str, int]:
     """The line with its half-width punctuation between Chinese made full-width, and how many changed.
 
@@ -98,13 +105,14 @@ def normalise_line(text: str, at_edges: bool = True) -> tuple[str, int]:
     whole line; false for the check of a Markdown text run, which warns only between Chinese text)."""
     if not any(c in text for c in FULL):
         return text, 0
-    protected = [m.span() for m in PROTECTED.finditer(text)]
+    protected = [m.span() for m in PROTECTED.finditer(text)]  # sorted, not overlapping
+    starts = [a for a, _ in protected]
     count = 0
     for pattern in (PAIR, SINGLE):  # pairs first: a mark inside （…） then sees Chinese neighbours
         chars = list(text)
         for match in pattern.finditer(text):
             start, end = match.span()
-            if any(a < end and start < b for a, b in protected) or not _convert(chars, match, at_edges):
+            if _overlaps(protected, starts, start, end) or not _convert(chars, match, at_edges):
                 continue
             for at in (start, end - 1) if end - start > 1 else (start,):
                 chars[at] = FULL[chars[at]]
