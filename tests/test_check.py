@@ -196,6 +196,9 @@ def test_duplicate_id_wrong_toggle_wrong_lang_and_unlisted_page(sample_site, tmp
     assert [d.code for d in check_site(site).diagnostics] == ["SITE008"]
     shutil.rmtree(site)
     site = _damage(sample_site, tmp_path, "zh-hant/index.html", 'href="river-archive/index.html"', 'href="#"')
+    year = site / "zh-hant/2026/index.html"  # the year page lists it too: unlisted means on neither
+    year.write_text(year.read_text(encoding="utf-8").replace('href="../river-archive/index.html"', 'href="#"'),
+                    encoding="utf-8")
     assert [d.code for d in check_site(site).diagnostics] == ["SITE007"]
 
 
