@@ -72,7 +72,9 @@ def test_every_page_loads_without_errors(server, page):
     base, site = server
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     interviews = len(list(SAMPLE.glob("*/index.md")))
-    assert len(pages) == 1 + 2 * (1 + interviews)  # root, and per script the index and each interview
+    years = len({p.parent.name for p in site.glob("zh-hant/[0-9][0-9][0-9][0-9]/index.html")})
+    # root and 404, and per script the index, each interview, people, notes and each year
+    assert len(pages) == 2 + 2 * (1 + interviews + 2 + years)
     for rel in pages:
         page.goto(f"{base}/{rel}")
         page.wait_for_load_state("networkidle")

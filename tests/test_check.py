@@ -32,6 +32,7 @@ source:
 def _archive(tmp_path: Path, interviews: dict[str, str]) -> Path:
     root = tmp_path / "project" / "interview"
     root.mkdir(parents=True)
+    (root / "archive.yml").write_text("base_url: https://example.org/check\n", encoding="utf-8")
     for month, (slug, body) in enumerate(sorted(interviews.items()), 1):
         (root / slug).mkdir()
         (root / slug / "index.md").write_text(HEAD.format(title=slug, month=month) + body, encoding="utf-8")
@@ -54,7 +55,9 @@ def sample_site(tmp_path_factory) -> Path:
 def test_sample_archive_is_clean(sample_site):
     result = run_check(SAMPLE, None, TEMPLATES)
     interviews = len(list(SAMPLE.glob("*/index.md")))
-    assert result.diagnostics == [] and result.pages == 1 + 2 * (1 + interviews)
+    years = len({i.read_text(encoding="utf-8").split("date:", 1)[1].strip()[:4] for i in SAMPLE.glob("*/index.md")})
+    # root and 404; per script the index, each interview, people, notes and one page per year
+    assert result.diagnostics == [] and result.pages == 2 + 2 * (1 + interviews + 2 + years)
     assert run_check(None, sample_site).diagnostics == []
     assert all(url.startswith("https://") for _, url in result.external)
 
@@ -193,6 +196,9 @@ def test_duplicate_id_wrong_toggle_wrong_lang_and_unlisted_page(sample_site, tmp
     assert [d.code for d in check_site(site).diagnostics] == ["SITE008"]
     shutil.rmtree(site)
     site = _damage(sample_site, tmp_path, "zh-hant/index.html", 'href="river-archive/index.html"', 'href="#"')
+    year = site / "zh-hant/2026/index.html"  # the year page lists it too: unlisted means on neither
+    year.write_text(year.read_text(encoding="utf-8").replace('href="../river-archive/index.html"', 'href="#"'),
+                    encoding="utf-8")
     assert [d.code for d in check_site(site).diagnostics] == ["SITE007"]
 
 
@@ -281,9 +287,9 @@ def test_interview_json_off_the_schema_fails(sample_site, tmp_path):
 def test_interview_pages_are_known_by_their_interview_json_not_their_depth(sample_site, tmp_path):
     site = tmp_path / "grown"
     shutil.copytree(sample_site, site)
-    for folder in ("zh-hant", "zh-hans"):  # a site-wide page, as a people index would be
-        (site / folder / "people").mkdir()
-        shutil.copy(site / folder / "index.html", site / folder / "people" / "index.html")
+    for folder in ("zh-hant", "zh-hans"):  # a site-wide page, as the people index is
+        (site / folder / "extra").mkdir()
+        shutil.copy(site / folder / "index.html", site / folder / "extra" / "index.html")
     extra = check_site(site).diagnostics
     assert "SITE007" not in {d.code for d in extra}
     # an interview page deeper than zh-*/slug/ is still one, and must be listed
@@ -311,7 +317,8 @@ def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monke
 
     monkeypatch.setattr(check_module, "read_page", counting)
     first = run_check(root, None)
-    assert first.diagnostics == [] and len(read) == first.pages == 7
+    # root, 404; per script the index, two interviews, people, notes and the year page
+    assert first.diagnostics == [] and len(read) == first.pages == 14
     read.clear()
     assert run_check(root, None).diagnostics == [] and read == []  # nothing changed: no page read
     source = root / "two" / "index.md"
@@ -319,7 +326,7 @@ def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monke
     assert run_check(root, None).diagnostics == []
     assert sorted(read) == ["zh-hans/two/index.html", "zh-hant/two/index.html"]
     read.clear()
-    assert run_check(root, None, full=True).diagnostics == [] and len(read) == 7
+    assert run_check(root, None, full=True).diagnostics == [] and len(read) == 14
     # a damaged page is caught although its neighbours come from the cache
     site = tmp_path / "site"
     build(root, site)

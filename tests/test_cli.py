@@ -51,7 +51,7 @@ def test_archive_in_a_subfolder_builds_with_the_package_templates(content_repo):
     assert (content_repo / "public" / "assets" / "style.css").read_bytes() == \
         (REPO / "templates" / "assets" / "style.css").read_bytes()
     pages = sorted(p.relative_to(content_repo / "public").as_posix()
-                   for p in (content_repo / "public").glob("zh-*/*/index.html"))
+                   for p in (content_repo / "public").glob("zh-*/*/interview.json"))  # interview pages only
     assert len(pages) == 2 * len(list(SAMPLE.glob("*/index.md")))
 
 

@@ -26,7 +26,7 @@ def test_golden_site(tmp_path):
     archive = tmp_path / "golden" / "archive"
     shutil.copytree(GOLDEN / "archive", archive)
     out = tmp_path / "site"
-    build(archive, out, TEMPLATES)
+    build(archive, out, TEMPLATES, search=False)  # the search bundle is binary; tests/test_search.py covers it
     actual = _tree(out)
     for asset in (TEMPLATES / "assets").iterdir():
         assert (out / "assets" / asset.name).read_bytes() == asset.read_bytes()

@@ -118,8 +118,8 @@ def test_a_draft_is_left_out_of_the_site_unless_asked_for(tmp_path, drafts):
 def test_an_archive_can_silence_a_warning_but_not_an_error(tmp_path):
     root = _archive(tmp_path, {"one": {"refs": "[^a]", "defs": "\n[^a]: 註。\n\n[^b]: 沒人引用的註。\n"}})
     report = build(root, tmp_path / "site", cache_dir=False)
-    assert [d.code for d in report.warnings] == ["FN003"]
-    (root / "archive.yml").write_text("suppress: [FN003]\n", encoding="utf-8")
+    assert [d.code for d in report.warnings] == ["PUB001", "FN003"]  # PUB001: a notice, no base_url
+    (root / "archive.yml").write_text("suppress: [FN003, PUB001]\n", encoding="utf-8")
     assert build(root, tmp_path / "site", cache_dir=False).warnings == ()
     (root / "archive.yml").write_text("suppress: [FN001, NOPE]\n", encoding="utf-8")
     with pytest.raises(BuildError) as failed:

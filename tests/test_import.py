@@ -329,7 +329,7 @@ def test_imported_files_are_drafts_left_out_of_the_site(tmp_path: Path):
     root.mkdir(parents=True)
     _write_fixtures(root, publish=False)
     result = run_check(root, None, TEMPLATES)
-    assert result.pages == 1 + 2  # the root and the two index pages only
+    assert result.pages == 2 + 2 * 3  # the root, 404, and per script the index, people and notes pages only
     assert sorted(Path(d.path).parent.name for d in result.diagnostics if d.code == "ARC002") == CASES
 
 

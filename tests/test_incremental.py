@@ -32,6 +32,16 @@ def _build(project: Path):
     return build(project / "interview", project / "site")
 
 
+def _pages(written) -> set[str]:
+    """Written files other than the search bundles (which change whenever indexed text does)."""
+    return {rel for rel in written if "/pagefind/" not in rel}
+
+
+def _searched(written) -> set[str]:
+    """The scripts whose search bundle was rewritten."""
+    return {rel.split("/")[0] for rel in written if "/pagefind/" in rel}
+
+
 def _count(project: Path) -> int:
     return len(list((project / "interview").glob("*/index.md")))
 
@@ -51,8 +61,9 @@ def test_editing_one_interview_rewrites_only_its_pages(project):
     source.write_text(source.read_text(encoding="utf-8").replace("一号藏品", "头号藏品"), encoding="utf-8")
     report = _build(project)
     assert report.made == 1
-    assert sorted(report.written) == ["zh-hans/river-archive/index.html", "zh-hans/river-archive/interview.json",
-                                      "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]
+    assert sorted(_pages(report.written)) == ["zh-hans/river-archive/index.html", "zh-hans/river-archive/interview.json",
+                                              "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]
+    assert _searched(report.written) == {"zh-hant", "zh-hans"}  # the edited words are indexed again
     assert "頭號藏品" in (project / "site/zh-hant/river-archive/index.html").read_text(encoding="utf-8")
 
 
@@ -63,8 +74,9 @@ def test_a_summary_change_also_rewrites_the_indexes(project):
     source.write_text(text.replace("summary: ", "summary: 新摘要。", 1), encoding="utf-8")
     report = _build(project)
     assert {"zh-hant/index.html", "zh-hans/index.html"} <= set(report.written)
+    # the interview, the indexes (and its year page), the feeds and the search bundles
     assert all("lighthouse-keeper" in rel or rel.endswith("/index.html") and rel.count("/") == 1
-               for rel in report.written)
+               or rel.endswith("/2026/index.html") or rel.endswith("/feed.xml") for rel in _pages(report.written))
 
 
 @pytest.mark.parametrize("change, expect_made, expect_written", [
@@ -101,8 +113,10 @@ def test_each_input_kind_invalidates_what_depends_on_it(project, change, expect_
         assert {r for r in written if r.endswith("index.html") and r.count("/") == 2} == {
             f"{d}/{s}/index.html" for d in ("zh-hant", "zh-hans") for s in slugs}
     elif expect_written == {"every Traditional page"}:  # and the root page; the Simplified title is the same
-        assert written == {"index.html"} | {r for r in _tree(project / "site")
-                                            if r.startswith("zh-hant/") and r.endswith(".html")}
+        assert written == {"index.html", "zh-hant/feed.xml"} | {
+            r for r in _tree(project / "site") if r.startswith("zh-hant/") and r.endswith(".html")}
+    elif change == "glossary":  # the Traditional page and the Traditional search index
+        assert _pages(written) == expect_written and _searched(written) == {"zh-hant"}
     else:
         assert written == expect_written
     # and the result is exactly what a build without any cache makes
@@ -178,7 +192,10 @@ def test_a_small_change_is_replaced_in_place_and_equals_a_fresh_build(synthetic)
     victim.write_text(victim.read_text(encoding="utf-8").replace("。", "！", 1), encoding="utf-8")
     shutil.rmtree(synthetic / "interview/synthetic-00005")  # and one interview removed
     report = build(synthetic / "interview", site, jobs=1)
-    assert report.made == 1 and len(report.written) == 4
+    # the edited and the removed interview; every site-wide page lists interviews, so they follow
+    assert report.made == 1 and {r for r in _pages(report.written) if r.count("/") == 2 and not r.split("/")[1].isdigit()
+                                  and r.split("/")[1] not in ("people", "notes")} == {
+        f"{d}/synthetic-00003/{f}" for d in ("zh-hant", "zh-hans") for f in ("index.html", "interview.json")}
     assert not (site / "zh-hant/synthetic-00005").exists() and not (site / "media/synthetic-00005").exists()
     assert not [p for p in site.rglob("*") if ".archive-new" in p.name]
     fresh = synthetic.parent / "fresh"

@@ -72,6 +72,7 @@ def test_the_names_case_reads_right_everywhere_on_the_traditional_page():
 def test_the_names_case_through_a_whole_build(tmp_path):
     archive = tmp_path / "interview"
     shutil.copytree(FIXTURE.parent, archive / "names")
+    (archive / "archive.yml").write_text("base_url: https://example.org/names\n", encoding="utf-8")  # no PUB001
     report = build(archive, tmp_path / "site", Path(__file__).parent.parent / "templates", cache_dir=False)
     assert not report.warnings
     page = (tmp_path / "site" / "zh-hant" / "names" / "index.html").read_text(encoding="utf-8")
@@ -125,6 +126,7 @@ def test_the_build_and_archive_check_report_the_guess(tmp_path):
     (archive / "names").mkdir(parents=True)
     source = _with_person("须小明")
     (archive / "names" / "index.md").write_text(source, encoding="utf-8")
+    (archive / "archive.yml").write_text("base_url: https://example.org/names\n", encoding="utf-8")  # no PUB001
     templates = Path(__file__).parent.parent / "templates"
     report = build(archive, tmp_path / "site", templates, cache_dir=False)
     line = source.splitlines().index("  - 校对: 须小明") + 1

@@ -127,9 +127,9 @@ def test_a_change_rebuilds_exactly_the_affected_pages_and_reloads(served):
     _edit(project / "interview/river-archive/index.md", "一号藏品", "头号藏品")
     assert server.wait_for(generation + 1)
     events.wait("reload")
-    assert sorted(server.last.written) == [
+    assert sorted(r for r in server.last.written if "/pagefind/" not in r) == [
         "zh-hans/river-archive/index.html", "zh-hans/river-archive/interview.json",
-        "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]
+        "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]  # and the search index
     assert "頭號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
 
 

@@ -136,7 +136,7 @@ class Body:
         if self.current is not None:
             self.error(Code.MD002, line, "a blockquote is only for the editor's remark in the lead; "
                        "remove the '>'")
-        inner = [self._read(child) for child in _descendant_paragraphs(node)]
+        inner = [self._read(child) for child in descendant_paragraphs(node)]
         if self.current is None:
             self.lead.append(Remark(tuple(p for p in inner if isinstance(p, Paragraph)),
                                     Span(self.reader.path, line)))
@@ -276,7 +276,7 @@ def _headline_tokens(inline: Token, match: re.Match[str] | None) -> list[Token]:
     return children
 
 
-def _descendant_paragraphs(node: SyntaxTreeNode) -> list[SyntaxTreeNode]:
+def descendant_paragraphs(node: SyntaxTreeNode) -> list[SyntaxTreeNode]:
     """Every paragraph inside ``node``, at any depth, in document order."""
     found, stack = [], list(reversed(node.children))
     while stack:

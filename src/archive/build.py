@@ -67,20 +67,22 @@ class Plan:
 
 def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None = None,
           strict: bool = False, cache_dir: Path | str | None | bool = True,
-          jobs: int | None = None, progress: Progress | None = None, drafts: bool = False) -> BuildReport:
+          jobs: int | None = None, progress: Progress | None = None, drafts: bool = False,
+          search: bool = True) -> BuildReport:
     """Build the archive at ``archive_dir`` into ``out``; raises BuildError with all diagnostics.
 
     ``cache_dir``: True for ``.archive-cache`` beside the archive, a path, or False for none.
     ``drafts``: include interviews marked ``draft: true`` (``archive serve`` does).
+    ``search``: run the search indexing step (``--no-search`` skips it).
     """
     started = time.perf_counter()
     archive_dir, out = Path(archive_dir), Path(out)
-    stamp = _stamp(archive_dir, out, templates, strict, cache_dir, drafts)
+    stamp = _stamp(archive_dir, out, templates, strict, cache_dir, drafts, search)
     recorded = stamp.recorded_report() if stamp else None
     if recorded is not None:
         return _unchanged(recorded, out, started)                                # nothing changed anywhere
     with _scratch(cache_dir, out) as cache:
-        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, cache=cache)
+        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search, cache=cache)
         from .output import write_site
 
         written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
@@ -94,13 +96,15 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     return report
 
 
-def _stamp(archive_dir: Path, out: Path, templates, strict: bool, cache_dir, drafts: bool) -> Stamp | None:
+def _stamp(archive_dir: Path, out: Path, templates, strict: bool, cache_dir, drafts: bool,
+           search: bool) -> Stamp | None:
     """The no-op decision's state for this archive, output and options (None without a cache)."""
     if cache_dir is False or cache_dir is None:
         return None
     root = archive_dir.resolve().parent / CACHE_DIR if cache_dir is True else Path(cache_dir)
     default = archive_dir.resolve().parent / "templates"
-    return Stamp(str(root), str(archive_dir), str(out), (str(Path(templates or default).resolve()), strict, drafts))
+    options = (str(Path(templates or default).resolve()), strict, drafts, search)
+    return Stamp(str(root), str(archive_dir), str(out), options)
 
 
 def _unchanged(recorded: dict, out: Path, started: float) -> BuildReport:
@@ -146,26 +150,31 @@ class _Build:
     strict: bool
     drafts: bool
     code: str
+    search: bool = True
 
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
-              progress: Progress | None = None, drafts: bool = False, cache: Cache | None = None) -> Plan:
+              progress: Progress | None = None, drafts: bool = False, search: bool = True,
+              cache: Cache | None = None) -> Plan:
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order.
 
     ``cache``: a cache to use instead of the one ``cache_dir`` names (a build's scratch cache).
     """
+    from .pages import reserved_slug_errors
     from .render import override_folder
     from .sources import scan_archive
 
-    ctx = _context(archive_dir, templates, cache_dir, strict, drafts, cache)
+    ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts, cache), search=search)
     scan = scan_archive(archive_dir)                                          # 1. the archive on disk
     ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
+    diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in published])
     diagnostics += draft_notices(outputs, ctx)
+    diagnostics += site_notices(scan, strict)
     diagnostics = sorted({d for d in diagnostics if d.code not in scan.settings.suppress})
     if has_errors(diagnostics, strict):
         raise BuildError(diagnostics)
@@ -348,7 +357,22 @@ def asset_files(ctx: _Build) -> dict[str, Entry]:
 def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
     from .postplan import POST_STEPS, run_post_steps
 
-    return run_post_steps(POST_STEPS, files, site, ctx.cache)
+    from .search import SearchError
+
+    steps = tuple(step for step in POST_STEPS if ctx.search or step.name != "search")
+    try:
+        return run_post_steps(steps, files, site, ctx.cache)
+    except SearchError as error:
+        raise BuildError([Diagnostic.make(Code.PUB002, str(ctx.archive), 1, str(error))]) from None
+
+
+def site_notices(scan: Scan, strict: bool = False) -> list[Diagnostic]:
+    """What the site-wide outputs need of the settings (one warning when base_url is missing)."""
+    from .pages import settings_notices
+
+    from .sources import SETTINGS_FILE, display_path
+
+    return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), strict)
 
 
 def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:

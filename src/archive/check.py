@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -278,8 +279,10 @@ def _check_index(pages: dict[str, Page], present: set[str], report) -> None:
         index_rel = f"{top}/index.html"
         index = pages.get(index_rel)
         listed = set()
-        if index is not None:
-            listed = {_resolve(index_rel, urlsplit(url).path) for url, _, _ in index.links}
+        # the index and the year pages it links (zh-hant/2026/): a large archive lists older years there
+        for list_rel in [index_rel] + sorted(r for r in pages if re.fullmatch(rf"{top}/\d{{4}}/index\.html", r)):
+            if list_rel in pages and (list_rel == index_rel or index is not None):
+                listed |= {_resolve(list_rel, urlsplit(url).path) for url, _, _ in pages[list_rel].links}
         for rel in pages:
             if rel.startswith(f"{top}/") and rel.endswith("/index.html") and rel != index_rel \
                     and f"{rel[:-len('index.html')]}interview.json" in present and rel not in listed:

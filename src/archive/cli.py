@@ -87,7 +87,8 @@ def _build(args: argparse.Namespace) -> int:
     try:
         report = build(args.archive, args.out, args.templates, strict=args.strict,
                        cache_dir=False if args.no_cache else True,
-                       progress=_progress(args.quiet or args.format != "text"), drafts=args.drafts)
+                       progress=_progress(args.quiet or args.format != "text"), drafts=args.drafts,
+                       search=getattr(args, "search", True))
     except BuildError as exc:
         diagnostics = _rebased(exc.diagnostics, args.archive)
         _report(diagnostics, args.format, True)
@@ -218,6 +219,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_build.add_argument("--drafts", action="store_true", help="include interviews marked draft: true")
     p_build.add_argument("--format", choices=("text", "github", "json"), default="text",
                          help="how to print findings (github: workflow annotations; json: one document on stdout)")
+    p_build.add_argument("--no-search", dest="search", action="store_false",
+                         help="skip the search index (Pagefind)")
     p_build.set_defaults(func=_build)
     p_check = sub.add_parser("check", help="check notes, links and anchors in the sources and the built site")
     p_check.add_argument("--archive", default="interview", help="the archive folder (default: interview)")

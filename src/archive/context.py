@@ -27,6 +27,8 @@ from .model import (SCRIPTS, Answer, Code, Emphasis, Figure, Inline, Interview, 
 from .summary import Summary
 from .urls import DIRS, LANGS, OTHER, interview_dir, media_dir
 
+OG_LOCALES = {"hant": "zh_TW", "hans": "zh_CN"}
+"""Script → Open Graph locale."""
 LABEL_FILES = {script: f"labels/{folder}.yml" for script, folder in DIRS.items()}
 """Where each script's interface text lives among the templates."""
 
@@ -140,11 +142,19 @@ class Html:
         return f'<a href="{escape(href)}"{focus}>{inner}</a>'
 
 
-def _people(interview: Interview, html: Html) -> dict[str, Any]:
+PEOPLE_PAGE = "people/index.html"
+NOTES_PAGE = "notes/index.html"
+
+
+def _people(interview: Interview, html: Html, ids: dict[str, str]) -> dict[str, Any]:
+    """The people of the title block, each linking to their entry on the people page (``ids``: by key)."""
+    def href(key: str) -> str | None:
+        return f"../{PEOPLE_PAGE}#{ids[key]}" if key in ids else None
+
     return {
-        "interviewer": ({"name": html(interview.interviewer.name), "role": html(interview.interviewer.role)}
-                        if interview.interviewer else None),
-        "interviewees": [{"name": html(p.name), "role": html(p.role), "label": p.label}
+        "interviewer": ({"name": html(interview.interviewer.name), "role": html(interview.interviewer.role),
+                         "href": href("interviewer")} if interview.interviewer else None),
+        "interviewees": [{"name": html(p.name), "role": html(p.role), "label": p.label, "href": href(p.key)}
                          for p in interview.interviewees],
     }
 
@@ -212,10 +222,12 @@ class _Blocks:
 
 def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Add what depends on the archive's settings to an interview's view (kept apart so views cache)."""
+    from .sharing import article_meta
+
     path = f"{interview_dir(view['script'], view['slug'])}/"
-    return {"page": _page(view["script"], settings, path, depth=2, title=view["title_text"],
-                          words=view["labels"]),
-            "interview": as_fields(view)}
+    page = _page(view["script"], settings, path, depth=2, title=view["title_text"], words=view["labels"])
+    page.update(article_meta(view, settings, path))
+    return {"page": page, "interview": as_fields(view)}
 
 
 def as_fields(value: Any) -> Any:
@@ -227,14 +239,17 @@ def as_fields(value: Any) -> Any:
     return value
 
 
-def interview_view(interview: Interview, env: Any) -> dict[str, Any]:
+def interview_view(interview: Interview, env: Any, ids: dict[str, str] | None = None) -> dict[str, Any]:
     """The settings-free part of an interview page's context: the interview, as HTML pieces.
 
     The lead and each section's body are rendered here, once, by ``blocks.html``
     (``lead_html``, ``body``), so that the view can be cached and a change to the
     page template re-renders only the page around them.
     """
+    from .typography import phrases
+
     script = interview.script
+    ids = ids or {}
     words = labels(env, script)
     macros = env.get_template("blocks.html").module
     html = Html(interview.notes, interview.slug, script, macros.noteref, words)
@@ -252,11 +267,15 @@ def interview_view(interview: Interview, env: Any) -> dict[str, Any]:
     return {
         "slug": interview.slug, "script": script, "labels": words,
         "title_text": plain_text(interview.title, script),
-        "title": html(interview.title), "subtitle": html(interview.subtitle),
+        "title": phrases(html(interview.title), script), "subtitle": phrases(html(interview.subtitle), script),
         "date": date_text(interview.date), "date_iso": interview.date.isoformat(),
-        "summary": html(interview.summary),
-        **_people(interview, html),
-        "credits": [{"role": html(c.role), "name": html(c.name)} for c in interview.credits],
+        "summary": html(interview.summary), "summary_text": _plain(interview.summary, script),
+        **_people(interview, html, ids),
+        "credits": [{"role": html(c.role), "name": html(c.name),
+                     "href": f"../{PEOPLE_PAGE}#{ids[f'c{n}']}" if f"c{n}" in ids else None}
+                    for n, c in enumerate(interview.credits, 1)],
+        "people_text": _people_text(interview),
+        "image": _first_image(blocks, interview),
         "source": {"outlet": html(interview.source.outlet),
                    "date": date_text(interview.source.date) if interview.source.date else None,
                    "url": interview.source.url},
@@ -266,6 +285,30 @@ def interview_view(interview: Interview, env: Any) -> dict[str, Any]:
         "notes": notes,
         "questions": sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
     }
+
+
+def _plain(inlines: Sequence[Inline], script: str) -> str:
+    return re.sub(r"\s+", " ", _NEWLINE_CJK.sub("", plain_text(inlines, script))).strip()
+
+
+def _people_text(interview: Interview) -> list[dict[str, str]]:
+    """Everyone of the interview as plain text with their kind (for JSON-LD)."""
+    script = interview.script
+    found = [{"name": _plain(p.name, script), "kind": "interviewee"} for p in interview.interviewees]
+    if interview.interviewer is not None:
+        found.append({"name": _plain(interview.interviewer.name, script), "kind": "interviewer"})
+    found += [{"name": _plain(c.name, script), "kind": "credit", "role": _plain(c.role, script)}
+              for c in interview.credits]
+    return found
+
+
+def _first_image(blocks: "_Blocks", interview: Interview) -> str | None:
+    from .summary import _figures
+
+    for figure in _figures(interview):
+        if figure.image:
+            return f"{media_dir(interview.slug)}/{figure.image}"
+    return None
 
 
 def _neighbour(section: dict[str, Any]) -> dict[str, Any]:
@@ -281,26 +324,17 @@ def _section(section: Section, blocks: _Blocks, html: Html) -> dict[str, Any]:
             "blocks": blocks(section.blocks)}
 
 
-def index_context(summaries: Sequence[Summary], settings: Settings, script: str,
-                  words: dict[str, str]) -> dict[str, Any]:
-    """The archive index of one script: the interviews' summaries, newest first (as given)."""
-    page = _page(script, settings, f"{DIRS[script]}/", depth=1, title=settings.title[script], words=words)
-    return {"page": page, "interviews": [_entry(s) for s in summaries]}
-
-
-def _entry(summary: Summary) -> dict[str, Any]:
-    """What the index shows of one interview: its summary, with the link and the date as readers write it."""
-    return {"summary": summary, "href": f"{summary.slug}/index.html", "date": date_text(summary.date),
-            "date_iso": summary.date.isoformat(),
-            "interviewees": [p for p in summary.people if p.kind == "interviewee"]}
-
-
 def root_context(settings: Settings, words: dict[str, dict[str, str]]) -> dict[str, Any]:
     """The root page that sends a reader to their script."""
     return {"title": settings.title, "description": settings.description,
             "choices": [{"script": s, "lang": LANGS[s], "href": f"{DIRS[s]}/index.html",
                          "name": words[s]["script_name"], "title": settings.title[s]} for s in SCRIPTS],
             "canonical": f"{settings.base_url}/" if settings.base_url else None}
+
+
+def site_page(script: str, settings: Settings, path: str, title: str, words: dict[str, str]) -> dict[str, Any]:
+    """What a site-wide page at ``path`` (``zh-hant/people/``) shares with every other page."""
+    return _page(script, settings, path, depth=path.count("/"), title=title, words=words)
 
 
 def _page(script: str, settings: Settings, path: str, depth: int, title: str,
@@ -313,10 +347,18 @@ def _page(script: str, settings: Settings, path: str, depth: int, title: str,
     def url(p: str) -> str:
         return f"{settings.base_url}/{p}" if settings.base_url else f"{root}{p}index.html"
 
+    folder = f"{root}{DIRS[script]}"
+    base = settings.base_url
     return {
         "script": script, "lang": LANGS[script], "title": title,
         "site_title": settings.title[script], "description": settings.description[script],
-        "root": root, "assets": f"{root}assets", "home": f"{root}{DIRS[script]}/index.html",
+        "root": root, "assets": f"{root}assets", "home": f"{folder}/index.html",
+        "people": f"{folder}/{PEOPLE_PAGE}", "notes": f"{folder}/{NOTES_PAGE}",
+        "feed": f"{folder}/feed.xml" if base else None,
+        "search": f"{folder}/pagefind/",
+        "other_home": f"{root}{DIRS[other]}/index.html", "other_lang": LANGS[other],
+        "url": f"{base}/{path}" if base else None,
+        "locale": OG_LOCALES[script], "og_type": "website", "image_url": None, "jsonld": None,
         "canonical": url(path),
         "alternates": [{"lang": LANGS[s], "href": url(path.replace(DIRS[script], DIRS[s], 1))}
                        for s in SCRIPTS],

@@ -58,6 +58,8 @@ class Code(enum.Enum):
     ARC001 = (Severity.ERROR, "archive settings")
     ARC002 = (Severity.NOTICE, "draft left out of the site")
     ARC003 = (Severity.WARNING, "build cache unavailable")
+    PUB001 = (Severity.NOTICE, "base_url missing: absolute links left out (an error with --strict)")
+    PUB002 = (Severity.ERROR, "search indexing failed")
     # built-site findings of ``archive check`` (check.py); all errors
     SITE001 = (Severity.ERROR, "a link or image points at a file that does not exist")
     SITE002 = (Severity.ERROR, "a #fragment names no id on the target page")

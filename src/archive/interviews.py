@@ -41,7 +41,7 @@ from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
 from .parse import Parsed, parse_interview
 from .serialize import interview_json
 from .sources import LinkTargets, decode_source, link_targets
-from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, passages, summarize
+from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, passages, person_ids, summarize
 from .urls import INTERVIEW_DATA, interview_dir
 
 PARALLEL_FROM = 8
@@ -201,11 +201,12 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     key = cache.put_blob(data)
     if not cache.enabled:
         out.blobs[key] = data
-    summary = summarize(converted)
+    ids = person_ids(interview)
+    summary = summarize(converted, ids)
     summary_key = digest(codec.dumps(summary))
     out.summaries[script] = summary
     cache.put("summary", summary_key, summary)  # apart from the view and page: a template change never loads it
-    view = {"view": interview_view(converted, env), "json": [key, len(data)], "summary_key": summary_key}
+    view = {"view": interview_view(converted, env, ids), "json": [key, len(data)], "summary_key": summary_key}
     cache.put("view", job.view_keys[script], view)
     text = passages(converted)
     cache.put("passages", job.view_keys[script], list(text))

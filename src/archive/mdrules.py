@@ -158,15 +158,7 @@ def _bracket_guard(state: StateInline, silent: bool) -> bool:
         return False
     run = BRACKET_RUN_RE.match(src, state.pos, state.posMax)
     assert run is not None
-    if not silent:
-        if flood and not seen[2][0]:
-            seen[2][0] = True
-            token = state.push("bracket_flood", "", 0)
-            token.content = run.group(0)
-        else:
-            _append_text(state, run.group(0))
-    state.pos = run.end()
-    return True
+    return _take_run(state, run, silent, flood, seen[2], "bracket_flood")
 
 
 def _long_delimiter_run(state: StateInline, silent: bool) -> bool:
@@ -189,10 +181,17 @@ def _long_delimiter_run(state: StateInline, silent: bool) -> bool:
     run = (DELIMITER_RUN_RE if flood else LONG_RUN_RE).match(src, state.pos, state.posMax)
     if run is None:
         return False
+    return _take_run(state, run, silent, flood, seen[2], "emphasis_flood")
+
+
+def _take_run(state: StateInline, run: re.Match, silent: bool, flood: bool, reported: list[bool],
+              kind: str) -> bool:
+    """Consume a run the rules above own: the first run of a flood becomes a ``kind`` token (reported
+    once a paragraph), any other run plain text."""
     if not silent:
-        if flood and not seen[2][0]:
-            seen[2][0] = True
-            token = state.push("emphasis_flood", "", 0)
+        if flood and not reported[0]:
+            reported[0] = True
+            token = state.push(kind, "", 0)
             token.content = run.group(0)
         else:
             _append_text(state, run.group(0))

@@ -13,7 +13,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Callable
 
-from .context import index_context, labels, root_context
+from .context import labels, root_context
+from .errors import Code, Diagnostic
 from .model import SCRIPTS, Settings
 from .render import render
 from .summary import Passage, Summary
@@ -58,16 +59,38 @@ def root_page(site: SiteInput) -> dict[str, bytes]:
     return {"index.html": site.render("root.html", root_context(site.settings, words))}
 
 
-def index_pages(site: SiteInput) -> dict[str, bytes]:
-    """``zh-hant/index.html``, ``zh-hans/index.html``: every interview, newest first."""
-    return {f"{DIRS[script]}/index.html":
-            site.render("index.html", index_context(site.summaries[script], site.settings, script,
-                                                    site.labels(script)))
-            for script in SCRIPTS}
+def settings_notices(settings: Settings, where: str, strict: bool = False) -> list[Diagnostic]:
+    """One notice when ``base_url`` is missing (feeds, the sitemap and link previews need it); an error with --strict."""
+    if settings.base_url:
+        return []
+    if strict:
+        return [Diagnostic.make(Code.ARC001, where, 1, "--strict needs base_url: the Atom feeds, sitemap.xml, "
+                                "Open Graph and JSON-LD need absolute links; add base_url: https://… to archive.yml")]
+    return [Diagnostic.make(Code.PUB001, where, 1, "no base_url: the Atom feeds, sitemap.xml, Open Graph and "
+                            "JSON-LD need absolute links and are left out; add base_url: https://… to archive.yml")]
 
 
-SITE_PAGES: tuple[SitePage, ...] = (
-    root_page,
-    index_pages,
-)
+RESERVED_SLUGS = frozenset({"people", "notes", "pagefind", "assets", "media"})
+"""Folders of a script's site pages: no interview may take one as its slug (nor a four-digit year)."""
+
+
+def reserved_slug_errors(slugs: list[tuple[str, str]]) -> list[Diagnostic]:
+    """(slug, source path) pairs whose slug would overwrite a site page's folder."""
+    return [Diagnostic.make(Code.ID001, path, 1, f"the slug '{slug}' is the folder of a site page "
+                            f"({'the year pages' if slug.isdigit() else slug + '/'}); set another slug: in the front matter")
+            for slug, path in slugs if slug in RESERVED_SLUGS or (len(slug) == 4 and slug.isdigit())]
+
+
+def _pages() -> tuple[SitePage, ...]:
+    from .discovery import not_found_page, robots_page
+    from .feeds import feed_pages
+    from .notes_index import notes_pages
+    from .people import people_pages
+    from .years import index_pages, year_pages
+
+    return (root_page, index_pages, year_pages, people_pages, notes_pages, feed_pages, robots_page,
+            not_found_page)
+
+
+SITE_PAGES: tuple[SitePage, ...] = _pages()
 """Every site-wide output, in order; a later one may replace an earlier one's file."""

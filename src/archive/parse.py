@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from . import textcheck
-from .body import Body
+from .body import Body, descendant_paragraphs
 from .config import DEFAULT_STAGE_DIRECTIONS, YMap, load_yaml
 from .errors import Code, Diagnostic, Severity
 from .figures import read_paragraph
@@ -161,7 +161,7 @@ def _notes(reader: InlineReader, block: SyntaxTreeNode | None, defs: list[tuple[
             bodies[note.meta["label"]] = tuple(
                 para for para in (read_paragraph(reader, node.children[0].token.children or [],
                                                  (node.map[0] if node.map else 0) + 1 + offset, folder, script)
-                                  for node in _paragraphs(note)) if isinstance(para, Paragraph))
+                                  for node in descendant_paragraphs(note)) if isinstance(para, Paragraph))
     refs = reader.ref_counts
     notes = [Note(label, number, bodies.get(label, ()), refs[label], Span(path, seen[label]))
              for number, label in enumerate(refs, 1) if label in seen]  # numbered by first reference
@@ -172,15 +172,3 @@ def _notes(reader: InlineReader, block: SyntaxTreeNode | None, defs: list[tuple[
         if not NOTE_LABEL_RE.match(label):
             reader.error(Code.FN004, line, f"note label [^{label}] must be ASCII letters, digits, '-' or '_'")
     return tuple(notes)
-
-
-def _paragraphs(node: SyntaxTreeNode) -> list[SyntaxTreeNode]:
-    """Every paragraph inside ``node``, at any depth, in document order."""
-    found, stack = [], list(reversed(node.children))
-    while stack:
-        child = stack.pop()
-        if child.type == "paragraph":
-            found.append(child)
-        else:
-            stack.extend(reversed(child.children))
-    return found

@@ -38,7 +38,21 @@ class PostStep:
     needs_folder: bool = False
 
 
-POST_STEPS: tuple[PostStep, ...] = ()
+def _search_step() -> PostStep:
+    from . import search
+    from .cache import code_version
+
+    return PostStep(name="search", version=f"{search.version()} {code_version()}", reads=search.reads,
+                    run=search.index_site)
+
+
+def _sitemap_step() -> PostStep:
+    from .discovery import sitemap
+
+    return PostStep(name="sitemap", version="1", reads=lambda rel: rel.endswith(".html"), run=sitemap)
+
+
+POST_STEPS: tuple[PostStep, ...] = (_sitemap_step(), _search_step())
 """Every post-plan step, in order; each sees the files of the steps before it."""
 
 

@@ -148,7 +148,7 @@ def make_environment(override: Path | str | None, cache: Path | None = None) -> 
         folder.mkdir(parents=True, exist_ok=True)
         bytecode = jinja2.FileSystemBytecodeCache(str(folder))
     loader = ChainLoader(template_folders(override))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=loader,
         bytecode_cache=bytecode,
         autoescape=True,
@@ -157,6 +157,10 @@ def make_environment(override: Path | str | None, cache: Path | None = None) -> 
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from .typography import phrases
+
+    env.filters["phrases"] = phrases  # {{ title | phrases(page.script) }}: <wbr> at phrase boundaries
+    return env
 
 
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:

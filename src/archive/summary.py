@@ -32,6 +32,8 @@ class PersonEntry:
     """Their role line (interviewer/interviewees) or the credit's role (編譯, 編輯 …)."""
     kind: str
     """``interviewee``, ``interviewer`` or ``credit``."""
+    id: str = ""
+    """Their entry on the people page (``p-fanxiaolan``): from the name in the interview's source script."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +91,36 @@ class Summary:
     draft: bool
 
 
-def summarize(interview: Interview) -> Summary:
-    """The summary of a converted interview (``interview.script`` is the page's script)."""
+def person_ids(source: Interview) -> dict[str, str]:
+    """Person key (``interviewer``, ``p1``, ``c1`` …) → their people-page id, from the source script's names.
+
+    Made once from the unconverted interview, so both scripts' pages carry the same ids.
+    """
+    from .sorting import slug
+
+    name = lambda inlines: _clean(plain_text(inlines, source.script))  # noqa: E731
+    ids = {p.key: slug(name(p.name), "p") for p in source.interviewees}
+    if source.interviewer is not None:
+        ids["interviewer"] = slug(name(source.interviewer.name), "p")
+    ids.update({f"c{n}": slug(name(c.name), "p") for n, c in enumerate(source.credits, 1)})
+    return ids
+
+
+def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summary:
+    """The summary of a converted interview (``interview.script`` is the page's script).
+
+    ``ids``: :func:`person_ids` of the interview before conversion.
+    """
     script = interview.script
+    ids = ids or {}
     text = lambda inlines: _clean(plain_text(inlines, script))  # noqa: E731
     people = []
     if interview.interviewer is not None:
         people.append(PersonEntry("interviewer", text(interview.interviewer.name),
-                                  text(interview.interviewer.role), "interviewer"))
-    people += [PersonEntry(p.key, text(p.name), text(p.role), "interviewee") for p in interview.interviewees]
-    people += [PersonEntry(f"c{n}", text(c.name), text(c.role), "credit")
+                                  text(interview.interviewer.role), "interviewer", ids.get("interviewer", "")))
+    people += [PersonEntry(p.key, text(p.name), text(p.role), "interviewee", ids.get(p.key, ""))
+               for p in interview.interviewees]
+    people += [PersonEntry(f"c{n}", text(c.name), text(c.role), "credit", ids.get(f"c{n}", ""))
                for n, c in enumerate(interview.credits, 1)]
     sections = tuple(SectionEntry(s.id, s.number, text(s.headline), text(s.kicker)) for s in interview.sections)
     terms = _terms(interview)

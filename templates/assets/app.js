@@ -34,6 +34,7 @@
     setupCopy();
     setupKeys();
     setupToc();
+    setupSearch();
     restorePlace();
   });
 
@@ -166,6 +167,160 @@
         window.prompt("", url);
       }
     });
+  }
+
+  /* Search: Pagefind over bigram records (see search.py). The query is converted to this
+     page's script with the build's character table and cut into the same tokens. */
+  var HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
+  var HAN_ONLY = new RegExp("^[" + HAN + "]+$");
+  var PIECE = new RegExp("[" + HAN + "]+|[0-9A-Za-z\u00c0-\u024f]+", "g");
+
+  function queryTokens(part) {
+    var out = [], m;
+    PIECE.lastIndex = 0;
+    while ((m = PIECE.exec(part))) {
+      var run = m[0];
+      if (HAN_ONLY.test(run) && run.length > 1) {
+        for (var i = 0; i + 1 < run.length; i++) out.push(run.slice(i, i + 2));
+      } else out.push(run.toLowerCase());
+    }
+    return out;
+  }
+
+  function rewriteQuery(query, table) {
+    var converted = "";
+    for (var i = 0; i < query.length; i++) converted += (table && table[query[i]]) || query[i];
+    var parts = converted.trim().split(/\s+/).filter(Boolean).map(queryTokens).filter(function (t) { return t.length; });
+    if (!parts.length) return "";
+    if (parts.length === 1) {
+      var one = parts[0];
+      return one.length === 1 ? one[0] : "\"" + one.join(" ") + "\"";
+    }
+    return [].concat.apply([], parts).join(" ");
+  }
+  window.archiveRewriteQuery = rewriteQuery;
+
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
+  }
+
+  /* Excerpts come back as tokens ("認真 <mark>真在</mark> 在一"): fold each run's bigrams
+     back into its text and move the marks onto characters. */
+  function foldExcerpt(excerpt) {
+    var items = [], prevBigram = false;
+    excerpt.split(/\s+/).forEach(function (tok) {
+      if (!tok || tok.replace(/<\/?mark>/g, "") === "\u00b6") return;  /* a passage's heading (search.py) */
+      var marked = /<mark>/.test(tok);
+      var t = tok.replace(/<\/?mark>/g, "");
+      var last = items[items.length - 1];
+      if (HAN_ONLY.test(t) && t.length <= 2) {
+        if (prevBigram && last && last.han && last.text === t[0]) {
+          if (marked) last.mark = true;
+          if (t.length === 2) items.push({ text: t[1], mark: marked, han: true });
+          prevBigram = t.length === 2;
+          return;
+        }
+        for (var i = 0; i < t.length; i++) items.push({ text: t[i], mark: marked, han: true });
+        prevBigram = t.length === 2;
+        return;
+      }
+      items.push({ text: t, mark: marked, han: false });
+      prevBigram = false;
+    });
+    var html = "", open = false;
+    items.forEach(function (item, i) {
+      var prev = items[i - 1];
+      if (prev && !prev.han && !item.han) html += " ";
+      if (item.mark && !open) { html += "<mark>"; open = true; }
+      if (!item.mark && open) { html += "</mark>"; open = false; }
+      html += item.text;  /* already escaped by Pagefind */
+    });
+    return open ? html + "</mark>" : html;
+  }
+  window.archiveFoldExcerpt = foldExcerpt;
+
+  function setupSearch() {
+    var form = document.querySelector("form.search");
+    if (!form) return;
+    var input = form.querySelector("input[type=search]");
+    var box = form.querySelector(".search-results");
+    var bundle = form.getAttribute("data-bundle");
+    var folder = bundle.replace(/pagefind\/$/, "");
+    var loading = null, pagefind = null, table = {}, seq = 0, timer = null;
+
+    function load() {
+      if (!loading) {
+        var base = new URL(bundle, document.baseURI).href;
+        loading = Promise.all([
+          import(base + "pagefind.js").then(function (pf) {
+            /* Pagefind reads <html lang> when it starts and would cut a Chinese query into words
+               with Intl.Segmenter; the index is declared "en" (see search.py), so it starts as "en".
+               Both calls start synchronously, so the page never renders with the other lang. */
+            var lang = root.getAttribute("lang"), started;
+            root.setAttribute("lang", "en");
+            try { started = Promise.all([pf.options({ excerptLength: 48 }), pf.init()]); }
+            finally { root.setAttribute("lang", lang); }
+            return started.then(function () { return pf; });
+          }),
+          fetch(base + "chars.json").then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
+        ]).then(function (loaded) {
+          pagefind = loaded[0];
+          var from = Array.from(loaded[1].from || ""), to = Array.from(loaded[1].to || "");
+          for (var i = 0; i < from.length && i < to.length; i++) table[from[i]] = to[i];
+        });
+      }
+      return loading;
+    }
+
+    function show(html, query) {
+      box.innerHTML = html; box.hidden = !html; form.classList.toggle("open", !!html);
+      box.setAttribute("data-query", query || "");
+    }
+
+    function run() {
+      var query = input.value;
+      var mine = ++seq;
+      if (!query.trim()) { show(""); return; }
+      load().then(function () {
+        var rewritten = rewriteQuery(query, table);
+        if (!rewritten) return null;
+        return pagefind.search(rewritten);
+      }).then(function (found) {
+        if (mine !== seq || !found) return found && found.results;
+        return Promise.all(found.results.slice(0, 8).map(function (r) { return r.data(); })).then(function (data) {
+          if (mine !== seq) return;
+          if (!data.length) { show('<p class="search-none">' + esc(form.getAttribute("data-empty")) + "</p>", query); return; }
+          var html = '<p class="search-count">' + found.results.length + " " + esc(form.getAttribute("data-count")) + '</p><ol class="search-list">';
+          data.forEach(function (d) {
+            var best = null;
+            (d.sub_results || []).forEach(function (sub) {
+              if (!best || (sub.locations || []).length > (best.locations || []).length) best = sub;
+            });
+            var href = (best && best.url) || d.url;  /* Pagefind resolves it against the bundle's folder */
+            var excerpt = (best && best.excerpt) || d.excerpt;
+            html += '<li><a class="search-hit" href="' + esc(href) + '"><span class="search-title">' + esc(d.meta.title || "") +
+              '</span><span class="search-excerpt">' + foldExcerpt(excerpt) + "</span></a></li>";
+          });
+          show(html + "</ol>", query);
+        });
+      }).catch(function () {
+        if (mine === seq) show('<p class="search-none">' + esc(form.getAttribute("data-error")) + "</p>");
+      });
+    }
+
+    form.addEventListener("submit", function (e) { e.preventDefault(); window.clearTimeout(timer); run(); });
+    input.addEventListener("input", function () { window.clearTimeout(timer); timer = window.setTimeout(run, 120); });
+    input.addEventListener("focus", function () { load().catch(function () {}); if (input.value.trim() && box.innerHTML) show(box.innerHTML); });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && !box.hidden) { show(""); input.blur(); return; }
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      input.focus();
+      input.select();
+    });
+    document.addEventListener("click", function (e) { if (!form.contains(e.target)) { box.hidden = true; form.classList.remove("open"); } });
   }
 
   /* Keyboard: n / p (or j / k) for the next / previous section, never with modifiers or in a field. */
