@@ -200,7 +200,7 @@ def draft_notices(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnosti
 def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build):
     """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
     from .interviews import _environment, load_passages, load_summary
-    from .pages import SiteInput
+    from .siteinput import SiteInput
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
     by_slug = {o.targets.slug: o for o in newest}
