@@ -284,8 +284,8 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
     """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
     from .interviews import _environment, load_passages, load_summary, make_interview
     from .model import SCRIPTS
-    from .pages import SiteInput
     from .render import templates_key
+    from .siteinput import SiteInput
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
     by_slug = {o.targets.slug: o for o in newest}

@@ -134,47 +134,55 @@ def check_files(files: Mapping[str, Entry], label: str, source_path: Callable[[s
         top = rel.split("/", 1)[0]
         if top in LANGS and page.lang != LANGS[top]:
             report(rel, 1, Code.SITE008, f"<html lang=\"{page.lang}\"> in {top}/; expected {LANGS[top]}")
-        for url, line, role in page.links:
-            parts = urlsplit(url)
-            if parts.scheme in ("http", "https", "mailto"):
-                external.add((rel, url))
-                continue
-            if parts.scheme or parts.netloc:
-                if parts.scheme != "data":
-                    report(rel, line, Code.SITE001, f"'{url}' is neither a page of the site nor an "
-                           "http(s) link")
-                continue
-            target_rel = _resolve(rel, unquote(parts.path))
-            if target_rel is not None and target_rel.rstrip("/") in folders:
-                target_rel = f"{target_rel.rstrip('/')}/index.html"
-            if target_rel is None or target_rel not in present:
-                report(rel, line, Code.SITE001, f"'{url}' points at a file that does not exist")
-                continue
-            fragment = unquote(parts.fragment)
-            if fragment and target_rel.endswith(".html"):
-                target = pages.get(target_rel)
-                if target is not None and fragment not in target.ids:
-                    anchor = None
-                    if role == "doc-noteref" or role == "doc-backlink":
-                        anchor = next((i for i, h, ln in page.noterefs if h == url and ln == line), None)
-                    report(rel, line, Code.SITE002, f"'{url}': {target_rel} has no id '{fragment}'",
-                           anchor)
-        for ref_id, href, line in page.noterefs:
-            note = href[1:] if href.startswith("#") else None
-            if note is None or note not in page.endnotes:
-                report(rel, line, Code.SITE003, f"note reference '{ref_id}' does not point at a note "
-                       "of this page", ref_id)
-            elif f"#{ref_id}" not in page.endnotes[note]:
-                report(rel, page.ids.get(note, line), Code.SITE003,
-                       f"note '{note}' has no backlink to its reference '{ref_id}'", ref_id)
-        for note, backlinks in page.endnotes.items():
-            refs = {f"#{r}" for r, h, _ in page.noterefs if h == f"#{note}"}
-            for href in sorted(backlinks - refs):
-                report(rel, page.ids.get(note, 1), Code.SITE003,
-                       f"note '{note}' links back to '{href}', which is not one of its references", note)
+        external.update(_check_links(rel, page, pages, present, folders, report))
+        _check_notes(rel, page, report)
     _check_twins(pages, report)
     _check_index(pages, present, report)
     return SiteReport(sorted(set(diags)), sorted(external), len(pages))
+
+
+def _check_links(rel: str, page, pages: dict, present: set[str], folders: set[str], report) -> set[tuple[str, str]]:
+    """SITE001/SITE002 for one page's links and images; returns its external links (never fetched)."""
+    external: set[tuple[str, str]] = set()
+    for url, line, role in page.links:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "mailto"):
+            external.add((rel, url))
+            continue
+        if parts.scheme or parts.netloc:
+            if parts.scheme != "data":
+                report(rel, line, Code.SITE001, f"'{url}' is neither a page of the site nor an http(s) link")
+            continue
+        target_rel = _resolve(rel, unquote(parts.path))
+        if target_rel is not None and target_rel.rstrip("/") in folders:
+            target_rel = f"{target_rel.rstrip('/')}/index.html"
+        if target_rel is None or target_rel not in present:
+            report(rel, line, Code.SITE001, f"'{url}' points at a file that does not exist")
+            continue
+        fragment = unquote(parts.fragment)
+        target = pages.get(target_rel) if fragment and target_rel.endswith(".html") else None
+        if target is not None and fragment not in target.ids:
+            anchor = None
+            if role in ("doc-noteref", "doc-backlink"):
+                anchor = next((i for i, h, ln in page.noterefs if h == url and ln == line), None)
+            report(rel, line, Code.SITE002, f"'{url}': {target_rel} has no id '{fragment}'", anchor)
+    return external
+
+
+def _check_notes(rel: str, page, report) -> None:
+    """SITE003: every note reference reaches its note, and every note links back to each reference."""
+    for ref_id, href, line in page.noterefs:
+        note = href[1:] if href.startswith("#") else None
+        if note is None or note not in page.endnotes:
+            report(rel, line, Code.SITE003, f"note reference '{ref_id}' does not point at a note of this page", ref_id)
+        elif f"#{ref_id}" not in page.endnotes[note]:
+            report(rel, page.ids.get(note, line), Code.SITE003,
+                   f"note '{note}' has no backlink to its reference '{ref_id}'", ref_id)
+    for note, backlinks in page.endnotes.items():
+        refs = {f"#{r}" for r, h, _ in page.noterefs if h == f"#{note}"}
+        for href in sorted(backlinks - refs):
+            report(rel, page.ids.get(note, 1), Code.SITE003,
+                   f"note '{note}' links back to '{href}', which is not one of its references", note)
 
 
 CHECK_CACHE = "check"

@@ -17,7 +17,7 @@ from .model import SCRIPTS
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .pages import SiteInput
+    from .siteinput import SiteInput
 from .urls import DIRS, LANGS, SCRIPT_OF_DIR
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"

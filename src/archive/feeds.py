@@ -14,7 +14,7 @@ from .model import SCRIPTS
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .pages import SiteInput
+    from .siteinput import SiteInput
 from .urls import DIRS, LANGS
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -17,7 +17,7 @@ from .model import SCRIPTS
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .pages import SiteInput
+    from .siteinput import SiteInput
 from .sorting import initial, sort_key
 from .urls import DIRS
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Mapping
 
 from .cache import Cache, digest
 from .output import Entry
-from .pages import SiteInput
+from .siteinput import SiteInput
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from .model import SCRIPTS
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .pages import SiteInput
+    from .siteinput import SiteInput
 from .urls import DIRS, INTERVIEW_DATA, OTHER
 
 BUNDLE = "pagefind"

@@ -18,7 +18,7 @@ from .model import SCRIPTS
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .pages import SiteInput
+    from .siteinput import SiteInput
 from .summary import Summary
 from .urls import DIRS
 
