@@ -1,0 +1,129 @@
+"""Tests written from a mutation run (mutmut 3) over parse, scripts, check and output.
+
+Each test kills mutants that survived the fast tests and that change something a
+user sees: where ``archive check`` points, which files a build refuses to
+overwrite, which files a rebuild carries over. Each docstring names the
+mutants (mutmut's names, ``archive.<module>.x_<function>__mutmut_<n>``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from archive.build import build
+from archive.check import check_site
+from archive.errors import ArchiveError
+from archive.output import MANIFEST, write_site
+
+from conftest import SAMPLE, TEMPLATES
+
+PAGE = "zh-hant/lighthouse-keeper/index.html"
+SOURCE = "interview/lighthouse-keeper/index.md"
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("mutants") / "site"
+    build(SAMPLE, out, TEMPLATES)
+    return out
+
+
+def _without(site: Path, tmp_path: Path, rel: str, old: str) -> Path:
+    """A copy of ``site`` with the first ``old`` removed from page ``rel``."""
+    copy = tmp_path / "damaged"
+    shutil.copytree(site, copy)
+    page = copy / rel
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, "", 1), encoding="utf-8")
+    return copy
+
+
+def _source_lines() -> list[str]:
+    return (SAMPLE / "lighthouse-keeper/index.md").read_text(encoding="utf-8").splitlines()
+
+
+def _twin_finding(site: Path, ident: str):
+    found = [d for d in check_site(site).diagnostics if d.code == "SITE004" and f"'{ident}'" in d.message]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_missing_section_id_points_at_its_heading_in_the_source(sample_site, tmp_path):
+    """Kills check._sources mutants 43 and 44 (the "section" kind misspelt): the finding
+    would name the built page instead of the ``## 01.`` line an editor has to look at."""
+    site = _without(sample_site, tmp_path, PAGE, ' id="s01"')
+    finding = _twin_finding(site, "s01")
+    assert finding.path == SOURCE
+    assert _source_lines()[finding.line - 1].startswith("## 01.")
+
+
+def test_a_missing_note_id_points_at_the_note_definition(sample_site, tmp_path):
+    """Kills check._sources mutants 55-63 (the "note" kind misspelt, the ``n-<label>`` key
+    lost): a note missing from one script's page must point at its ``[^label]:`` line."""
+    site = _without(sample_site, tmp_path, PAGE, ' id="n-egret"')
+    finding = _twin_finding(site, "n-egret")
+    assert finding.path == SOURCE
+    assert _source_lines()[finding.line - 1].startswith("[^egret]:")
+
+
+def test_a_missing_reference_id_points_at_the_reference_line_and_column(sample_site, tmp_path):
+    """Kills check._sources mutants 24, 28 and 29 (the recorded column ignored, every
+    finding at column 1): GitHub annotations and editors jump to the ``[^egret]`` itself."""
+    site = _without(sample_site, tmp_path, PAGE, ' id="r-egret-1"')
+    finding = _twin_finding(site, "r-egret-1")
+    assert finding.path == SOURCE
+    assert finding.col > 1
+    assert _source_lines()[finding.line - 1][finding.col - 1:].startswith("[^egret]")
+
+
+def test_site_findings_name_the_folder_as_given_without_a_doubled_slash(sample_site, tmp_path):
+    """Kills check.check_site mutants 4 (``rstrip(None)``: ``site//zh-hant/…``) and 5
+    (``lstrip``: an absolute folder loses its leading slash and names a path that does not exist)."""
+    rel = "zh-hant/river-archive/index.html"
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    page = site / rel
+    page.write_text(page.read_text(encoding="utf-8").replace('<html lang="zh-Hant"', '<html lang="en"', 1),
+                    encoding="utf-8")
+    assert [(d.code, d.path) for d in check_site(str(site)).diagnostics] == [("SITE008", f"{site}/{rel}")]
+    shown = [(d.code, d.path) for d in check_site(site, shown="public/").diagnostics]
+    assert shown == [("SITE008", f"public/{rel}")]
+
+
+def test_a_foreign_file_at_a_planned_path_is_refused_even_when_its_size_matches(tmp_path):
+    """Kills output._already mutants 8 and 9 (``and`` → ``or``): a file the site's manifest
+    does not list, standing where this build wants to write, is excused only when it already
+    holds exactly the planned bytes; otherwise someone else's file would be overwritten.
+    One new file among twenty is written in place, the path with no second look."""
+    source, out = tmp_path / "interview", tmp_path / "site"
+    source.mkdir()
+    pages = {f"p{i:02}.html": f"<p>{i}</p>\n".encode() for i in range(20)}
+    write_site(pages, out, source)
+    (out / "new.html").write_bytes(b"<p>MINE</p>\n")  # not ours; same size as the planned bytes
+    with pytest.raises(ArchiveError, match=r"holds files archive did not write \(new.html\)"):
+        write_site({**pages, "new.html": b"<p>next</p>\n"}, out, source)
+    assert (out / "new.html").read_bytes() == b"<p>MINE</p>\n"
+    assert "new.html" not in (out / MANIFEST).read_text(encoding="utf-8")
+
+
+def test_a_restaged_site_hard_links_unchanged_files_and_writes_nothing_elsewhere(tmp_path, monkeypatch):
+    """Kills output._link mutants 1 (regular files never linked: every image copied again),
+    7 and 11 (the link made relative to the current folder instead of the staging folder:
+    a stray file where the user stands and the file missing from the site)."""
+    source, out, elsewhere = tmp_path / "interview", tmp_path / "site", tmp_path / "cwd"
+    source.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    image = bytes(range(256)) * 64
+    write_site({"a.html": b"one", "b.html": b"two", "photo.jpg": image}, out, source)
+    before = os.stat(out / "photo.jpg").st_ino
+    # two of three files change: more than the in-place share, so the site is restaged
+    assert write_site({"a.html": b"ONE", "b.html": b"TWO", "photo.jpg": image}, out, source) == ["a.html", "b.html"]
+    assert (out / "photo.jpg").read_bytes() == image
+    assert os.stat(out / "photo.jpg").st_ino == before  # carried over, not copied
+    assert list(elsewhere.iterdir()) == []
