@@ -127,3 +127,60 @@ def test_a_restaged_site_hard_links_unchanged_files_and_writes_nothing_elsewhere
     assert (out / "photo.jpg").read_bytes() == image
     assert os.stat(out / "photo.jpg").st_ino == before  # carried over, not copied
     assert list(elsewhere.iterdir()) == []
+
+
+def _damaged(site: Path, tmp_path: Path, rel: str, old: str, new: str, keep_json: bool = True) -> Path:
+    copy = tmp_path / "damaged"
+    shutil.copytree(site, copy)
+    page = copy / rel
+    text = page.read_text(encoding="utf-8")
+    assert old in text
+    page.write_text(text.replace(old, new, 1), encoding="utf-8")
+    if not keep_json:
+        (page.parent / "interview.json").unlink()
+    return copy
+
+
+def _page_line(site: Path, rel: str, needle: str) -> int:
+    lines = (site / rel).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def _source_line(slug: str, prefix: str) -> int:
+    lines = (SAMPLE / slug / "index.md").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if prefix in line)
+
+
+RIVER = "zh-hant/river-archive/index.html"
+
+
+def test_note_findings_point_at_the_reference_and_the_definition_in_the_source(sample_site, tmp_path):
+    """Kills check._check_notes mutants 13/18 and 42/47 (no message) and 14/19 and 43/48
+    (no anchor: the finding names the built page instead of the source line to edit)."""
+    site = _damaged(sample_site, tmp_path, RIVER, 'href="#n-surya"', 'href="#n-nothing"')
+    found = [(d.path, d.line, d.message.split(" (in ")[0]) for d in check_site(site).diagnostics
+             if d.code == "SITE003"]
+    assert found == [
+        ("interview/river-archive/index.md", _source_line("river-archive", "[^surya]"),
+         "note reference 'r-surya-1' does not point at a note of this page"),
+        ("interview/river-archive/index.md", _source_line("river-archive", "[^surya]:"),
+         "note 'n-surya' links back to '#r-surya-1', which is not one of its references")]
+
+
+def test_without_interview_json_note_findings_point_at_the_page_lines(sample_site, tmp_path):
+    """Kills check._check_notes mutants 11, 22, 31-34, 40 and 49-53 (the page line of a
+    note finding lost or taken from the wrong place): a page with no ``interview.json``
+    beside it (hand-made, or the file lost) is reported at its own lines."""
+    site = _damaged(sample_site, tmp_path, RIVER, 'href="#n-surya"', 'href="#n-nothing"', keep_json=False)
+    found = [(d.path, d.line, d.message[:20]) for d in check_site(site).diagnostics if d.code == "SITE003"]
+    assert found == [(f"{site}/{RIVER}", _page_line(site, RIVER, 'href="#n-nothing"'), "note reference 'r-su"),
+                     (f"{site}/{RIVER}", _page_line(site, RIVER, 'id="n-surya"'), "note 'n-surya' links")]
+    shutil.rmtree(site)
+    page = "zh-hant/lighthouse-keeper/index.html"
+    site = _damaged(sample_site, tmp_path, page, '<a href="#r-egret-1" role="doc-backlink"',
+                    '<a href="#r-egret-9" role="doc-backlink"', keep_json=False)
+    found = [(d.path, d.line, d.message) for d in check_site(site).diagnostics if d.code == "SITE003"]
+    note_line = _page_line(site, page, 'id="n-egret"')
+    assert found == [
+        (f"{site}/{page}", note_line, "note 'n-egret' has no backlink to its reference 'r-egret-1'"),
+        (f"{site}/{page}", note_line, "note 'n-egret' links back to '#r-egret-9', which is not one of its references")]
