@@ -184,3 +184,41 @@ def test_without_interview_json_note_findings_point_at_the_page_lines(sample_sit
     assert found == [
         (f"{site}/{page}", note_line, "note 'n-egret' has no backlink to its reference 'r-egret-1'"),
         (f"{site}/{page}", note_line, "note 'n-egret' links back to '#r-egret-9', which is not one of its references")]
+
+
+def test_links_written_with_dot_and_slash_forms_resolve_like_their_plain_forms(sample_site, tmp_path):
+    """Kills check._resolve mutants 11 and 12 (``./`` not skipped, or ending the walk), 20,
+    22 and 24 (a folder link ``river-archive/`` not read as its index.html, so the index
+    seems not to list the interview) and 25/26 (``../`` to the site's root page lost)."""
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    index, year = site / "zh-hant/index.html", site / "zh-hant/2026/index.html"
+    text = index.read_text(encoding="utf-8").replace('href="river-archive/index.html"', 'href="./river-archive/"')
+    text = text.replace("</main>", '<a href="../">root</a> <a href="./missing.html">gone</a></main>', 1)
+    index.write_text(text, encoding="utf-8")
+    year.write_text(year.read_text(encoding="utf-8").replace('href="../river-archive/index.html"',
+                                                             'href="../river-archive/"'), encoding="utf-8")
+    found = [(d.code, d.path, d.message) for d in check_site(site).diagnostics]
+    assert found == [("SITE001", f"{site}/zh-hant/index.html", "'./missing.html' points at a file that does not exist")]
+
+
+def test_a_site_file_deleted_or_edited_by_hand_is_restored_by_the_next_build(tmp_path):
+    """Kills output._same_size mutants 3 (a missing file counted as present) and 4
+    (``and`` → ``or``: a file of another size counted as unchanged): the manifest still
+    lists both with the right hashes, so only the size check sees that the site is damaged."""
+    source, out = tmp_path / "interview", tmp_path / "site"
+    source.mkdir()
+    files = {"index.html": b"<p>home</p>\n", "a.html": b"<p>a</p>\n", "b.html": b"<p>b</p>\n"}
+    write_site(files, out, source)
+    (out / "a.html").unlink()
+    (out / "b.html").write_bytes(b"<p>b, edited by hand</p>\n")
+    assert write_site(files, out, source) == ["a.html", "b.html"]
+    assert {name: (out / name).read_bytes() for name in files} == files
+
+
+def test_an_apostrophe_just_after_the_first_letter_stays_an_apostrophe():
+    """Kills scripts._apostrophe mutant 6 (``0 < i`` → ``1 < i``): "I’m" at the start of a
+    run would become 「I』m」 on the Traditional page; quotation marks still convert."""
+    from archive.scripts import convert_text
+
+    assert convert_text("I’m 说‘好’", "hans", "hant") == "I’m 說『好』"
