@@ -216,9 +216,13 @@ def test_a_site_file_deleted_or_edited_by_hand_is_restored_by_the_next_build(tmp
     assert {name: (out / name).read_bytes() for name in files} == files
 
 
-def test_an_apostrophe_just_after_the_first_letter_stays_an_apostrophe():
-    """Kills scripts._apostrophe mutant 6 (``0 < i`` → ``1 < i``): "I’m" at the start of a
-    run would become 「I』m」 on the Traditional page; quotation marks still convert."""
+def test_an_apostrophe_is_told_from_a_closing_quote_at_every_position():
+    """Kills scripts._apostrophe mutants 6 (``0 < i`` → ``1 < i``: "I’m" at a run's start
+    shown as 「I』m」), 8 and 9 (a closing ’ as a run's last character: IndexError, a traceback),
+    10 ("don’t" at a run's end read as a quote), 13, 14 and 17 (one neighbour checked twice or
+    the wrong one: 好’ok and OK’。 keep ’, 说I’m converts it)."""
     from archive.scripts import convert_text
 
     assert convert_text("I’m 说‘好’", "hans", "hant") == "I’m 說『好』"
+    assert convert_text("‘OK’。说I’m，don’t", "hans", "hant") == "『OK』。說I’m，don’t"
+    assert convert_text("‘好’ok ‘OK’", "hans", "hant") == "『好』ok 『OK』"
