@@ -226,3 +226,14 @@ def test_an_apostrophe_is_told_from_a_closing_quote_at_every_position():
     assert convert_text("I’m 说‘好’", "hans", "hant") == "I’m 說『好』"
     assert convert_text("‘OK’。说I’m，don’t", "hans", "hant") == "『OK』。說I’m，don’t"
     assert convert_text("‘好’ok ‘OK’", "hans", "hant") == "『好』ok 『OK』"
+
+
+def test_protected_text_keeps_its_quotes_and_an_apostrophe_is_read_across_pieces():
+    """Kills scripts.Converter._quote mutants 10 (``and`` → ``or``: text protected with
+    ``-{…}-`` gets its quotation marks changed) and 3 (pieces joined with filler, so the
+    apostrophe of "don*’t*", split by emphasis, is read as a closing quote)."""
+    from archive.scripts import Converter
+
+    convert = Converter("hans", "hant", "tw")
+    pieces = [("text", "他说"), ("keep", "“原样”"), ("text", "‘好’，don"), ("text", "’t")]
+    assert convert.run(pieces) == ["他說", "“原样”", "『好』，don", "’t"]
