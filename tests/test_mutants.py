@@ -237,3 +237,16 @@ def test_protected_text_keeps_its_quotes_and_an_apostrophe_is_read_across_pieces
     convert = Converter("hans", "hant", "tw")
     pieces = [("text", "他说"), ("keep", "“原样”"), ("text", "‘好’，don"), ("text", "’t")]
     assert convert.run(pieces) == ["他說", "“原样”", "『好』，don", "’t"]
+
+
+def test_a_span_without_a_column_in_interview_json_is_read_as_column_1(sample_site, tmp_path):
+    """Kills check._sources mutants 25 and 27 (no default column: a hand-damaged
+    interview.json becomes a traceback) and 30 (default column 2)."""
+    site = _without(sample_site, tmp_path, PAGE, ' id="r-egret-1"')
+    data = site / "zh-hant/lighthouse-keeper/interview.json"
+    text = data.read_text(encoding="utf-8")
+    span = f'"path":"{SOURCE}","line":30,"col":31}}'
+    assert text.count(span) == 1
+    data.write_text(text.replace(span, f'"path":"{SOURCE}","line":30}}'), encoding="utf-8")
+    finding = _twin_finding(site, "r-egret-1")
+    assert (finding.path, finding.line, finding.col) == (SOURCE, 30, 1)
