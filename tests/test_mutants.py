@@ -230,13 +230,15 @@ def test_an_apostrophe_is_told_from_a_closing_quote_at_every_position():
 
 def test_protected_text_keeps_its_quotes_and_an_apostrophe_is_read_across_pieces():
     """Kills scripts.Converter._quote mutants 10 (``and`` → ``or``: text protected with
-    ``-{…}-`` gets its quotation marks changed) and 3 (pieces joined with filler, so the
-    apostrophe of "don*’t*", split by emphasis, is read as a closing quote)."""
+    ``-{…}-`` gets its quotation marks changed), 3, 31 and 32 (the run's offsets lost, so the
+    apostrophe of "don*’t*", split by emphasis, is read as a closing quote) and 15 (a piece
+    that is only a quotation mark, as in "*‘*对’", left in the source script's form)."""
     from archive.scripts import Converter
 
     convert = Converter("hans", "hant", "tw")
-    pieces = [("text", "他说"), ("keep", "“原样”"), ("text", "‘好’，don"), ("text", "’t")]
-    assert convert.run(pieces) == ["他說", "“原样”", "『好』，don", "’t"]
+    pieces = [("text", "他说"), ("keep", "“原样”"), ("text", "‘好’，don"), ("text", "’t"), ("text", "‘"),
+              ("text", "对’")]
+    assert convert.run(pieces) == ["他說", "“原样”", "『好』，don", "’t", "『", "對』"]
 
 
 def test_a_span_without_a_column_in_interview_json_is_read_as_column_1(sample_site, tmp_path):
