@@ -252,3 +252,31 @@ def test_a_span_without_a_column_in_interview_json_is_read_as_column_1(sample_si
     data.write_text(text.replace(span, f'"path":"{SOURCE}","line":30}}'), encoding="utf-8")
     finding = _twin_finding(site, "r-egret-1")
     assert (finding.path, finding.line, finding.col) == (SOURCE, 30, 1)
+
+
+def _interview(body: str) -> str:
+    head = (SAMPLE / "lighthouse-keeper/index.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    return f"{head}\n---\n{body}"
+
+
+def test_an_image_in_a_note_is_checked_against_the_interview_folder():
+    """Kills parse._notes mutant 33 (the folder not passed when a note's paragraphs are
+    read): an image in a note must be looked up in the interview's own folder."""
+    from archive.parse import parse_interview
+
+    text = _interview("## 01. 一\n\n問：甲[^a]？\n\n好。\n\n[^a]: ![圖](missing.png)\n    ▲說明。\n")
+    parsed = parse_interview(text, "interview/one/index.md", "interview/one")
+    found = [(d.code, d.line) for d in parsed.diagnostics]
+    assert found == [("FIG001", text.splitlines().index("[^a]: ![圖](missing.png)") + 1)]
+    assert "does not exist in interview/one" in parsed.diagnostics[0].message
+
+
+def test_a_note_defined_twice_points_at_the_second_definition_and_its_column():
+    """Kills parse._notes mutant 15 (FN002 without its column): an indented second
+    definition is reported where its ``[^a]:`` starts."""
+    from archive.parse import parse_interview
+
+    text = _interview("## 01. 一\n\n問：甲[^a]？\n\n好。\n\n[^a]: 一。\n\n  [^a]: 二。\n")
+    parsed = parse_interview(text, "interview/one/index.md", "interview/one")
+    found = [(d.code, d.line, d.col) for d in parsed.diagnostics if d.code == "FN002"]
+    assert found == [("FN002", text.splitlines().index("  [^a]: 二。") + 1, 3)]
