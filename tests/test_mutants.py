@@ -280,3 +280,26 @@ def test_a_note_defined_twice_points_at_the_second_definition_and_its_column():
     parsed = parse_interview(text, "interview/one/index.md", "interview/one")
     found = [(d.code, d.line, d.col) for d in parsed.diagnostics if d.code == "FN002"]
     assert found == [("FN002", text.splitlines().index("  [^a]: 二。") + 1, 3)]
+
+
+def test_a_rename_failing_after_an_in_place_write_says_the_site_may_be_partly_new(tmp_path, monkeypatch):
+    """Kills output._replace_in_place mutants 84-91 (the message of a rename that fails once
+    every temporary file is written): one line naming the folder and the reason, saying that
+    some files may already be new (never "the previous site is untouched"), not a traceback."""
+    import errno
+
+    import archive.output as output
+
+    source, out = tmp_path / "interview", tmp_path / "site"
+    source.mkdir()
+    pages = {f"p{i:02}.html": f"<p>{i}</p>\n".encode() for i in range(20)}
+    write_site(pages, out, source)
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(output.os, "rename", refuse)
+    with pytest.raises(ArchiveError) as caught:
+        write_site({**pages, "p00.html": b"<p>new</p>\n"}, out, source)
+    assert str(caught.value) == (f"cannot write {out}: Permission denied; make the folder writable for this user "
+                                 "or choose another --out; some files may already be new: build again")
