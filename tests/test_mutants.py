@@ -303,3 +303,21 @@ def test_a_rename_failing_after_an_in_place_write_says_the_site_may_be_partly_ne
         write_site({**pages, "p00.html": b"<p>new</p>\n"}, out, source)
     assert str(caught.value) == (f"cannot write {out}: Permission denied; make the folder writable for this user "
                                  "or choose another --out; some files may already be new: build again")
+
+
+def test_an_interview_listed_on_its_index_or_its_year_page_alone_is_listed(sample_site, tmp_path):
+    """Kills check._check_index mutants 2, 3, 13 and 15 (year pages ignored: an older
+    interview that only its year page lists is reported unlisted), 16 (the last list read
+    replaces the others), 11 (a script's missing index.html becomes a traceback) and 43."""
+    rel, index, year = "zh-hant/river-archive/index.html", "zh-hant/index.html", "zh-hant/2026/index.html"
+    on_year = _damaged(sample_site, tmp_path, index, 'href="river-archive/index.html"', 'href="#"')
+    assert check_site(on_year).diagnostics == []
+    shutil.rmtree(on_year)
+    on_index = _damaged(sample_site, tmp_path, year, 'href="../river-archive/index.html"', 'href="#"')
+    assert check_site(on_index).diagnostics == []
+    shutil.rmtree(on_index)
+    site = tmp_path / "damaged"
+    shutil.copytree(sample_site, site)
+    (site / index).unlink()
+    unlisted = [(d.path, d.line) for d in check_site(site).diagnostics if d.code == "SITE007"]
+    assert (f"{site}/{rel}", 1) in unlisted
