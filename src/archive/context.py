@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
 import yaml
 from markupsafe import Markup, escape
 
-from .markdown import plain_text
+from .markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
 from .model import (SCRIPTS, Answer, Code, Emphasis, Figure, Inline, Interview, LineBreak, Link,
                     Narration, Note, NoteRef, Paragraph, Protected, Question, Remark, Section,
                     Settings, Stage, Text, Variant, note_ref_id)
@@ -44,8 +43,6 @@ def labels(env: Any, script: str) -> dict[str, str]:
         known[script] = data
     return known[script]
 
-_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_NEWLINE_CJK = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
 
 
 def date_text(value: dt.date) -> str:
@@ -94,14 +91,14 @@ class Html:
         for item in inlines:
             if type(item) is Text:  # most of a page: escaped here, without the dispatch below
                 text = item.text
-                parts.append(escape(_NEWLINE_CJK.sub("", text) if "\n" in text else text))
+                parts.append(escape(CJK_LINE_BREAK_RE.sub("", text) if "\n" in text else text))
             else:
                 parts.append(self._one(item, mode))
         return "".join(parts)
 
     def _one(self, item: Inline, mode: Mode) -> str:
         if isinstance(item, Text):
-            return str(escape(_NEWLINE_CJK.sub("", item.text)))
+            return str(escape(CJK_LINE_BREAK_RE.sub("", item.text)))
         if isinstance(item, Protected):
             return str(escape(item.text))
         if isinstance(item, Variant):
@@ -288,7 +285,7 @@ def interview_view(interview: Interview, env: Any, ids: dict[str, str] | None = 
 
 
 def _plain(inlines: Sequence[Inline], script: str) -> str:
-    return re.sub(r"\s+", " ", _NEWLINE_CJK.sub("", plain_text(inlines, script))).strip()
+    return reading_text(plain_text(inlines, script))
 
 
 def _people_text(interview: Interview) -> list[dict[str, str]]:

@@ -272,6 +272,17 @@ def _merge(items: list[Inline]) -> tuple[Inline, ...]:
     return tuple(out)
 
 
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+CJK_LINE_BREAK_RE = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
+"""A soft line break next to Chinese text: it vanishes on the page (Chinese has no spaces between words)."""
+_SPACE_RE = re.compile(r"\s+")
+
+
+def reading_text(value: str) -> str:
+    """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space."""
+    return _SPACE_RE.sub(" ", CJK_LINE_BREAK_RE.sub("", value)).strip()
+
+
 def plain_text(inlines: Sequence[Inline], script: str = "hant") -> str:
     """The text of inline content, without markup (for titles, alt text and JSON)."""
     parts: list[str] = []

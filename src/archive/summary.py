@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .markdown import plain_text
+from .markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
 from .model import Emphasis, Figure, Inline, Interview, Link, NoteRef, Paragraph, Question, Stage
 from .urls import interview_dir, media_dir
 
@@ -98,7 +98,7 @@ def person_ids(source: Interview) -> dict[str, str]:
     """
     from .sorting import slug
 
-    name = lambda inlines: _clean(plain_text(inlines, source.script))  # noqa: E731
+    name = lambda inlines: reading_text(plain_text(inlines, source.script))  # noqa: E731
     ids = {p.key: slug(name(p.name), "p") for p in source.interviewees}
     if source.interviewer is not None:
         ids["interviewer"] = slug(name(source.interviewer.name), "p")
@@ -113,7 +113,7 @@ def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summar
     """
     script = interview.script
     ids = ids or {}
-    text = lambda inlines: _clean(plain_text(inlines, script))  # noqa: E731
+    text = lambda inlines: reading_text(plain_text(inlines, script))  # noqa: E731
     people = []
     if interview.interviewer is not None:
         people.append(PersonEntry("interviewer", text(interview.interviewer.name),
@@ -125,7 +125,7 @@ def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summar
     sections = tuple(SectionEntry(s.id, s.number, text(s.headline), text(s.kicker)) for s in interview.sections)
     terms = _terms(interview)
     notes = tuple(NoteEntry(n.id, n.number, terms.get(n.label, ""),
-                            _clean("\n".join(plain_text(p.content, script) for p in n.paragraphs)))
+                            reading_text("\n".join(plain_text(p.content, script) for p in n.paragraphs)))
                   for n in interview.notes)
     images = [b.image for b in _figures(interview) if b.image]
     return Summary(
@@ -138,13 +138,6 @@ def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summar
         image=f"{media_dir(interview.slug)}/{images[0]}" if images else None, draft=interview.draft)
 
 
-_SPACE_RE = re.compile(r"\s+")
-_CJK_BREAK_RE = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])\n|\n(?=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])")
-
-
-def _clean(value: str) -> str:
-    """Soft line breaks next to Chinese text vanish (as on the page); other whitespace runs become one space."""
-    return _SPACE_RE.sub(" ", _CJK_BREAK_RE.sub("", value)).strip()
 
 
 _TERM_STOP = re.compile(r"[\s，。、；：！？「」『』（）()《》〈〉“”‘’,.;:!?\"]")
@@ -174,7 +167,7 @@ def _terms(interview: Interview) -> dict[str, str]:
 
 
 def _term(before: str, note: str) -> str:
-    before = _CJK_BREAK_RE.sub("", before).rstrip()
+    before = CJK_LINE_BREAK_RE.sub("", before).rstrip()
     for size in range(min(len(before), len(note), 40), 1, -1):
         if note.startswith(before[-size:]):
             return before[-size:].strip()
@@ -221,7 +214,7 @@ def passages(interview: Interview) -> tuple[Passage, ...]:
 
 def _passages(interview: Interview) -> Iterable[Passage]:
     script = interview.script
-    plain = lambda inlines: _clean(plain_text(_without_refs(inlines), script))  # noqa: E731
+    plain = lambda inlines: reading_text(plain_text(_without_refs(inlines), script))  # noqa: E731
     lead = [plain(b.content) for b in _lead_paragraphs(interview)]
     if lead:
         yield Passage("top", "\n".join(lead))
