@@ -334,15 +334,11 @@ def site_pages(site, ctx: _Build) -> dict[str, Entry]:
 
     from .pages import SITE_PAGES
 
-    listed = ctx.cache.get("site", site.key)
-    if isinstance(listed, dict):
-        found = {rel: ctx.cache.get_blob(value[0]) for rel, value in listed.items()
-                 if isinstance(value, list) and value and isinstance(value[0], str)}
-        if len(found) == len(listed) and all(data is not None for data in found.values()):
-            return {rel: Entry.of(data) for rel, data in found.items()}
+    found = ctx.cache.get_files("site", site.key)
+    if found is not None:
+        return {rel: Entry.of(data) for rel, data in found.items()}
     files = {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
-    if ctx.cache.enabled:
-        ctx.cache.put("site", site.key, {rel: [ctx.cache.put_blob(e.read()), e.size] for rel, e in files.items()})
+    ctx.cache.put_files("site", site.key, {rel: e.read() for rel, e in files.items()})
     return files
 
 

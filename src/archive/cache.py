@@ -190,6 +190,26 @@ class Cache:
                 self._write(path, data, key)
         return key
 
+    def put_files(self, kind: str, key: str, files: dict[str, bytes]) -> None:
+        """Store a set of files (site path → bytes): each as a blob, the listing under ``key``."""
+        if self.root is not None:
+            self.put(kind, key, {rel: [self.put_blob(data), len(data)] for rel, data in files.items()})
+
+    def get_files(self, kind: str, key: str) -> dict[str, bytes] | None:
+        """The files :meth:`put_files` stored under ``key``; None when the listing or any blob is missing or damaged."""
+        listed = self.get(kind, key)
+        if not isinstance(listed, dict):
+            return None
+        found = {}
+        for rel, value in listed.items():
+            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
+                return None
+            data = self.get_blob(value[0])
+            if data is None:
+                return None
+            found[rel] = data
+        return found
+
     def get_blob(self, key: str) -> bytes | None:
         """The bytes with this hash, verified, or None."""
         if self.root is None:

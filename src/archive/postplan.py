@@ -84,31 +84,14 @@ def run_post_steps(steps: tuple[PostStep, ...], files: dict[str, Entry], site: S
         current = {**files, **added}
         read = sorted(rel for rel in current if step.reads(rel))
         key = digest(step.name, step.version, *(f"{rel}\0{current[rel].hash}" for rel in read))
-        made = _cached(cache, key)
-        if made is None:
+        produced = cache.get_files("post", key)
+        if produced is None:
             if step.needs_folder:
                 with materialized({rel: current[rel] for rel in read}) as folder:
                     produced = step.run(current, site, folder)
             else:
                 produced = step.run(current, site, None)
-            made = {rel: Entry.of(data) for rel, data in sorted(produced.items())}
-            if cache.enabled:
-                cache.put("post", key, {rel: [cache.put_blob(e.read()), e.size] for rel, e in made.items()})
-        added.update(made)
+            cache.put_files("post", key, produced)
+        added.update({rel: Entry.of(data) for rel, data in sorted(produced.items())})
     return added
 
-
-def _cached(cache: Cache, key: str) -> dict[str, Entry] | None:
-    """A step's files from the cache, or None when the entry or any of its blobs is missing or damaged."""
-    listed = cache.get("post", key)
-    if not isinstance(listed, dict):
-        return None
-    out = {}
-    for rel, value in listed.items():
-        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
-            return None
-        data = cache.get_blob(value[0])
-        if data is None:
-            return None
-        out[rel] = Entry.of(data)
-    return out
