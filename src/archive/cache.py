@@ -10,7 +10,7 @@ entry that fails the check or does not decode is a miss and is made again.
 Writes are atomic (a temporary file renamed into place). The cache is
 optional: when it cannot be written (a full or read-only disk) the build goes
 on without it and says so once. It is bounded: :meth:`Cache.prune` removes
-the oldest entries beyond a size (run after every build that wrote entries,
+the entries used longest ago beyond a size (run after every build that wrote entries,
 and by ``archive cache prune``).
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 MAGIC = b"archive-cache-2\n"
 CACHE_DIR = ".archive-cache"
 MAX_BYTES = 1 << 30
-"""Default bound of the cache folder (1 GiB): past it the oldest entries go first."""
+"""Default bound of the cache folder (1 GiB): past it the entries used longest ago go first."""
 PRUNE_AFTER = 64 << 20
 """Bytes written between two prunes (a walk of the whole folder): a small rebuild does not pay for one."""
 LEDGER = "written"
@@ -150,6 +150,10 @@ class Cache:
         payload = data[head:]
         if hashlib.sha256(payload).hexdigest().encode() != recorded:
             return None
+        try:  # used now: pruning removes the entries no build has used for longest, not the oldest made
+            os.utime(path)
+        except OSError:
+            pass
         return payload
 
     def get(self, kind: str, key: str) -> Any | None:
@@ -235,9 +239,10 @@ class Cache:
             pass
 
     def prune(self, max_bytes: int = MAX_BYTES, max_age_days: float | None = None) -> tuple[int, int]:
-        """Remove the oldest entries until the folder holds at most ``max_bytes`` (and none older than
-        ``max_age_days``); returns (entries removed, bytes freed). Only files of the cache's own layout
-        (``KIND/xx/HEX`` and ``jinja/``) are ever removed."""
+        """Remove the entries used longest ago (a load renews an entry's time) until the folder holds
+        at most ``max_bytes`` (and none unused for more than ``max_age_days``); returns (entries
+        removed, bytes freed). Only files of the cache's own layout (``KIND/xx/HEX`` and ``jinja/``)
+        are ever removed."""
         if self.root is None or self.kinds is not None or not self.root.is_dir():
             return 0, 0
         entries = []

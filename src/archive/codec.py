@@ -8,6 +8,9 @@ entry planted in the cache can at worst decode to a wrong value of a known
 type, and a malformed one raises :class:`ValueError`, which the cache turns
 into a miss. Lists inside a dataclass come back as tuples (every sequence
 field of the model is a tuple), so a decoded model equals the original.
+Long HTML fragments (a page's section bodies) are kept out of the JSON as
+raw UTF-8 segments after it: JSON-escaping their quotes and scanning them
+back cost more than the rest of a view's encoding and decoding together.
 """
 
 from __future__ import annotations
@@ -42,42 +45,52 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _NAMES: dict[type, frozenset[str]] = {}
 
 
-def encode(value: Any) -> Any:
+SEGMENT = 1024
+"""HTML at least this long (in characters) is stored as a raw segment after the JSON (see :func:`dumps`)."""
+_SEGMENTED = b"\x01"
+"""The first byte of a payload with segments (a JSON text never starts with it)."""
+
+
+def encode(value: Any, segments: list[str] | None = None) -> Any:
     """A JSON-ready value; raises TypeError for anything not plain data or registered.
 
     The common types are dispatched on their exact class and each registered
     class's field names are read once (the cache encodes whole models).
+    ``segments``: long HTML goes there, replaced by a reference ``{"@": "seg", "i": n}``.
     """
     cls = type(value)
     if cls in _PLAIN:
         return value
     if cls is tuple or cls is list:
-        return [item if type(item) in _PLAIN else encode(item) for item in value]
+        return [item if type(item) in _PLAIN else encode(item, segments) for item in value]
     if cls is dict and "@" not in value and all(type(key) is str for key in value):
-        return {key: item if type(item) in _PLAIN else encode(item) for key, item in value.items()}
+        return {key: item if type(item) in _PLAIN else encode(item, segments) for key, item in value.items()}
     fields = _FIELDS.get(cls)
     if fields is not None:
         out = {"@": cls.__name__}
         for name in fields:
             item = getattr(value, name)
-            out[name] = item if type(item) in _PLAIN else encode(item)
+            out[name] = item if type(item) in _PLAIN else encode(item, segments)
         return out
-    return _encode_other(value)
+    return _encode_other(value, segments)
 
 
-def _encode_other(value: Any) -> Any:
+def _encode_other(value: Any, segments: list[str] | None = None) -> Any:
     if isinstance(value, Markup):
+        if segments is not None and len(value) >= SEGMENT:
+            segments.append(str(value))
+            return {"@": "seg", "i": len(segments) - 1}
         return {"@": "html", "v": str(value)}
     if isinstance(value, Severity):
         return int(value)
     if isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
-        return [encode(item) for item in value]
+        return [encode(item, segments) for item in value]
     if isinstance(value, dict):
         if any(not isinstance(key, str) or key == "@" for key in value):
             raise TypeError("only dicts with string keys other than '@' are plain data")
-        return {key: encode(item) for key, item in value.items()}
+        return {key: encode(item, segments) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
         if all(type(item) is str for item in value):
             return {"@": "set", "v": sorted(value)}
@@ -87,7 +100,7 @@ def _encode_other(value: Any) -> Any:
     cls = type(value)
     if _CLASSES.get(cls.__name__) is cls:
         _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-        return encode(value)
+        return encode(value, segments)
     raise TypeError(f"cannot store a {cls.__name__} in the cache")
 
 
@@ -163,15 +176,55 @@ def _str(value: Any) -> str:
 
 
 def dumps(value: Any) -> bytes:
-    """The bytes of a cache entry's payload: compact JSON, UTF-8."""
-    return json.dumps(encode(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The bytes of a cache entry's payload: compact JSON, UTF-8.
+
+    When the value holds long HTML, the payload is ``\\x01``, then one ASCII
+    line of byte lengths (the JSON's, then each segment's), then the JSON,
+    then the segments' UTF-8 bytes one after the other.
+    """
+    segments: list[str] = []
+    text = json.dumps(encode(value, segments), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if not segments:
+        return text
+    raw = [segment.encode("utf-8") for segment in segments]
+    head = " ".join(str(len(part)) for part in (text, *raw)).encode("ascii")
+    return b"".join((_SEGMENTED, head, b"\n", text, *raw))
 
 
 def loads(payload: bytes) -> Any:
     """The value of a payload ``dumps`` made; ValueError for anything else."""
-    try:  # tagged objects are decoded by the parser's hook, bottom up: no second walk over the value
-        return json.loads(payload.decode("utf-8"), object_hook=_hook)
+    hook = _hook
+    try:
+        if payload[:1] == _SEGMENTED:
+            payload, hook = _segmented(payload)
+        # tagged objects are decoded by the parser's hook, bottom up: no second walk over the value
+        return json.loads(payload.decode("utf-8"), object_hook=hook)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
     except RecursionError:
         raise ValueError("a cache entry nested too deeply") from None
+
+
+def _segmented(payload: bytes) -> tuple[bytes, Any]:
+    """The JSON of a payload with segments, and a hook that puts each segment back where it was."""
+    end = payload.find(b"\n")
+    head = payload[1:end].split(b" ") if end > 0 else []
+    if not head or not all(part.isdigit() for part in head):
+        raise ValueError("not a cache entry: a damaged segment list")
+    sizes = [int(part) for part in head]
+    if end + 1 + sum(sizes) != len(payload):
+        raise ValueError("not a cache entry: its segments do not add up")
+    start = end + 1 + sizes[0]
+    segments = []
+    for size in sizes[1:]:
+        segments.append(Markup(payload[start:start + size].decode("utf-8")))
+        start += size
+
+    def hook(data: dict[str, Any]) -> Any:
+        if data.get("@") == "seg" and len(data) == 2:
+            index = data.get("i")
+            if type(index) is not int or not 0 <= index < len(segments):
+                raise ValueError("not a cache entry: a segment that is not there")
+            return segments[index]
+        return _hook(data)
+    return payload[end + 1:end + 1 + sizes[0]], hook

@@ -7,12 +7,19 @@ cached under a key of everything it was made from:
 
 - ``outline`` by the source (what the archive-wide steps need: diagnostics,
   link targets, date, images);
-- ``view`` (the page's HTML pieces and its JSON) by source, script,
-  glossary and ``blocks.html``;
-- ``summary`` (what the site-wide pages show of it) by its own digest, which
-  views and pages name, so that re-rendering pages never decodes one;
-- ``passages`` (its text for search) by the view's key;
-- ``page`` (the rendered files) by view, templates and settings.
+- ``view`` (both scripts' HTML pieces and JSON) by source, glossary and
+  ``blocks.html``;
+- ``summary`` (what the site-wide pages show of it, both scripts) by its own
+  digest, which views and pages name, so that re-rendering pages never
+  decodes one;
+- ``passages`` (its text for search, one entry per script) by the script's
+  view key;
+- ``page`` (both scripts' rendered files) by views, templates and settings.
+
+Both scripts share their entries because they are always made and read
+together: a cold build writes ten files per interview (four of them the
+pages and their JSON) instead of fourteen, and a page template change
+reads one.
 
 The model itself is not cached: decoding it costs half of parsing again,
 and storing it cost a cold build more than the rare rebuild that needs it
@@ -136,19 +143,18 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
         out.stored = cache.written
         return out
     env = _environment(job.templates, cache)
-    for script in SCRIPTS:
-        started = clock()
-        page = cache.get("page", job.page_keys[script])
-        if not _is_page(page):
-            view = cache.get("view", job.view_keys[script])
-            if not _is_view(view):
-                seconds["render"] += clock() - started
-                view = _make_view(load_parsed().interview, script, job, env, cache, out)
-                started = clock()
-            page = _make_page(view, out.targets.slug, script, job, env, cache, out)
-        out.summary_keys[script] = page["summary_key"]
-        out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
-        seconds["render"] += clock() - started
+    started = clock()
+    page = cache.get("page", both(job.page_keys))
+    if not _is_page(page):
+        views = cache.get("view", both(job.view_keys))
+        if not _is_views(views):
+            seconds["render"] += clock() - started
+            views = _make_views(load_parsed().interview, job, env, cache, out)
+            started = clock()
+        page = _make_pages(views, out.targets.slug, job, env, cache, out)
+    out.summary_keys.update(page["summary_keys"])
+    out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
+    seconds["render"] += clock() - started
     out.stored = cache.written
     return out
 
@@ -176,59 +182,81 @@ def _is_outline(value: Any) -> bool:
     return isinstance(value, dict) and {"diagnostics", "targets", "failed_slug", "date", "draft", "images"} <= set(value)
 
 
-def _is_view(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("view"), dict) and isinstance(value.get("json"), list) \
-        and isinstance(value.get("summary_key"), str)
+def both(keys: dict[str, str]) -> str:
+    """One key for an entry holding both scripts' values, from each script's key."""
+    return digest(*(keys[script] for script in SCRIPTS))
+
+
+def _is_views(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(value.get(part), dict) and set(value[part]) == set(SCRIPTS)
+        for part in ("views", "json", "summary_keys")) \
+        and all(isinstance(view, dict) for view in value["views"].values())
 
 
 def _is_page(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("files"), dict) \
-        and isinstance(value.get("summary_key"), str)
+        and isinstance(value.get("summary_keys"), dict) and set(value["summary_keys"]) == set(SCRIPTS) \
+        and all(isinstance(key, str) for key in value["summary_keys"].values())
 
 
-def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache: Cache,
-               out: InterviewOutput) -> dict[str, Any]:
-    """Convert the interview to ``script`` and render its body once (cached apart from the page)."""
+def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out: InterviewOutput) -> dict[str, Any]:
+    """Convert the interview to each script and render its body once (cached apart from the pages).
+
+    One ``view`` entry holds both scripts' views (a page template change reads
+    them together), one ``summary`` entry both summaries (the site-wide pages
+    read all of them); the search text stays one entry per script (read one
+    script at a time, it would otherwise be held twice as long).
+    """
     from .context import interview_view
     from .scripts import to_script
 
     clock = time.perf_counter
-    started = clock()
-    converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
-    out.seconds["convert"] += clock() - started
-    started = clock()
-    data = interview_json(converted)
-    key = cache.put_blob(data)
-    if not cache.enabled:
-        out.blobs[key] = data
     ids = person_ids(interview)
-    summary = summarize(converted, ids)
-    summary_key = digest(codec.dumps(summary))
-    out.summaries[script] = summary
-    cache.put("summary", summary_key, summary)  # apart from the view and page: a template change never loads it
-    view = {"view": interview_view(converted, env, ids), "json": [key, len(data)], "summary_key": summary_key}
-    cache.put("view", job.view_keys[script], view)
-    text = passages(converted)
-    cache.put("passages", job.view_keys[script], list(text))
-    if not cache.stores("passages"):
-        out.passages[script] = text
+    views: dict[str, Any] = {"views": {}, "json": {}, "summary_keys": {}}
+    for script in SCRIPTS:
+        started = clock()
+        converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
+        out.seconds["convert"] += clock() - started
+        started = clock()
+        data = interview_json(converted)
+        key = cache.put_blob(data)
+        if not cache.enabled:
+            out.blobs[key] = data
+        summary = out.summaries[script] = summarize(converted, ids)
+        views["summary_keys"][script] = digest(codec.dumps(summary))
+        views["json"][script] = [key, len(data)]
+        views["views"][script] = interview_view(converted, env, ids)
+        text = passages(converted)
+        cache.put("passages", job.view_keys[script], list(text))
+        if not cache.stores("passages"):
+            out.passages[script] = text
+        out.seconds["render"] += clock() - started
+    started = clock()
+    # apart from the views and pages: a template change never loads them
+    cache.put("summary", both(views["summary_keys"]), out.summaries)
+    cache.put("view", both(job.view_keys), views)
     out.seconds["render"] += clock() - started
-    return view
+    return views
 
 
-def _make_page(view: dict[str, Any], slug: str, script: str, job: InterviewJob, env, cache: Cache,
-               out: InterviewOutput) -> dict[str, Any]:
+def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache: Cache,
+                out: InterviewOutput) -> dict[str, Any]:
+    """Both scripts' pages around their views; the page files' bytes go to the cache (or ``out.blobs``)."""
     from .context import page_context
     from .render import render
 
-    html = render(env, "interview.html", page_context(view["view"], job.settings))
-    key = cache.put_blob(html)
-    if not cache.enabled:
-        out.blobs[key] = html
-    base = interview_dir(script, slug)
-    page = {"summary_key": view["summary_key"],
-            "files": {f"{base}/index.html": [key, len(html)], f"{base}/{INTERVIEW_DATA}": view["json"]}}
-    cache.put("page", job.page_keys[script], page)
+    files: dict[str, Any] = {}
+    for script in SCRIPTS:
+        html = render(env, "interview.html", page_context(views["views"][script], job.settings))
+        key = cache.put_blob(html)
+        if not cache.enabled:
+            out.blobs[key] = html
+        base = interview_dir(script, slug)
+        files[f"{base}/index.html"] = [key, len(html)]
+        files[f"{base}/{INTERVIEW_DATA}"] = views["json"][script]
+    page = {"summary_keys": views["summary_keys"], "files": files}
+    cache.put("page", both(job.page_keys), page)
     return page
 
 
@@ -289,11 +317,21 @@ def images_of(interview: Interview) -> tuple[str, ...]:
 
 
 def load_summary(output: InterviewOutput, script: str, cache: Cache) -> Summary | None:
-    """An interview's summary in one script: from this build, else from the cache (None if gone)."""
+    """An interview's summary in one script: from this build, else from the cache (None if gone).
+
+    The cache holds both scripts' summaries in one entry: loading it keeps
+    the other script's in ``output.summaries`` for the call that asks next.
+    """
     if script in output.summaries:
         return output.summaries[script]
-    summary = cache.get("summary", output.summary_keys.get(script, ""))
-    return summary if isinstance(summary, Summary) else None
+    if set(output.summary_keys) != set(SCRIPTS):
+        return None
+    found = cache.get("summary", both(output.summary_keys))
+    if not (isinstance(found, dict) and set(found) == set(SCRIPTS)
+            and all(isinstance(found[s], Summary) and found[s].script == s for s in SCRIPTS)):
+        return None
+    output.summaries.update(found)
+    return found[script]
 
 
 def load_passages(output: InterviewOutput, script: str, cache: Cache) -> tuple[Passage, ...] | None:
