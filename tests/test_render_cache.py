@@ -98,3 +98,74 @@ def test_pruning_keeps_the_entries_a_build_used_and_removes_those_unused_longest
     assert cache.get("view", "00" * 32) is not None  # the oldest made, but just used
     assert cache.get("view", "03" * 32) is not None  # the newest of the unused ones
     assert cache.get("view", "01" * 32) is None and cache.get("view", "02" * 32) is None
+
+
+def _templates(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_each_kind_of_page_is_keyed_by_the_templates_it_reads(tmp_path: Path):
+    from archive.render import page_templates_key, site_templates_key
+
+    folder = _templates(tmp_path)
+    keys = lambda: (page_templates_key(folder), site_templates_key(folder))  # noqa: E731
+    first = keys()
+    _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- visible -->\n")
+    second = keys()
+    assert second[0] != first[0] and second[1] == first[1]  # the site-wide pages never read it
+    _edit(folder / "index.html", "{% extends", "<!-- index -->{% extends")
+    third = keys()
+    assert third[0] == second[0] and third[1] != second[1]  # nor do interview pages read the index's
+    for shared in ("base.html", "blocks.html", "labels/zh-hant.yml"):
+        before = keys()
+        path = folder / shared
+        path.write_bytes(path.read_bytes() + b"\n")
+        after = keys()
+        assert after[0] != before[0] and after[1] != before[1], shared
+
+
+@pytest.mark.parametrize("reference", ['{% include "interview.html" ignore missing %}',
+                                       "{% include page_name ignore missing %}", "{% broken"])
+def test_a_template_that_may_read_the_interview_page_keeps_it_in_the_site_key(tmp_path: Path, reference: str):
+    from archive.render import site_templates_key
+
+    folder = _templates(tmp_path)
+    _edit(folder / "404.html", "</", f"{reference}</")
+    before = site_templates_key(folder)
+    _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- visible -->\n")
+    assert site_templates_key(folder) != before
+
+
+def test_an_interview_page_template_change_renders_no_site_wide_page(tmp_path: Path, monkeypatch):
+    import shutil
+
+    from archive import pages
+    from archive.build import build
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", project / "interview")
+    folder = _templates(project)
+    calls = []
+    monkeypatch.setattr(pages, "SITE_PAGES", tuple(
+        (lambda site, page=page: calls.append(page.__name__) or page(site)) for page in pages.SITE_PAGES))
+    build(project / "interview", project / "site", search=False)
+    assert calls
+    calls.clear()
+    _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- visible -->\n")
+    report = build(project / "interview", project / "site", search=False)
+    assert calls == [] and report.made > 0
+    assert all(rel.endswith("/index.html") and rel.count("/") == 2 for rel in report.written)
+    assert b"<!-- visible -->" in (project / "site/zh-hans/river-archive/index.html").read_bytes()
+    _edit(folder / "index.html", "{% extends", "<!-- index -->{% extends")
+    report = build(project / "interview", project / "site", search=False)
+    assert calls and report.made == 0  # the interviews' pages came from the cache

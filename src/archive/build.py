@@ -205,12 +205,12 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
     from .interviews import InterviewJob
     from .model import SCRIPTS
     from .output import Entry
-    from .render import templates_key
+    from .render import page_templates_key, templates_key
     from .sources import INTERVIEW_FILE, read_source_bytes
 
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
-    template_key = templates_key(ctx.templates)  # the archive's overrides and the package's defaults
+    template_key = page_templates_key(ctx.templates)  # the archive's overrides and the package's defaults
     body_key = templates_key(ctx.templates, only=("blocks.html", "labels"))
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
@@ -284,7 +284,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
     """The site-wide steps' input: settings, templates, and the published interviews' summaries on demand."""
     from .interviews import _environment, load_passages, load_summary, make_interview
     from .model import SCRIPTS
-    from .render import templates_key
+    from .render import site_templates_key
     from .siteinput import SiteInput
 
     newest = sorted(published, key=lambda o: (-o.date.toordinal(), o.targets.slug))
@@ -306,7 +306,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
         output = by_slug[summary.slug]
         return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
 
-    key = digest(ctx.code, repr(scan.settings), templates_key(ctx.templates), str(ctx.drafts),
+    key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates), str(ctx.drafts),
                  *(f"{o.targets.slug} {o.summary_keys[s]}" for o in newest for s in SCRIPTS))
     return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 

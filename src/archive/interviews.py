@@ -244,11 +244,11 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
                 out: InterviewOutput) -> dict[str, Any]:
     """Both scripts' pages around their views; the page files' bytes go to the cache (or ``out.blobs``)."""
     from .context import page_context
-    from .render import render
+    from .render import INTERVIEW_PAGE, render
 
     files: dict[str, Any] = {}
     for script in SCRIPTS:
-        html = render(env, "interview.html", page_context(views["views"][script], job.settings))
+        html = render(env, INTERVIEW_PAGE, page_context(views["views"][script], job.settings))
         key = cache.put_blob(html)
         if not cache.enabled:
             out.blobs[key] = html

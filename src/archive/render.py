@@ -5,7 +5,8 @@ an installed package, the repository's top-level ``templates/`` in a source
 checkout) overridden file by file by an archive's own folder (``templates/``
 beside the archive, ``templates:`` in archive.yml or ``--templates``: a
 chain of loaders, the override folder first), assets likewise; the cache
-key covering both; autoescape on for every template and
+keys covering both (the interview page's and the site-wide pages' each over
+the templates they can read); autoescape on for every template and
 ``StrictUndefined`` so a misspelt variable fails the build instead of
 printing nothing; and the normalisation that keeps output byte-identical
 between builds.
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jinja2
+from jinja2 import meta
 
 from .cache import digest
 from .errors import ArchiveError
@@ -25,6 +27,10 @@ from .errors import ArchiveError
 TEMPLATES_DIR = "templates"
 """The override folder's name beside the archive folder, and the package's data folder."""
 ASSETS_DIR = "assets"
+INTERVIEW_PAGE = "interview.html"
+"""The template of every interview's page; the site-wide pages are made from other templates."""
+BODY_TEMPLATE = "blocks.html"
+"""The macros that render an interview's blocks (its views) and the archive index's entries."""
 
 
 def package_templates() -> Path:
@@ -128,6 +134,55 @@ def templates_key(override: Path | str | None, only: tuple[str, ...] = (),
         top = rel.split("/", 1)[0]
         if top not in skip and (not only or top in only):
             parts += [rel, path.read_bytes()]
+    return digest(*parts)
+
+
+def _reachable(files: dict[str, Path], roots: Iterable[str]) -> set[str] | None:
+    """The templates ``roots`` read: themselves and every template they extend, include or import,
+    found in their syntax; None when one names a template by a variable or does not parse (then
+    any template may be read)."""
+    parser = jinja2.Environment()
+    seen: set[str] = set()
+    todo = [root for root in roots if root in files]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            names = set(meta.find_referenced_templates(parser.parse(files[name].read_text(encoding="utf-8"))))
+        except (jinja2.TemplateSyntaxError, UnicodeDecodeError, OSError):
+            return None
+        if None in names:
+            return None
+        todo += [n for n in names if isinstance(n, str)]
+    return seen
+
+
+def page_templates_key(override: Path | str | None, roots: tuple[str, ...] = (INTERVIEW_PAGE, BODY_TEMPLATE)) -> str:
+    """A hash of what pages made from the templates ``roots`` read: those templates, every template
+    they reach (see :func:`_reachable`) and every file that is not a template (labels); the whole
+    folder when that cannot be told. Editing the archive index's template leaves this key as it was."""
+    files = {rel: path for rel, path in template_files(override).items() if rel.split("/", 1)[0] != ASSETS_DIR}
+    read = _reachable(files, roots)
+    return _key({rel: path for rel, path in files.items()
+                 if read is None or not rel.endswith(".html") or rel in read})
+
+
+def site_templates_key(override: Path | str | None) -> str:
+    """A hash of what the site-wide pages read of the templates: all of them but the interview
+    page's, unless another template reaches that one (or any template could: see :func:`_reachable`).
+    Editing the interview page's template leaves this key as it was."""
+    files = {rel: path for rel, path in template_files(override).items() if rel.split("/", 1)[0] != ASSETS_DIR}
+    others = _reachable(files, [rel for rel in files if rel.endswith(".html") and rel != INTERVIEW_PAGE])
+    return _key({rel: path for rel, path in files.items()
+                 if rel != INTERVIEW_PAGE or others is None or INTERVIEW_PAGE in others})
+
+
+def _key(files: dict[str, Path]) -> str:
+    parts: list[bytes | str] = []
+    for rel, path in files.items():
+        parts += [rel, path.read_bytes()]
     return digest(*parts)
 
 
