@@ -23,6 +23,7 @@ from .markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
 from .model import (SCRIPTS, Answer, Code, Emphasis, Figure, Inline, Interview, LineBreak, Link,
                     Narration, Note, NoteRef, Paragraph, Protected, Question, Remark, Section,
                     Settings, Stage, Text, Variant, note_ref_id)
+from .render import Fields
 from .summary import Summary
 from .urls import DIRS, LANGS, OTHER, interview_dir, media_dir
 
@@ -158,24 +159,6 @@ def _people(interview: Interview, html: Html, ids: dict[str, str]) -> dict[str, 
 
 def _paragraphs(paragraphs: Sequence[Paragraph], html: Html) -> list[Markup]:
     return [html(p.content) for p in paragraphs]
-
-
-class Fields(dict):
-    """A template's dict whose keys Jinja also finds as attributes, at once.
-
-    Jinja reads ``b.type`` by trying ``getattr`` first and the key only after
-    that failed: on a plain dict every lookup raises and catches an exception,
-    which was half the time of rendering an interview's blocks. Otherwise the
-    same plain data (the cache stores it as a dict).
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 class _Blocks:
