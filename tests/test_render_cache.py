@@ -169,3 +169,24 @@ def test_an_interview_page_template_change_renders_no_site_wide_page(tmp_path: P
     _edit(folder / "index.html", "{% extends", "<!-- index -->{% extends")
     report = build(project / "interview", project / "site", search=False)
     assert calls and report.made == 0  # the interviews' pages came from the cache
+
+
+def test_a_view_loads_with_every_plain_object_as_the_mapping_templates_read():
+    from archive.render import Fields
+
+    value = {"views": {"hant": {"sections": [{"id": "s01", "body": Markup("<p>x</p>" * 300)}],
+                                "source": {"outlet": Markup("<i>報</i>")}}}}
+    for payload in (codec.dumps(value), codec.dumps({"short": [{"a": Markup("<b>b</b>")}]})):
+        back = codec.loads(payload, Fields)
+        assert back == codec.loads(payload)
+
+        def every(node):
+            if isinstance(node, dict):
+                assert type(node) is Fields
+                for item in node.values():
+                    every(item)
+            elif isinstance(node, list):
+                for item in node:
+                    every(item)
+        every(back)
+    assert type(codec.loads(codec.dumps(value), Fields)["views"]["hant"]["sections"][0]["body"]) is Markup

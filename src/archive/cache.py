@@ -156,8 +156,10 @@ class Cache:
             pass
         return payload
 
-    def get(self, kind: str, key: str) -> Any | None:
-        """The value stored under ``key``, or None (a miss, also for any damaged entry)."""
+    def get(self, kind: str, key: str, mapping: Any = dict) -> Any | None:
+        """The value stored under ``key``, or None (a miss, also for any damaged entry).
+
+        ``mapping``: what its plain objects become (see :func:`codec.loads`)."""
         if self.root is None:
             return None
         payload = self._read(self._path(kind, key))
@@ -166,7 +168,7 @@ class Cache:
         from . import codec
 
         try:
-            return codec.loads(payload)
+            return codec.loads(payload, mapping)
         except ValueError:  # a damaged or foreign entry is a miss, never an error
             return None
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Callable
 
 from markupsafe import Markup
 
@@ -191,12 +191,16 @@ def dumps(value: Any) -> bytes:
     return b"".join((_SEGMENTED, head, b"\n", text, *raw))
 
 
-def loads(payload: bytes) -> Any:
-    """The value of a payload ``dumps`` made; ValueError for anything else."""
-    hook = _hook
+def loads(payload: bytes, mapping: Callable[[dict[str, Any]], Any] = dict) -> Any:
+    """The value of a payload ``dumps`` made; ValueError for anything else.
+
+    ``mapping``: what each plain JSON object becomes (a dict subclass that
+    templates read, say), so that no second walk over the value is needed.
+    """
+    hook = _hook if mapping is dict else (lambda data: mapping(data) if "@" not in data else _hook(data))
     try:
         if payload[:1] == _SEGMENTED:
-            payload, hook = _segmented(payload)
+            payload, hook = _segmented(payload, hook)
         # tagged objects are decoded by the parser's hook, bottom up: no second walk over the value
         return json.loads(payload.decode("utf-8"), object_hook=hook)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -205,7 +209,7 @@ def loads(payload: bytes) -> Any:
         raise ValueError("a cache entry nested too deeply") from None
 
 
-def _segmented(payload: bytes) -> tuple[bytes, Any]:
+def _segmented(payload: bytes, inner: Callable[[dict[str, Any]], Any]) -> tuple[bytes, Any]:
     """The JSON of a payload with segments, and a hook that puts each segment back where it was."""
     end = payload.find(b"\n")
     head = payload[1:end].split(b" ") if end > 0 else []
@@ -226,5 +230,5 @@ def _segmented(payload: bytes) -> tuple[bytes, Any]:
             if type(index) is not int or not 0 <= index < len(segments):
                 raise ValueError("not a cache entry: a segment that is not there")
             return segments[index]
-        return _hook(data)
+        return inner(data)
     return payload[end + 1:end + 1 + sizes[0]], hook

@@ -146,7 +146,9 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     started = clock()
     page = cache.get("page", both(job.page_keys))
     if not _is_page(page):
-        views = cache.get("view", both(job.view_keys))
+        from .render import Fields
+
+        views = cache.get("view", both(job.view_keys), mapping=Fields)  # as templates read them
         if not _is_views(views):
             seconds["render"] += clock() - started
             views = _make_views(load_parsed().interview, job, env, cache, out)
