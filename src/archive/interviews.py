@@ -55,8 +55,9 @@ class InterviewJob:
     folder: str
     display: str
     """The source file as diagnostics name it."""
-    data: bytes
-    """The source's bytes, decoded in the worker (only when it must be parsed)."""
+    data: bytes | None
+    """The source's bytes, decoded in the worker (only when it must be parsed); None until read
+    (``build.with_source``) when the build knew the source's hash without reading it."""
     parse_key: str
     view_keys: dict[str, str]
     """Per script: the key of the page's body and summary, and of its text for search (``passages``)."""
@@ -69,6 +70,8 @@ class InterviewJob:
     """The kinds of values the cache stores (a scratch cache keeps few), see :class:`Cache`."""
     code: str = ""
     """:func:`archive.cache.code_version` of the build (part of keys the worker makes itself)."""
+    source_hash: str = ""
+    """SHA-256 of the source's bytes (what ``parse_key`` was made from)."""
 
 
 @dataclass
