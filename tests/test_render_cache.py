@@ -190,3 +190,39 @@ def test_a_view_loads_with_every_plain_object_as_the_mapping_templates_read():
                     every(item)
         every(back)
     assert type(codec.loads(codec.dumps(value), Fields)["views"]["hant"]["sections"][0]["body"]) is Markup
+
+
+def test_a_page_template_change_keeps_what_later_builds_read_from_being_pruned_first(tmp_path: Path):
+    """Summaries, search text and the pages' JSON are not loaded when only interview.html changed,
+    yet the next edit needs them: the build marks them used, so pruning takes older page bytes first."""
+    import shutil
+
+    from archive.build import build
+    from archive.cache import CACHE_DIR
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", project / "interview")
+    folder = _templates(project)
+    build(project / "interview", project / "site", search=False)
+    cache = project / CACHE_DIR
+    old = 1_000_000_000
+    for path in cache.rglob("*"):
+        if path.is_file():
+            os.utime(path, (old, old))  # everything from the first build: long ago
+    _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- visible -->\n")
+    build(project / "interview", project / "site", search=False)
+    for kind in ("summary", "passages", "blob"):
+        entries = [p for p in (cache / kind).rglob("*") if p.is_file()]
+        assert entries and all(p.stat().st_mtime > old + 1 for p in entries
+                               if kind != "blob" or _is_current(p, project)), kind
+
+
+def _is_current(blob: Path, project: Path) -> bool:
+    """Whether a blob holds a file of a current interview page (the previous pages' bytes are rightly
+    stale; the site-wide pages' bytes are the site entry's business)."""
+    import hashlib
+
+    site = project / "site"
+    pages = {hashlib.sha256(p.read_bytes()).hexdigest() for p in site.glob("zh-*/*/*")
+             if p.name in ("index.html", "interview.json") and (p.parent / "interview.json").is_file()}
+    return blob.name in pages

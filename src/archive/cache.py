@@ -225,6 +225,14 @@ class Cache:
             found[rel] = data
         return found
 
+    def touch(self, kind: str, key: str) -> None:
+        """Mark an entry as used without loading it (pruning removes the entries used longest ago)."""
+        if self.root is not None and self.failure is None:
+            try:
+                os.utime(self._path(kind, key))
+            except OSError:
+                pass  # gone, or a read-only cache: nothing to keep
+
     def get_blob(self, key: str) -> bytes | None:
         """The bytes with this hash, verified, or None."""
         if self.root is None:

@@ -161,9 +161,22 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
         page = _make_pages(views, out.targets.slug, job, env, cache, out)
     out.summary_keys.update(page["summary_keys"])
     out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
+    _keep(job, out, cache)
     seconds["render"] += clock() - started
     out.stored = cache.written
     return out
+
+
+def _keep(job: InterviewJob, out: InterviewOutput, cache: Cache) -> None:
+    """Mark as used what later builds read of this interview but this one did not load: its
+    summaries and search text, and its files' bytes (a template change writes 150 MB of pages
+    at N = 1,000; without this, pruning after a few of them removed every summary, and the next
+    edit made all interviews again to show the index)."""
+    cache.touch("summary", both(out.summary_keys))
+    for script in SCRIPTS:
+        cache.touch("passages", job.view_keys[script])
+    for key, _ in out.files.values():
+        cache.touch("blob", key)
 
 
 def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
