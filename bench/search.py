@@ -32,7 +32,6 @@ import asyncio
 import functools
 import http.server
 import json
-import os
 import random
 import re
 import shutil

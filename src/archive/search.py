@@ -66,6 +66,8 @@ _INVENTORY = "".join(chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA
 """Every character the cross-script table considers: CJK Unified Ideographs and Extension A."""
 _DROP = re.compile(r"^(pagefind-(ui|modular-ui|component-ui|highlight)[\w.-]*|playground/.*)$")
 """Bundle files the site's own search box does not use (Pagefind's UI kits)."""
+_BUNDLE_FILE = re.compile(r"^(index/|fragment/|filter/)?[\w-]+(\.[\w-]+)*$")
+"""The names a Pagefind bundle's files have: what a shard read back from the cache may place in the site."""
 _RUNTIME = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefind)$")
 """Pagefind's script and WebAssembly: the same in every shard, published once (with the first shard)."""
 
@@ -224,12 +226,12 @@ def combine(parts: Mapping[str, Mapping[str, bytes]], site: SiteInput) -> dict[s
                       key=lambda name: int(name.rsplit("/", 1)[1]))
         counts: Counter[str] = Counter()
         for name in mine:
-            counts.update(json.loads(parts[name][COUNTS]))
+            counts.update(_counts(parts[name].get(COUNTS, b"{}")))
         shards = [name for name in mine if ENTRY in parts[name]]
         for i, name in enumerate(shards):
             where = base if i == 0 else f"{base}/{name.rsplit('/', 1)[1]}"
             for rel, data in parts[name].items():
-                if rel != COUNTS and (i == 0 or not _RUNTIME.match(rel)):
+                if rel != COUNTS and _BUNDLE_FILE.match(rel) and (i == 0 or not _RUNTIME.match(rel)):
                     out[f"{where}/{rel}"] = data
         table = char_table(counts, script)
         listing = {"shards": [f"{name.rsplit('/', 1)[1]}/" for name in shards[1:]],
@@ -238,12 +240,27 @@ def combine(parts: Mapping[str, Mapping[str, bytes]], site: SiteInput) -> dict[s
     return out
 
 
+def _counts(data: bytes) -> dict[str, int]:
+    """A shard's character counts as stored; anything else (a damaged entry) counts nothing."""
+    try:
+        found = json.loads(data)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, int)}
+
+
 def _run_pagefind(pages: list[tuple[str, str]]) -> dict[str, bytes]:
     """One run of Pagefind's command line over a folder of :func:`record_page` pages: the bundle's files.
 
     One process per shard: its memory is returned when it exits, and it runs in
     a scratch folder with no ``PAGEFIND_*`` variables, so no configuration of the
-    user's (``pagefind.yml`` in the working folder) changes the index.
+    user's (``pagefind.yml`` in the working folder) changes the index. One
+    Pagefind process at a time (the next shard's pages are written meanwhile):
+    a shard of 64 interviews peaks near 200 MB, and the build's own process
+    holds about 300 MB at N = 1,000, so two side by side would pass the 600 MB
+    the whole process tree may use.
     """
     exe = _executable()
     with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
@@ -255,8 +272,9 @@ def _run_pagefind(pages: list[tuple[str, str]]) -> dict[str, bytes]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND")}
         cmd = [str(exe), "--site", str(site_dir), "--output-path", str(bundle), "--keep-index-url", "--silent"]
         try:
-            done = subprocess.run(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=TOOL_TIMEOUT)
+            with _ONE_AT_A_TIME:
+                done = subprocess.run(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                      check=False, timeout=TOOL_TIMEOUT)
         except subprocess.TimeoutExpired:
             raise SearchError(f"Pagefind did not finish indexing within {TOOL_TIMEOUT:.0f} s; "
                               "build with --no-search to skip search") from None
@@ -285,6 +303,7 @@ def _executable() -> Path:
 
 
 _LOADING = threading.Lock()
+_ONE_AT_A_TIME = threading.Lock()
 TOOL_TIMEOUT = 600.0
 """Seconds one shard's Pagefind run may take before the build gives up on it (a shard takes a few)."""
 
