@@ -283,13 +283,14 @@ def asset_files(ctx: _Build) -> dict[str, Entry]:
 
 
 def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
-    from .postplan import POST_STEPS, run_post_steps
+    from .postplan import post_steps as steps, run_post_steps
 
+    if not ctx.search:
+        return run_post_steps(steps(frozenset({"search"})), files, site, ctx.cache)
     from .search import SearchError
 
-    steps = tuple(step for step in POST_STEPS if ctx.search or step.name != "search")
     try:
-        return run_post_steps(steps, files, site, ctx.cache)
+        return run_post_steps(steps(), files, site, ctx.cache)
     except SearchError as error:
         raise BuildError([Diagnostic.make(Code.PUB002, str(ctx.archive), 1, str(error))]) from None
 

@@ -60,8 +60,14 @@ def _sitemap_step() -> PostStep:
     return PostStep(name="sitemap", version="1", reads=lambda rel: rel.endswith(".html"), run=sitemap)
 
 
-POST_STEPS: tuple[PostStep, ...] = (_sitemap_step(), _search_step())
-"""Every post-plan step, in order; each sees the files of the steps before it."""
+POST_STEPS: tuple[tuple[str, Callable[[], PostStep]], ...] = (("sitemap", _sitemap_step), ("search", _search_step))
+"""Every post-plan step by name, in order; each sees the files of the steps before it. Each is made when a
+build runs it (``--no-search`` never imports the search adapter or asks Pagefind its version)."""
+
+
+def post_steps(skip: frozenset[str] = frozenset()) -> tuple[PostStep, ...]:
+    """The post-plan steps to run, but those named in ``skip``."""
+    return tuple(make() for name, make in POST_STEPS if name not in skip)
 
 
 @contextlib.contextmanager
