@@ -10,10 +10,10 @@ its own instead. Glossary terms and names are swapped for private-use
 placeholder characters (which OpenCC passes through untouched) before the
 engine runs and for their target forms after; the placeholders are chosen among
 code points that no run and no target form contains, so a private-use character
-in a source can never be mistaken for one. Every run given to :meth:`Converter.prepare`
-goes to the engine in one call, the runs joined by newlines (OpenCC never
+in a source can never be mistaken for one. The runs given to :meth:`Converter.convert_all`
+go to the engine in one call, the runs joined by newlines (OpenCC never
 converts across one: no entry of its dictionaries holds one), and each
-distinct run is converted once per converter.
+distinct run given to :meth:`Converter.run` is converted once per converter.
 """
 
 from __future__ import annotations
@@ -77,30 +77,17 @@ class Converter:
         key = tuple(pieces)
         hit = self.cache.get(key)
         if hit is None:
-            self.prepare((key,))
-            hit = self.cache[key]
+            hit = self.cache[key] = self.convert_all([key])[0]
         return hit
 
-    def unchanged(self, pieces: Iterable[Piece]) -> bool:
-        """True when the run certainly comes back as written: the source script's own page, with
-        no override to resolve and no quotation mark to change."""
-        if self.profile is not None:
-            return False
-        marks = self.quote_re
-        for kind, text in pieces:
-            if kind == "variant" or (marks is not None and kind == "text" and marks.search(text)):
-                return False
-        return True
-
-    def prepare(self, runs: Iterable[Run]) -> None:
-        """Convert every run not converted yet, in one engine call."""
-        todo = [run for run in dict.fromkeys(runs) if run not in self.cache]
-        if not todo:
-            return
-        outs = [[text for _, text in run] for run in todo] if self.profile is None else self._convert(todo)
+    def convert_all(self, runs: list[Run]) -> list[list[str]]:
+        """The target text of each piece of each run, all runs in one engine call."""
+        if not runs:
+            return []
+        outs = [[text for _, text in run] for run in runs] if self.profile is None else self._convert(runs)
         if self.quote_re is not None and self.quote_re.search("".join(map("".join, outs))):
-            outs = [self._quote(run, out) for run, out in zip(todo, outs)]
-        self.cache.update(zip(todo, outs))
+            outs = [self._quote(run, out) for run, out in zip(runs, outs)]
+        return outs
 
     def _convert(self, runs: list[Run]) -> list[list[str]]:
         """Each piece of each run converted in the context of its whole run (a run that changed

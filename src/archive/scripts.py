@@ -28,8 +28,8 @@ from typing import Any, Iterable, Iterator
 from . import engine
 from .converter import PROFILES, Converter, Piece, Run
 from .errors import Code as Codes, Diagnostic
-from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, Link, LineBreak, Person, Protected,
-                    Script, Stage, Text, Variant)
+from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, Link, LineBreak, Paragraph, Person,
+                    Protected, Script, Stage, Text, Variant)
 from .names import name_forms, names_in, registry_version
 
 __all__ = ["PROFILES", "SCRIPT_TAGS", "Converter", "convert_text", "converter_version", "name_diagnostics",
@@ -73,9 +73,7 @@ def to_script(interview: Interview, target: Script,
                         tuple(archive_glossary) + interview.glossary, names, quotes)
     walk = _Walk(convert, target)
     if convert.profile is not None:  # the source script's own page calls no engine: nothing to gather
-        extra: list[Run] = []
-        walk.gather(interview, extra)
-        convert.prepare(list(walk.runs.values()) + extra)
+        walk.convert_all(interview)
     return dataclasses.replace(walk.node(interview), script=target)
 
 
@@ -213,13 +211,23 @@ def _rebuild(inlines: tuple, texts: Iterator[str], target: str) -> tuple:
 
 
 class _Walk:
-    """One interview's conversion: :meth:`gather` notes every run, :meth:`Converter.prepare` converts
-    them together, :meth:`node` rebuilds the tree from the results."""
+    """One interview's conversion: :meth:`convert_all` gathers every run and converts them together,
+    :meth:`node` rebuilds the tree from the results."""
 
     def __init__(self, convert: Converter, target: str):
         self.convert, self.source, self.target = convert, convert.source, target
         self.runs: dict[int, Run] = {}
         """The pieces of each run gathered, by the id of its tuple (alive in the interview meanwhile)."""
+        self.done: dict[int, list[str]] = {}
+        """The converted texts of each run gathered, by the same id."""
+
+    def convert_all(self, interview: Interview) -> None:
+        """Gather every run of the interview and convert them all in one engine call."""
+        extra: list[Run] = []
+        self.gather(interview, extra)
+        outs = self.convert.convert_all(list(self.runs.values()) + extra)
+        self.done = dict(zip(self.runs, outs))
+        self.convert.cache.update(zip(extra, outs[len(self.runs):]))
 
     def gather(self, node: Any, extra: list[Run]) -> None:
         """Note the pieces of every run under ``node``; the plain strings that convert go to ``extra``."""
@@ -247,6 +255,9 @@ class _Walk:
         """A run of inline content converted as one string."""
         if not inlines:
             return inlines
+        texts = self.done.get(id(inlines))
+        if texts is not None:
+            return _rebuild(inlines, iter(texts), self.target) if texts else inlines
         pieces = self.runs.get(id(inlines))
         if pieces is None:
             if self.convert.profile is None and _as_written(inlines, self.convert.quote_re):
@@ -259,6 +270,9 @@ class _Walk:
     def node(self, node: Any) -> Any:
         """``node`` with every text in the target script; ``node`` itself when nothing changes."""
         cls = type(node)
+        if cls is Paragraph:  # the commonest node by far: spared the general path below
+            content = self.run(node.content)
+            return node if content is node.content else Paragraph(content, node.span)
         if cls is Person:
             name = self.run(node.name)
             return dataclasses.replace(node, name=name, role=self.run(node.role),
