@@ -256,16 +256,17 @@ class _Walk:
         if not inlines:
             return inlines
         texts = self.done.get(id(inlines))
-        if texts is not None:
-            return _rebuild(inlines, iter(texts), self.target) if texts else inlines
-        pieces = self.runs.get(id(inlines))
-        if pieces is None:
+        if texts is None:  # not gathered: the source script's own page
             if self.convert.profile is None and _as_written(inlines, self.convert.quote_re):
                 return inlines
-            found: list[Piece] = []
-            _pieces(inlines, self.source, found)
-            pieces = tuple(found)
-        return _rebuild(inlines, iter(self.convert.run(pieces)), self.target) if pieces else inlines
+            pieces: list[Piece] = []
+            _pieces(inlines, self.source, pieces)
+            texts = self.convert.run(pieces) if pieces else []
+        if not texts:
+            return inlines
+        if len(inlines) == 1 and type(inlines[0]) is Text:  # the commonest run
+            return inlines if texts[0] == inlines[0].text else (Text(texts[0]),)
+        return _rebuild(inlines, iter(texts), self.target)
 
     def node(self, node: Any) -> Any:
         """``node`` with every text in the target script; ``node`` itself when nothing changes."""
