@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from archive import engine
 from archive.cache import code_version
@@ -78,8 +79,6 @@ def test_pyproject_picks_exactly_one_engine_on_every_platform():
 # scripts.to_script sends every run of an interview to the engine in one call, joined by newlines, and
 # cuts the result at them again (archive.converter). That is only right if converting the joined text
 # equals joining the converted texts, whatever the words on either side of the newline.
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 _PROFILES = ("s2tw", "tw2s", "s2hk", "hk2s", "s2twp", "tw2sp")
 

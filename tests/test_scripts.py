@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses as _dc
+import re as _re
 
-from archive.model import GlossaryEntry, Protected, Question, Text, Variant
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from archive import engine as _engine
+from archive.model import (Code, Emphasis, Figure, GlossaryEntry, LineBreak, Link, NoteRef, Person, Protected, Question,
+                           Stage, Text, Variant)
+from archive.names import name_forms
 from archive.parse import parse_interview
-from archive.scripts import Converter, convert_text, to_script
+from archive.scripts import PROFILES, Converter, convert_text, people, to_script
 from archive.serialize import to_data
 
 G = GlossaryEntry
@@ -229,15 +236,6 @@ def test_the_page_in_the_source_script_follows_its_convention_too():
 # dataclasses that converts each run alone (one engine call, placeholders chosen per run, swapped back
 # character by character, quotation marks character by character). Both must agree on any interview.
 
-import dataclasses as _dc  # noqa: E402
-import re as _re  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
-
-from archive import engine as _engine  # noqa: E402
-from archive.model import Code, Emphasis, Figure, LineBreak, Link, NoteRef, Person, Stage  # noqa: E402
-from archive.names import name_forms  # noqa: E402
-from archive.scripts import PROFILES, people  # noqa: E402
 
 _QUOTE_FORMS = {"hant": dict(zip("“”‘’", "「」『』")), "hans": dict(zip("「」『』", "“”‘’"))}
 _INLINES = (Text, Protected, Variant, Stage, Emphasis, Code, Link, NoteRef, LineBreak)

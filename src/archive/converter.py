@@ -19,7 +19,7 @@ distinct run given to :meth:`Converter.run` is converted once per converter.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from . import engine
 from .model import GlossaryEntry, Script

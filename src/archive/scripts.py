@@ -23,12 +23,13 @@ from __future__ import annotations
 import dataclasses
 import operator
 import typing
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from . import engine
 from .converter import PROFILES, Converter, Piece, Run
 from .errors import Code as Codes, Diagnostic
-from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, Link, LineBreak, Paragraph, Person,
+from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, LineBreak, Link, Paragraph, Person,
                     Protected, Script, Stage, Text, Variant)
 from .names import name_forms, names_in, registry_version
 
@@ -122,7 +123,7 @@ class _Plan:
     spans, links, keys), its position and kind: a run of inline content, a tuple of nodes, a node
     (or None), or the plain alt text of a figure."""
 
-    __slots__ = ("names", "values", "fields")
+    __slots__ = ("fields", "names", "values")
 
     def __init__(self, cls: type):
         hints = typing.get_type_hints(cls)
