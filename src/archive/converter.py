@@ -149,7 +149,7 @@ class Converter:
         out, at = [], 0
         for (kind, _), text in zip(pieces, texts):
             if kind == "text":
-                if apostrophes.isdisjoint(range(at, at + len(text))):
+                if not any(at <= i < at + len(text) for i in apostrophes):
                     for mark, form in self.quotes:
                         if mark in text:
                             text = text.replace(mark, form)
