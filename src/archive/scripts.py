@@ -127,6 +127,8 @@ class _Plan:
 
     def __init__(self, cls: type):
         hints = typing.get_type_hints(cls)
+        if not all(f.init for f in dataclasses.fields(cls)):
+            raise TypeError(f"{cls.__name__}: conversion rebuilds nodes from all fields; each must be an init field")
         self.names = tuple(f.name for f in dataclasses.fields(cls))
         getter = operator.attrgetter(*self.names)
         self.values = getter if len(self.names) > 1 else lambda node: (getter(node),)
@@ -249,7 +251,7 @@ class _Walk:
             elif kind is _NODE:
                 if value is not None:
                     self.gather(value, extra)
-            elif not node.alt_content:  # _ALT
+            elif not getattr(node, "alt_content", ()):  # _ALT
                 extra.append((("text", value),))
 
     def run(self, inlines: tuple) -> tuple:
@@ -257,7 +259,7 @@ class _Walk:
         if not inlines:
             return inlines
         texts = self.done.get(id(inlines))
-        if texts is None:  # not gathered: the source script's own page
+        if texts is None:  # not gathered: the source script's own page, which calls no engine
             if self.convert.profile is None and _as_written(inlines, self.convert.quote_re):
                 return inlines
             pieces: list[Piece] = []
@@ -291,7 +293,7 @@ class _Walk:
                 changed = tuple(items) if any(map(operator.is_not, items, value)) else value
             elif kind is _NODE:
                 changed = value if value is None else self.node(value)
-            elif node.alt_content:  # _ALT: the alt text as written, overrides kept, follows the converted inlines
+            elif getattr(node, "alt_content", ()):  # _ALT: the alt text as written follows the converted inlines
                 continue
             else:
                 changed = self.convert(value)
