@@ -151,7 +151,7 @@ class _Build:
     search: bool = True
 
 
-from .jobs import interview_jobs, make_interviews, with_source  # noqa: E402  (steps 2 and 3)
+from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
 
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
@@ -232,7 +232,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 
     def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
         job = by_folder[output.folder]
-        return make_interview(with_source(job if cached else replace(job, cache_root=None)))
+        return make_interview(job if cached else replace(job, cache_root=None))
 
     def summaries():
         found = {}
@@ -310,7 +310,7 @@ def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callabl
     def read() -> bytes:
         data = cache.get_blob(key)
         if data is None:
-            fresh = make_interview(with_source(replace(job, cache_root=None)))
+            fresh = make_interview(replace(job, cache_root=None))
             data = fresh.blobs[fresh.files[rel][0]]
         return data
     return read
