@@ -339,8 +339,8 @@ def run_check(archive: Path | str | None, site: Path | str | None,
         base = archive.resolve().parent
         source_path = lambda shown: path_from_here(shown, base)  # noqa: E731
         cache = None if full else Cache(base / CACHE_DIR)
-        try:
-            plan = plan_site(archive, templates)
+        try:  # a check reads pages, links and ids: never the search index (Pagefind), nor its output
+            plan = plan_site(archive, templates, search=False)
             diags.extend(plan.diagnostics)
         except BuildError as exc:  # errors in the sources: they say it all, no site can be built
             diags.extend(exc.diagnostics)
