@@ -101,21 +101,31 @@ def _site_files(site: Path, state: CheckState | None) -> tuple[dict[str, Entry],
 
     A page or interview.json is read and hashed unless ``state`` vouches for its
     hash by its status; the bytes are not kept (a page read again is in the OS's cache).
+    A link to a file is read through, a link to a folder is not followed.
     """
     files: dict[str, Entry] = {}
     statuses: dict[str, Status] = {}
-    for dirpath, _, names in os.walk(site):
-        base = os.path.relpath(dirpath, site).replace(os.sep, "/")
-        for name in names:
-            rel = name if base == "." else f"{base}/{name}"
-            path = Path(dirpath) / name
-            if not name.endswith((".html", ".json")):
-                files[rel] = Entry("", 0, path)  # other files need only to exist
-                continue
-            current = status(os.stat(path))  # before reading: a change after it is seen next time
-            sha = state.vouched(rel, current) if state is not None else None
-            files[rel] = Entry(sha or Entry.of_file(path).hash, current[0], path)
-            statuses[rel] = current
+    folders = [(str(site), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, rel + "/"))
+            elif entry.is_dir():
+                continue  # a link to a folder is not followed (as os.walk does not)
+            elif not entry.name.endswith((".html", ".json")):
+                files[rel] = Entry("", 0, Path(entry.path))  # other files need only to exist
+            else:
+                current = status(entry.stat())  # before reading: a change after it is seen next time
+                sha = state.vouched(rel, current) if state is not None else None
+                path = Path(entry.path)
+                files[rel] = Entry(sha or Entry.of_file(path).hash, current[0], path)
+                statuses[rel] = current
     return files, statuses
 
 
@@ -152,9 +162,15 @@ def check_files(files: Mapping[str, Entry], label: str, source_path: Callable[[s
                 state.keep(rel, files[rel].hash, statuses[rel], None, made=False)
         state.save()
     ids = {rel: set(summary.ids) for rel, summary in summaries.items()}
+    reached: dict[str, bool] = {}  # target → whether it exists (most pages link to the same few files)
     for rel, summary in summaries.items():
-        if any(reach(target, fragments, present, folders, ids.get) for target, fragments in summary.needs.items()):
-            _check_links(rel, files[rel], present, folders, ids, report)  # what fails, link by link
+        for target, fragments in summary.needs.items():
+            exists = reached.get(target)
+            if exists is None:
+                exists = reached[target] = reach(target, [], present, folders, ids.get) is None
+            if not exists or (fragments != [""] and reach(target, fragments, present, folders, ids.get)):
+                _check_links(rel, files[rel], present, folders, ids, report)  # what fails, link by link
+                break
     _check_twins(ids, report)
     _check_index(summaries, present, report)
     external = {(rel, url) for rel, summary in summaries.items() for url in summary.external}
