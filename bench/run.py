@@ -229,8 +229,8 @@ class Workspace:
         victim.write_text(_edited(victim.read_text(encoding="utf-8"), self.edits), encoding="utf-8")
 
     def retemplate_ours(self) -> None:
-        self.edits += 1
-        _append(self.project / "templates/interview.html", f"{{# bench edit {self.edits} #}}\n")
+        self.edits += 1  # a change in every page (a template comment changes no output; Go templates drop HTML comments)
+        _before_last(self.project / "templates/interview.html", "{% endblock %}", f"<span hidden>bench edit {self.edits}</span>")
 
     # Hugo's side
     def hugo_build(self) -> list[str]:
@@ -248,7 +248,7 @@ class Workspace:
 
     def retemplate_hugo(self) -> None:
         self.edits += 1
-        _append(self.hugo / "layouts/_default/single.html", f"{{{{/* bench edit {self.edits} */}}}}\n")
+        _before_last(self.hugo / "layouts/_default/single.html", "</main>", f"<span hidden>bench edit {self.edits}</span>")
 
     def pagefind(self) -> list[str]:
         return [sys.executable, "-m", "pagefind", "--site", "public", "--silent"]
@@ -264,8 +264,11 @@ def _edited(text: str, count: int) -> str:
     return head + "\n---\n" + body.replace("。", f"，補記{count}。", 1)
 
 
-def _append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+def _before_last(path: Path, marker: str, text: str) -> None:
+    """Insert ``text`` before the last ``marker`` of a template: inside the page body, so every page changes."""
+    old = path.read_text(encoding="utf-8")
+    at = old.rindex(marker)
+    path.write_text(old[:at] + text + old[at:], encoding="utf-8")
 
 
 def has_search() -> bool:

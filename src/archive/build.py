@@ -228,18 +228,18 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
         view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
-                                 str(ctx.templates), cache_root, ctx.cache.kinds))
+                                 str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code))
     return jobs, media, diagnostics
 
 
 def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
                     progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
     """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
+    from . import state as build_state
     from .interviews import STAGES, InterviewOutput, make_all
 
     state_key = digest(ctx.code, str(ctx.archive.resolve()))
-    state = ctx.cache.get("state", state_key)
-    state = state if isinstance(state, dict) else {}
+    state = build_state.loads(ctx.cache.get_bytes("state", state_key))
     results: dict[str, InterviewOutput] = {}
     todo = []
     for job in jobs:
@@ -258,7 +258,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
             stages[stage] += spent
     new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
-        ctx.cache.put("state", state_key, new_state)
+        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
 
 
@@ -330,16 +330,9 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
 
 def site_pages(site, ctx: _Build) -> dict[str, Entry]:
     """Every site-wide page (``pages.SITE_PAGES``); from the cache when nothing they are made of changed."""
-    from .output import Entry
+    from .pages import cached_site_pages
 
-    from .pages import SITE_PAGES
-
-    found = ctx.cache.get_files("site", site.key)
-    if found is not None:
-        return {rel: Entry.of(data) for rel, data in found.items()}
-    files = {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
-    ctx.cache.put_files("site", site.key, {rel: e.read() for rel, e in files.items()})
-    return files
+    return cached_site_pages(site, ctx.cache)
 
 
 def asset_files(ctx: _Build) -> dict[str, Entry]:

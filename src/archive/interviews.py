@@ -67,6 +67,8 @@ class InterviewJob:
     cache_root: str | None
     cache_kinds: tuple[str, ...] | None = None
     """The kinds of values the cache stores (a scratch cache keeps few), see :class:`Cache`."""
+    code: str = ""
+    """:func:`archive.cache.code_version` of the build (part of keys the worker makes itself)."""
 
 
 @dataclass
@@ -201,7 +203,7 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     key = cache.put_blob(data)
     if not cache.enabled:
         out.blobs[key] = data
-    ids = person_ids(interview)
+    ids = _person_ids(interview, job, cache)
     summary = summarize(converted, ids)
     summary_key = digest(codec.dumps(summary))
     out.summaries[script] = summary
@@ -214,6 +216,20 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
         out.passages[script] = text
     out.seconds["render"] += clock() - started
     return view
+
+
+def _person_ids(interview: Interview, job: InterviewJob, cache: Cache) -> dict[str, str]:
+    """:func:`person_ids` through the cache, keyed by the names alone: an edit elsewhere in the
+    interview does not pay for reading them again (which loads pypinyin's tables, 0.26 s)."""
+    names = codec.dumps([interview.source_script, interview.interviewer and interview.interviewer.name,
+                         [(p.key, p.name) for p in interview.interviewees], [c.name for c in interview.credits]])
+    key = digest(job.code, names)
+    ids = cache.get("ids", key)
+    if isinstance(ids, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in ids.items()):
+        return ids
+    ids = person_ids(interview)
+    cache.put("ids", key, ids)
+    return ids
 
 
 def _make_page(view: dict[str, Any], slug: str, script: str, job: InterviewJob, env, cache: Cache,
