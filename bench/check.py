@@ -11,6 +11,8 @@ edit and a rebuild (``--no-search``, as ``bench/run.py`` does):
 - ``check (plan)``: ``archive check -q`` with no ``--site`` (the site as the
   build plans it, nothing written).
 
+Each mode first runs once untimed, as an editor's previous check would have.
+
 Prints medians of wall seconds, CPU seconds (user + sys of the process and
 its children) and the largest resident set. A script that prints figures,
 not a timed test: run it on a quiet machine, and read CPU beside wall when
@@ -106,6 +108,7 @@ def measure(n: int, runs: int, keep: Path | None) -> None:
         edits = int(time.time())  # never a state the cache saw before
         for mode, args in MODES.items():
             walls, cpus, rss, findings = [], [], [], None
+            _run(_archive("check", *args), project)  # warm-up: the state an editor's last check left
             for _ in range(runs):
                 edits += 1
                 _edit(project, edits)

@@ -12,6 +12,7 @@ modification time, are misses.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -129,10 +130,10 @@ def test_stale_moved_and_planted_records_are_misses(tmp_path, counted):
     # the damaged page's record is swapped for its twin's (clean) one, and its status for the twin's
     for records in (summaries, statuses):
         records["zh-hant/one/index.html"] = records["zh-hans/one/index.html"]
-    summaries["zh-hant/two/index.html"] = ["0" * 64, ["0" * 64, [], [], {}, [], None, True, None]]  # planted
-    summaries["zh-hans/two/index.html"] = [summaries["zh-hans/two/index.html"][0], ["not", "a", "summary"]]
+    summaries["zh-hant/two/index.html"] = ["0" * 64, [], "", "", [], None, True, None]  # planted
+    summaries["zh-hans/two/index.html"] = [summaries["zh-hans/two/index.html"][0], "not", "a", "summary"]
     for name, records in (("summaries", summaries), ("statuses", statuses)):
-        cache.put(check_state.KIND, state.keys[name], records)
+        cache.put_bytes(check_state.KIND, state.keys[name], json.dumps(records).encode())
     again, read = _same(root, site, counted)
     assert again == found
     assert read == ["zh-hans/two/index.html", "zh-hant/one/index.html", "zh-hant/two/index.html"]
@@ -158,3 +159,24 @@ def test_the_planned_site_after_source_edits(tmp_path, counted):
     none, read = _same(root, None, counted)
     assert none == [] and len(read) == 2 + 2 * (1 + 3 + 2 + 1)  # root, 404; per script index, pages, people,
     #                                                               notes, the year
+
+
+def test_a_summary_round_trips_packed_or_as_lists():
+    from archive.check_page import PackedIds, Summary, id_set, need_items, pack, pack_needs
+
+    cases = ((["s01", "q01", "n-a"], {"zh-hant/one/index.html": ["", "q01"], "assets/app.js": [""]}),
+             (["with space", "", "q01"], {"a b.html": ["x y"], "c.html": ["line\nbreak"]}),  # a damaged page's
+             ([], {}))
+    for ids, needs in cases:
+        packed_ids, packed_needs = pack(ids), pack_needs(needs)
+        assert id_set(packed_ids) == set(ids)
+        assert {target: fragments for _, target, fragments in need_items(packed_needs)} == needs
+        summary = Summary("0" * 64, [(3, "SITE006", "id 'q01' is used twice on this page", "q01")], packed_ids,
+                          packed_needs, ["https://example.org/"], None, True, ["1" * 64, []])
+        data = json.loads(json.dumps(summary.to_data()))
+        assert Summary.from_data(data) == summary
+    assert pack(cases[0][0]) == "s01 q01 n-a"
+    assert pack_needs(cases[0][1]) == "zh-hant/one/index.html  q01\nassets/app.js "
+    assert pack(cases[1][0]) == cases[1][0] and pack_needs(cases[1][1]) == cases[1][1]
+    ids = PackedIds("s01 q01 n-a")
+    assert "q01" in ids and "n-a" in ids and "q0" not in ids and "s01 q01" not in ids and "" not in ids

@@ -15,16 +15,18 @@ otherwise. Nothing is fetched: external links are only collected.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .cache import CACHE_DIR, Cache
 from .check_json import check_interview_json
-from .check_page import LANGS, SCRIPT_DIRS, Summary, links, reach, summarize, twin
-from .check_state import CheckState, Status, status
+from .check_page import LANGS, SCRIPT_DIRS, PackedIds, Summary, id_set, links, need_items, reach, summarize, twin
+from .check_state import CheckState, status
 from .findings import JSON_SCHEMA_VERSION, format_github, format_json, format_text  # noqa: F401 (API)
 from .errors import Code, Diagnostic
 from .output import Entry
@@ -96,7 +98,7 @@ def check_site(site: Path | str, shown: str | None = None, source_path: Callable
     return check_files(files, label, source_path, state, statuses)
 
 
-def _site_files(site: Path, state: CheckState | None) -> tuple[dict[str, Entry], dict[str, Status]]:
+def _site_files(site: Path, state: CheckState | None) -> tuple[dict[str, Entry], dict[str, str]]:
     """Every file of a site folder: pages and their data with their hashes, other files only by name.
 
     A page or interview.json is read and hashed unless ``state`` vouches for its
@@ -104,7 +106,7 @@ def _site_files(site: Path, state: CheckState | None) -> tuple[dict[str, Entry],
     A link to a file is read through, a link to a folder is not followed.
     """
     files: dict[str, Entry] = {}
-    statuses: dict[str, Status] = {}
+    statuses: dict[str, str] = {}
     folders = [(str(site), "")]
     while folders:
         folder, prefix = folders.pop()
@@ -119,18 +121,25 @@ def _site_files(site: Path, state: CheckState | None) -> tuple[dict[str, Entry],
             elif entry.is_dir():
                 continue  # a link to a folder is not followed (as os.walk does not)
             elif not entry.name.endswith((".html", ".json")):
-                files[rel] = Entry("", 0, Path(entry.path))  # other files need only to exist
+                files[rel] = Entry("", 0, partial(_read, entry.path))  # other files need only to exist
             else:
-                current = status(entry.stat())  # before reading: a change after it is seen next time
+                st = entry.stat()  # before reading: a change after it is seen next time
+                current = status(st)
                 sha = state.vouched(rel, current) if state is not None else None
-                path = Path(entry.path)
-                files[rel] = Entry(sha or Entry.of_file(path).hash, current[0], path)
+                if sha is None:
+                    sha = hashlib.sha256(_read(entry.path)).hexdigest()
+                files[rel] = Entry(sha, st.st_size, partial(_read, entry.path))
                 statuses[rel] = current
     return files, statuses
 
 
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def check_files(files: Mapping[str, Entry], label: str, source_path: Callable[[str], str] = str,
-                state: CheckState | None = None, statuses: Mapping[str, Status] | None = None) -> SiteReport:
+                state: CheckState | None = None, statuses: Mapping[str, str] | None = None) -> SiteReport:
     """Check a site given as its files (site path → hash and bytes), on disk or only planned.
 
     With ``state``, a page whose bytes did not change since the last check is
@@ -161,24 +170,26 @@ def check_files(files: Mapping[str, Entry], label: str, source_path: Callable[[s
             if files[rel].hash and rel in (statuses or {}):  # interview.json in a site folder
                 state.keep(rel, files[rel].hash, statuses[rel], None, made=False)
         state.save()
-    ids = {rel: set(summary.ids) for rel, summary in summaries.items()}
-    reached: dict[str, bool] = {}  # target → whether it exists (most pages link to the same few files)
+    ids = _Ids(summaries)
+    verdicts: dict[str, bool] = {}  # what a page asks of a file, by its packed line: most pages ask the same
     for rel, summary in summaries.items():
-        for target, fragments in summary.needs.items():
-            exists = reached.get(target)
-            if exists is None:
-                exists = reached[target] = reach(target, [], present, folders, ids.get) is None
-            if not exists or (fragments != [""] and reach(target, fragments, present, folders, ids.get)):
+        for line, target, fragments in need_items(summary.needs):
+            reached = verdicts.get(line) if line is not None else None
+            if reached is None:
+                reached = reach(target, fragments, present, folders, ids.get) is None
+                if line is not None:
+                    verdicts[line] = reached
+            if not reached:
                 _check_links(rel, files[rel], present, folders, ids, report)  # what fails, link by link
                 break
-    _check_twins(ids, report)
+    _check_twins(summaries, report)
     _check_index(summaries, present, report)
     external = {(rel, url) for rel, summary in summaries.items() for url in summary.external}
     return SiteReport(sorted(set(diags)), sorted(external), len(summaries))
 
 
 def _summary(files: Mapping[str, Entry], rel: str, present: set[str], state: CheckState | None,
-             statuses: Mapping[str, Status], report: Report) -> Summary:
+             statuses: Mapping[str, str], report: Report) -> Summary:
     """A page's summary (from the state when its bytes did not change), its own findings reported."""
     entry = files[rel]
     summary = state.summary(rel, entry.hash) if state is not None and entry.hash else None
@@ -204,7 +215,7 @@ def _summary(files: Mapping[str, Entry], rel: str, present: set[str], state: Che
     return summary
 
 
-def _check_links(rel: str, entry: Entry, present: set[str], folders: set[str], ids: dict[str, set[str]],
+def _check_links(rel: str, entry: Entry, present: set[str], folders: set[str], ids: "_Ids",
                  report: Report) -> None:
     """SITE001/SITE002 for each link of a page to another file that does not reach it (the page read again)."""
     for kind, *rest in links(rel, read_page(entry.read(), rel)):
@@ -222,20 +233,36 @@ def _beside(rel: str, name: str) -> str:
     return f"{rel.rpartition('/')[0]}/{name}".lstrip("/")
 
 
-def _check_twins(ids: dict[str, set[str]], report: Report) -> None:
+def _check_twins(summaries: dict[str, Summary], report: Report) -> None:
     """SITE004: every page of a script folder has its twin in the other, with the same ids."""
-    for rel, own in ids.items():
+    for rel, summary in summaries.items():
         twin_rel = twin(rel)
         if twin_rel is None:
             continue
-        other = ids.get(twin_rel)
+        other = summaries.get(twin_rel)
         if other is None:
             report(rel, 1, Code.SITE004, f"this page has no twin in the other script ({twin_rel} is missing)")
-        elif rel.startswith(SCRIPT_DIRS[0]):
-            for ident in sorted(own - other):
+        elif rel.startswith(SCRIPT_DIRS[0]) and summary.ids != other.ids:  # the same packed ids: nothing to say
+            own, theirs = id_set(summary.ids), id_set(other.ids)
+            for ident in sorted(own - theirs):
                 report(twin_rel, 1, Code.SITE004, f"id '{ident}' exists in {rel} but not in this page", ident)
-            for ident in sorted(other - own):
+            for ident in sorted(theirs - own):
                 report(rel, 1, Code.SITE004, f"id '{ident}' exists in {twin_rel} but not in this page", ident)
+
+
+class _Ids:
+    """Each page's ids by site path, made ready for ``in`` when first asked for (None: not a page)."""
+
+    def __init__(self, summaries: dict[str, Summary]):
+        self.summaries = summaries
+        self.ready: dict[str, Any] = {}
+
+    def get(self, rel: str) -> Any:
+        found = self.ready.get(rel)
+        if found is None and rel in self.summaries:
+            ids = self.summaries[rel].ids
+            found = self.ready[rel] = PackedIds(ids) if type(ids) is str else set(ids)
+        return found
 
 
 def _script_of(rel: str) -> str | None:
