@@ -147,10 +147,10 @@ def summarize(page: Page, rel: str, digest: str) -> Summary:
     """The summary of page ``rel`` (read as ``page``) whose bytes hash to ``digest``."""
     local: list[Finding] = []
 
-    def report(line: int, code: str, message: str, anchor: str | None = None) -> None:
+    def report(line: int, code: Code, message: str, anchor: str | None = None) -> None:
         local.append((line, code.name, message, anchor))
 
-    needs: dict[str, list[str]] = {}
+    needs: dict[str, dict[str, None]] = {}  # target → fragments, each once, in the order first asked
     external: list[str] = []
     for kind, *rest in links(rel, page):
         if kind == "external":
@@ -158,14 +158,11 @@ def summarize(page: Page, rel: str, digest: str) -> Summary:
         elif kind == "local":
             report(*rest)
         else:
-            target, fragment = rest[0], rest[1]
-            wanted = needs.setdefault(target, [])
-            if fragment not in wanted:
-                wanted.append(fragment)
+            needs.setdefault(rest[0], {})[rest[1]] = None
     page_findings(rel, page, report)
     listed = [resolve(rel, urlsplit(url).path) or "" for url, _, _ in page.links] if _LISTS.fullmatch(rel) else None
-    return Summary(digest, local, pack(list(page.ids)), pack_needs(needs), sorted(set(external)), listed,
-                   not page.incomplete)
+    return Summary(digest, local, pack(list(page.ids)), pack_needs({t: list(f) for t, f in needs.items()}),
+                   sorted(set(external)), listed, not page.incomplete)
 
 
 def page_findings(rel: str, page: Page, report: Callable[..., None]) -> None:
