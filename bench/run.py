@@ -132,6 +132,7 @@ def _pss(pid: int, fallback: int) -> int:
 def measure(cmd: list[str], cwd: Path, expect: Callable[[str], bool] | None = None) -> Run:
     """Run ``cmd`` as a fresh process; its time and peak memory. Fails loudly on an unexpected result."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # this machine sets it; an installed Python keeps its bytecode
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = [0, 0]

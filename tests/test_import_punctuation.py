@@ -30,6 +30,9 @@ CASES = [
     ("Hello,世界", "Hello,世界"),
     ("英文名叫Lighthouse (North), 很短", "英文名叫Lighthouse (North), 很短"),
     ("空的()不算", "空的()不算"),
+    # code as Markdown reads it: ``` opens a span only with a closing ```, so this is text (hypothesis found it)
+    ("```燈也(笑)`", "```燈也（笑）`"),
+    ("``寫法`中,文``和(笑)", "``寫法`中,文``和（笑）"),
 ]
 
 

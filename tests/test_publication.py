@@ -41,9 +41,9 @@ def _text(path: Path) -> str:
 
 
 def test_text_is_cut_into_bigrams_plus_each_runs_last_character():
-    assert cut("這是一段，") == "這是 是一 一段 段 ，"
-    assert cut("用GPS定位") == "用 GPS 定位 位"
-    assert cut("一") == "一"
+    assert cut("這是一段，") == "這是 是一 一段 段x ，"
+    assert cut("用GPS定位") == "用x GPS 定位 位x"
+    assert cut("一") == "一x"
 
 
 def test_each_script_has_its_own_bundle_and_a_table_of_differing_characters(sample_site):
@@ -51,8 +51,9 @@ def test_each_script_has_its_own_bundle_and_a_table_of_differing_characters(samp
         entry = json.loads(_text(sample_site / folder / "pagefind/pagefind-entry.json"))
         assert list(entry["languages"]) == ["en"]
         assert entry["languages"]["en"]["page_count"] == len(list(SAMPLE.glob("*/index.md")))
-    hant = json.loads(_text(sample_site / "zh-hant/pagefind/chars.json"))
-    hans = json.loads(_text(sample_site / "zh-hans/pagefind/chars.json"))
+        assert json.loads(_text(sample_site / folder / "pagefind/search.json"))["shards"] == []  # one shard
+    hant = json.loads(_text(sample_site / "zh-hant/pagefind/search.json"))
+    hans = json.loads(_text(sample_site / "zh-hans/pagefind/search.json"))
     to_hant = dict(zip(hant["from"], hant["to"]))
     to_hans = dict(zip(hans["from"], hans["to"]))
     assert to_hant["书"] == "書" and to_hant["轮"] == "輪" and to_hans["輪"] == "轮"
@@ -75,7 +76,7 @@ def test_a_no_op_rebuild_does_not_run_pagefind(tmp_path, monkeypatch):
     source = tmp_path / "interview/river-archive/index.md"
     source.write_text(_text(source).replace("一号藏品", "头号藏品"), encoding="utf-8")
     report = build(tmp_path / "interview", tmp_path / "site")
-    assert runs == [1] and any("/pagefind/" in rel for rel in report.written)
+    assert runs == [1, 1] and any("/pagefind/" in rel for rel in report.written)  # one shard per script
 
 
 def test_no_search_builds_no_bundle(tmp_path):

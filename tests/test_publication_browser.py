@@ -91,12 +91,8 @@ def test_recall_and_precision_of_random_substrings(server, page):
     figures = {}
     for folder in ("zh-hant", "zh-hans"):
         page.goto(f"{base}/{folder}/index.html")
-        page.evaluate("async (b) => { window.pf = await import(b); const l = document.documentElement.lang;"
-                      " document.documentElement.lang = 'en'; const s = pf.init();"
-                      " document.documentElement.lang = l; await s;"
-                      " const t = await (await fetch('pagefind/chars.json')).json(); window.tbl = {};"
-                      " Array.from(t.from).forEach((c, i) => window.tbl[c] = Array.from(t.to)[i]); }",
-                      f"{base}/{folder}/pagefind/pagefind.js")
+        page.evaluate("async (b) => { const o = await archiveOpenSearch(b); window.pf = o.pagefind;"
+                      " window.tbl = o.table; }", f"{base}/{folder}/pagefind/")
         texts = {}
         for path in sorted(site.glob(f"{folder}/*/index.html")):
             if (path.parent / "interview.json").is_file():

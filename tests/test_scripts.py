@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses as _dc
+import re as _re
 
-from archive.model import GlossaryEntry, Protected, Question, Text, Variant
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from archive import engine as _engine
+from archive.model import (Code, Emphasis, Figure, GlossaryEntry, LineBreak, Link, NoteRef, Person, Protected, Question,
+                           Stage, Text, Variant)
+from archive.names import name_forms
 from archive.parse import parse_interview
-from archive.scripts import Converter, convert_text, to_script
+from archive.scripts import PROFILES, Converter, convert_text, people, to_script
 from archive.serialize import to_data
 
 G = GlossaryEntry
@@ -221,3 +228,193 @@ def test_the_page_in_the_source_script_follows_its_convention_too():
     assert convert_text("他說“好”", "hant", "hant") == "他說「好」"
     assert convert_text("他说「好」", "hans", "hans") == "他说“好”"
     assert convert_text("他說“好”", "hant", "hant", quotes=False) == "他說“好”"
+
+
+# --- the fast walk against the plain one ------------------------------------------------------------
+# to_script gathers every run, converts them all in one engine call and keeps untouched nodes as they
+# are. The reference below is the plain reading of the documented behaviour: a generic walk over the
+# dataclasses that converts each run alone (one engine call, placeholders chosen per run, swapped back
+# character by character, quotation marks character by character). Both must agree on any interview.
+
+
+_QUOTE_FORMS = {"hant": dict(zip("“”‘’", "「」『』")), "hans": dict(zip("「」『』", "“”‘’"))}
+_INLINES = (Text, Protected, Variant, Stage, Emphasis, Code, Link, NoteRef, LineBreak)
+_SKIP = {"glossary", "span", "id", "slug", "script", "source_script", "conversion", "folder",
+         "image", "href", "interview", "fragment", "label", "url", "key", "speaker"}
+
+
+def _reference_run(pieces, source, target, conversion, forms, quotes):
+    """One run converted alone, as documented: terms to unused private-use characters, one engine
+    call, the result cut at the pieces (each text piece alone if the run changed length)."""
+    profile = None if source == target else PROFILES[(source, conversion)]
+
+    def convert(run):
+        terms = sorted((t for t in forms if t), key=len, reverse=True)
+        used = {ch for _, text in run for ch in text if ord(ch) >= 0xF0000}
+        free = (chr(cp) for cp in range(0xF0000, 0x10FFFD) if chr(cp) not in used)
+        marks = {}
+        def mark(m):
+            if m.group(0) not in marks:
+                marks[m.group(0)] = next(free)
+            return marks[m.group(0)]
+        term_re = _re.compile("|".join(map(_re.escape, terms))) if terms and profile else None
+        parts = [("\ufffc" if kind == "opaque" else (term_re.sub(mark, text) if term_re and kind == "text" else text))
+                 for kind, text in run]
+        stream = "".join(parts)
+        converted = _engine.convert(profile, stream) if profile else stream
+        if len(converted) != len(stream) and len(run) > 1:
+            return None
+        back = {v: forms[k] for k, v in marks.items()}
+        out, at = [], 0
+        for (kind, text), part in zip(run, parts):
+            piece = converted if len(run) == 1 else converted[at:at + len(part)]
+            at += len(part)
+            out.append("".join(back.get(ch, ch) for ch in piece) if kind == "text" else text)
+        return out
+
+    out = convert(pieces)
+    if out is None:
+        out = [convert(((kind, text),))[0] if kind == "text" else text for kind, text in pieces]
+    if not quotes:
+        return out
+    table, joined, result, at = _QUOTE_FORMS[target], "".join(out), [], 0
+    for (kind, _), text in zip(pieces, out):
+        if kind == "text":
+            text = "".join(table[ch] if ch in table and not (
+                ch == "’" and 0 < at + i < len(joined) - 1 and _re.match("[A-Za-z0-9]", joined[at + i - 1])
+                and _re.match("[A-Za-z0-9]", joined[at + i + 1])) else ch for i, ch in enumerate(text))
+        result.append(text)
+        at += len(text)
+    return result
+
+
+def _reference(interview, target, archive_glossary=(), quotes=True):
+    from archive.markdown import plain_text
+
+    source, conversion = interview.source_script, interview.conversion
+    profile = None if source == target else PROFILES[(source, conversion)]
+    forms = {n.source: n.target for n in name_forms((n for _, n in people(interview)), source, target, profile)}
+    for entry in tuple(archive_glossary) + interview.glossary:
+        forms[entry.hant if source == "hant" else entry.hans] = entry.hant if target == "hant" else entry.hans
+
+    def pieces(inlines, out):
+        for item in inlines:
+            if isinstance(item, Text):
+                out.append(("text", item.text))
+            elif isinstance(item, Protected):
+                out.append(("keep", item.text))
+            elif isinstance(item, Variant):
+                out.append(("variant", item.hant if source == "hant" else item.hans))
+            elif isinstance(item, Code):
+                out.append(("opaque", item.text))
+            elif isinstance(item, LineBreak):
+                out.append(("keep", "\n"))
+            elif isinstance(item, (Stage, Emphasis, Link)):
+                pieces(item.children, out)
+        return out
+
+    def rebuild(inlines, texts):
+        result = []
+        for item in inlines:
+            if isinstance(item, Text):
+                result.append(Text(next(texts)))
+            elif isinstance(item, Variant):
+                next(texts)
+                result.append(Text(item.hant if target == "hant" else item.hans))
+            elif isinstance(item, (Protected, Code, LineBreak)):
+                next(texts)
+                result.append(item)
+            elif isinstance(item, (Stage, Emphasis, Link)):
+                result.append(_dc.replace(item, children=rebuild(item.children, texts)))
+            else:
+                result.append(item)
+        return tuple(result)
+
+    def text(value):
+        return _reference_run((("text", value),), source, target, conversion, forms, quotes)[0] if value else value
+
+    def walk(node):
+        if isinstance(node, tuple):
+            if node and all(isinstance(item, _INLINES) for item in node):
+                found = pieces(node, [])
+                return rebuild(node, iter(_reference_run(tuple(found), source, target, conversion, forms, quotes))) \
+                    if found else node
+            return tuple(walk(item) for item in node)
+        if isinstance(node, Person):
+            name = walk(node.name)
+            if node.label and plain_text(node.name, source).startswith(node.label):
+                label = plain_text(name, target)[:len(node.label)]
+            else:
+                label = text(node.label)
+            return _dc.replace(node, name=name, role=walk(node.role), label=label)
+        if _dc.is_dataclass(node) and not isinstance(node, type):
+            changes = {}
+            for f in _dc.fields(node):
+                value = getattr(node, f.name)
+                if f.name in _SKIP:
+                    continue
+                if isinstance(value, tuple) or _dc.is_dataclass(value):
+                    changes[f.name] = walk(value)
+                elif f.name == "alt" and isinstance(value, str):
+                    changes[f.name] = text(value)
+            if isinstance(node, Figure) and node.alt_content:
+                changes["alt"] = plain_text(changes["alt_content"], target)
+            return _dc.replace(node, **changes) if changes else node
+        return node
+
+    return _dc.replace(walk(interview), script=target)
+
+
+_HANS = ["头发", "里面", "内存", "软件", "于小舟", "范晓岚", "钟家渡", "后来", "托着下巴", "的", "说", "面条", "。", "，",
+         "“", "”", "‘", "’", "「", "」", "Don’t", "rock’n’roll", "A’", "程序", "发", "Ａ"]
+_HANT = ["頭髮", "裡面", "記憶體", "軟體", "于小舟", "范曉嵐", "鍾家渡", "後來", "托著下巴", "的", "說", "麵條", "。", "，",
+         "“", "”", "‘", "’", "「", "」", "Don’t", "rock’n’roll", "A’", "程式", "髮", "Ａ"]
+
+
+@st.composite
+def _interviews(draw):
+    script = draw(st.sampled_from(["hans", "hant"]))
+    words = _HANS if script == "hans" else _HANT
+    plain = st.lists(st.sampled_from(words), min_size=1, max_size=6).map("".join)
+
+    def inline():
+        return st.one_of(
+            plain, plain.map(lambda t: f"*{t}*"), plain.map(lambda t: f"**{t}**"), plain.map(lambda t: f"-{{{t}}}-"),
+            st.tuples(plain, plain).map(lambda p: f"-{{zh-hans:{p[0]};zh-hant:{p[1]};}}-"),
+            plain.map(lambda t: f"`{t}`"), plain.map(lambda t: f"[{t}](https://example.org/)"),
+            st.just("[^n1]"), st.just("（笑）"), st.just("  \n"))
+
+    def paragraph():
+        return st.lists(inline(), min_size=1, max_size=6).map("".join).map(lambda t: t.strip() or "字")
+
+    name = draw(st.sampled_from(["于小舟", "范晓岚", "钟小红"] if script == "hans" else ["于小舟", "范曉嵐", "鍾小紅"]))
+    glossary = draw(st.sampled_from(["", "glossary:\n  - {hant: 范曉嵐, hans: 范晓岚}\n  - {hant: 鍾家渡, hans: 钟家渡}\n"]))
+    conversion = draw(st.sampled_from(["tw", "hk", "twp"]))
+    body = []
+    for _ in range(draw(st.integers(1, 3))):
+        body += [f"问：{draw(paragraph())}" if script == "hans" else f"問：{draw(paragraph())}", "", draw(paragraph()), ""]
+    figure = draw(st.sampled_from(["", "![{alt}](photo.svg)\n▲{cap}\n"]))
+    if figure:
+        body.append(figure.format(alt=draw(paragraph()).replace("[", "").replace("]", "").replace("\n", ""),
+                                  cap=draw(paragraph()).replace("\n", "")))
+    title = draw(plain)
+    source = (f"---\ntitle: {title}\ndate: 2026-01-02\nscript: {script}\nconversion: {conversion}\nsummary: {draw(plain)}\n"
+              f"interviewees:\n  - name: {name}\n    role: {draw(plain)}\n    label: {name[0]}\n"
+              f"source:\n  outlet: {draw(plain)}\n{glossary}---\n## 01. {draw(plain)}\n\n" + "\n".join(body)
+              + f"\n\n[^n1]: {draw(paragraph())}\n")
+    return source, draw(st.booleans())
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=_interviews())
+def test_to_script_equals_the_plain_walk_on_any_interview(tmp_path_factory, case):
+    source, quotes = case
+    folder = tmp_path_factory.mktemp("x")
+    (folder / "photo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    parsed = parse_interview(source, "x/index.md", str(folder))
+    if parsed.interview is None:
+        return
+    archive_glossary = [G(hant="北岸", hans="北岸"), G(hant="頭髮", hans="头发")]
+    for target in ("hant", "hans"):
+        fast = to_script(parsed.interview, target, archive_glossary, quotes)
+        assert fast == _reference(parsed.interview, target, archive_glossary, quotes), (target, source)

@@ -210,3 +210,45 @@ def test_no_cache_builds_the_same_site_and_leaves_nothing_behind(project, tmp_pa
     for rel in ("index.html", "zh-hant/river-archive/index.html", "zh-hans/river-archive/interview.json"):
         assert (project / "site" / rel).read_bytes() == (tmp_path / "cached" / rel).read_bytes()
     assert sorted(p.name for p in project.iterdir()) == [".archive-cache", "interview", "site", "templates"]
+
+
+def test_an_input_changed_while_the_build_runs_is_built_by_the_next_build(project, monkeypatch):
+    """The stamp keeps the inputs as listed before the build: a change made during it is seen next time."""
+    _aged(project)
+    _build_settled(project)
+    source = project / "interview/river-archive/index.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n<!-- a -->\n", encoding="utf-8")
+    _aged(project)
+    import archive.jobs as jobs
+
+    real = jobs.make_interviews
+
+    def edited_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        source.write_text(source.read_text(encoding="utf-8") + "\n<!-- b -->\n", encoding="utf-8")
+        _aged(project)  # an old modification time: only the listing taken before the build can tell
+        return result
+    monkeypatch.setattr(jobs, "make_interviews", edited_meanwhile)
+    import archive.build as build_module
+
+    monkeypatch.setattr(build_module, "make_interviews", edited_meanwhile)
+    assert build(project / "interview", project / "site").made == 1
+    monkeypatch.undo()
+    assert build(project / "interview", project / "site").made == 1  # not a no-op: <!-- b --> is new
+
+
+def test_an_edit_rebuild_without_search_loads_neither_the_search_adapter_nor_pypinyin(project, tmp_path):
+    """An editor's rebuild pays for what it makes: not for Pagefind's adapter, nor for pypinyin's tables
+    (0.26 s) when the edited interview's people are those of the last build."""
+    args = ["build", "--archive", "interview", "--out", "site", "--no-search"]
+    first, modules = _run(args, project, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "pypinyin" in modules  # the probe sees them when they are needed
+    source = project / "interview/river-archive/index.md"
+    text = source.read_text(encoding="utf-8")
+    at = text.index("。", text.index("## "))  # a sentence of the first section: no summary changes
+    source.write_text(text[:at] + "，是的" + text[at:], encoding="utf-8")
+    again, modules = _run(args, project, tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "markdown_it" in modules and " 0 files written" not in again.stdout, again.stdout
+    assert [m for m in ("archive.search", "pypinyin", "asyncio", "xml.sax") if m in modules] == []

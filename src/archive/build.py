@@ -151,7 +151,7 @@ class _Build:
     search: bool = True
 
 
-from .jobs import interview_jobs, make_interviews, with_source  # noqa: E402  (steps 2 and 3)
+from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
 
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
@@ -232,7 +232,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 
     def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
         job = by_folder[output.folder]
-        return make_interview(with_source(job if cached else replace(job, cache_root=None)))
+        return make_interview(job if cached else replace(job, cache_root=None))
 
     def summaries():
         found = {}
@@ -283,13 +283,14 @@ def asset_files(ctx: _Build) -> dict[str, Entry]:
 
 
 def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
-    from .postplan import POST_STEPS, run_post_steps
+    from .postplan import post_steps as steps, run_post_steps
 
+    if not ctx.search:
+        return run_post_steps(steps(frozenset({"search"})), files, site, ctx.cache)
     from .search import SearchError
 
-    steps = tuple(step for step in POST_STEPS if ctx.search or step.name != "search")
     try:
-        return run_post_steps(steps, files, site, ctx.cache)
+        return run_post_steps(steps(), files, site, ctx.cache)
     except SearchError as error:
         raise BuildError([Diagnostic.make(Code.PUB002, str(ctx.archive), 1, str(error))]) from None
 
@@ -310,7 +311,7 @@ def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callabl
     def read() -> bytes:
         data = cache.get_blob(key)
         if data is None:
-            fresh = make_interview(with_source(replace(job, cache_root=None)))
+            fresh = make_interview(replace(job, cache_root=None))
             data = fresh.blobs[fresh.files[rel][0]]
         return data
     return read

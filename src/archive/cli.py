@@ -230,7 +230,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_check.add_argument("--strict", action="store_true", help="warnings fail too (what CI should use)")
     p_check.add_argument("--format", choices=("text", "github", "json"), default="text")
     p_check.add_argument("--full", action="store_true",
-                         help="read every page again (by default a page is read only when its bytes changed)")
+                         help="read and hash every page again (by default only files whose bytes changed are "
+                              "read; the rest come from the last check's summaries in .archive-cache)")
     p_check.add_argument("--list-external", action="store_true", help="list external links (never fetched)")
     p_check.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     p_check.set_defaults(func=_check)

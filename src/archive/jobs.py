@@ -46,7 +46,7 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
     cache_root = str(ctx.cache.root) if ctx.cache.root else None
     hashes = FileHashes(ctx.cache.root if ctx.cache.kinds is None else None)  # never in a scratch cache
     for folder, display in scan.sources:
-        sha, data, problems = hashed_source(folder / INTERVIEW_FILE, display, hashes)
+        sha, _, problems = hashed_source(folder / INTERVIEW_FILE, display, hashes)  # the worker reads it again
         diagnostics.extend(problems)
         if sha is None:
             continue
@@ -54,19 +54,10 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
                            _folder_key(folder, media, hashes))
         view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
+        jobs.append(InterviewJob(str(folder), display, None, parse_key, view_keys, page_keys, settings,
                                  str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha))
     hashes.save({str(Path(job.folder) / INTERVIEW_FILE) for job in jobs} | set(media))
     return jobs, media, diagnostics
-
-
-def with_source(job: InterviewJob) -> InterviewJob:
-    """The job with its source's bytes (read now when the hash was remembered, and checked against it)."""
-    from .sources import INTERVIEW_FILE, checked_source
-
-    if job.data is not None:
-        return job
-    return replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display, job.source_hash))
 
 
 def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
@@ -86,7 +77,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
                                                              previous.summary_keys.keys() == job.page_keys.keys()):
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
-            todo.append(with_source(job))
+            todo.append(job)
     stages = dict.fromkeys(STAGES, 0.0)
     if len(todo) >= PARALLEL_FROM:
         _before_fork(todo[0])

@@ -3,10 +3,9 @@
 Owns reading a page (lxml, with source lines): its ids, links, note
 references and backlinks, script toggle, language, the facts an interview
 page shares with its ``interview.json``, and whether it is a whole document
-(checked on the raw bytes, since lxml repairs a truncated page). A
-:class:`Page` is plain data, so ``archive check`` keeps it in the build
-cache under the page's content hash and reads again only pages whose bytes
-changed.
+(checked on the raw bytes, since lxml repairs a truncated page). What
+``archive check`` keeps of a page between runs is the smaller summary
+``check_page.py`` makes of a :class:`Page`.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
-
-from . import codec
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 
@@ -113,5 +110,3 @@ def read_page(data: bytes, rel: str) -> Page:
             facts["sections" if tag == "section" else "questions"].append(ident)
     return page
 
-
-codec.register(Page)

@@ -10,145 +10,37 @@ links and :class:`~archive.model.Protected` text alone and resolving each
 
 A run of inline content (a paragraph, a headline, a caption) converts as one
 string, so a word split by emphasis, a link or a note reference keeps its
-context (头*发* → 頭*髮*); the result is cut back at the leaf boundaries. The
-profiles are character-for-character except for the vocabulary of ``twp``
-(内存 → 記憶體); when a run changes length it is converted leaf by leaf
-instead. Glossary terms and names are swapped for private-use placeholder
-characters (which OpenCC passes through untouched) before the engine runs and
-for their target forms after; the placeholders are chosen among code points
-the run does not contain, so a private-use character in a source can never be
-mistaken for one. Each distinct run is converted once per converter.
+context (头*发* → 頭*髮*); the result is cut back at the leaf boundaries (how a
+run converts, with the glossary, names and quotation marks, is
+:mod:`archive.converter`'s). The walk first gathers every run of the
+interview so the engine converts them all in one call, then rebuilds the tree;
+a node whose text does not change is kept as it is, so the page in the source
+script (overrides and quotation marks only) costs little.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from typing import Any, Iterable, Sequence
+import operator
+import typing
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from . import engine
+from .converter import PROFILES, Converter, Piece, Run
 from .errors import Code as Codes, Diagnostic
-from .model import (Code, Emphasis, Figure, GlossaryEntry, Interview, Link, LineBreak, NoteRef, Person, Protected,
-                    Script, Stage, Text, Variant)
-from .names import NameForm, name_forms, names_in, registry_version
+from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, LineBreak, Link, Paragraph, Person,
+                    Protected, Script, Stage, Text, Variant)
+from .names import name_forms, names_in, registry_version
 
-# (source script, conversion) → OpenCC profile converting to the other script
-PROFILES: dict[tuple[str, str], str] = {
-    ("hant", "tw"): "tw2s", ("hant", "hk"): "hk2s", ("hant", "twp"): "tw2sp",
-    ("hans", "tw"): "s2tw", ("hans", "hk"): "s2hk", ("hans", "twp"): "s2twp",
-}
+__all__ = ["PROFILES", "SCRIPT_TAGS", "Converter", "convert_text", "converter_version", "name_diagnostics",
+           "people", "to_script"]
 SCRIPT_TAGS = {"hant": "zh-Hant", "hans": "zh-Hans"}
-_PLACEHOLDER_BASE = 0xF0000  # Supplementary Private Use Area-A: OpenCC passes it through
-_PLACEHOLDER_END = 0x10FFFD
-_QUOTES = {"hant": dict(zip("“”‘’", "「」『』")), "hans": dict(zip("「」『』", "“”‘’"))}
-_LATIN = re.compile(r"[A-Za-z0-9]")
-
-# a run is a sequence of pieces (kind, source text): "text" converts, "keep" is shown as written,
-# "variant" shows its target form; the source text of all three is the engine's context.
-# "opaque" (inline code) is one placeholder character in the stream and is never converted.
-Piece = tuple[str, str]
 
 
 def converter_version() -> str:
     """The engine and name data that shape converted text, e.g. ``opencc 1.4.2; faker 40.63.0``, for cache keys."""
     return f"{engine.engine_version()}; {registry_version()}"
-
-
-class Converter:
-    """Converts runs of text from one script to the other with one profile, glossary and name list."""
-
-    def __init__(self, source: Script, target: Script, conversion: str,
-                 glossary: Iterable[GlossaryEntry] = (), names: Iterable[NameForm] = (),
-                 quotes: bool = True):
-        self.source, self.target = source, target
-        self.profile = None if source == target else PROFILES[(source, conversion)]
-        self.quotes = _QUOTES[target] if quotes else {}
-        pairs: dict[str, str] = {n.source: n.target for n in names}
-        # later entries (the interview's own) override earlier ones (the archive's) and any name
-        for entry in glossary:
-            src = entry.hant if source == "hant" else entry.hans
-            pairs[src] = entry.hant if target == "hant" else entry.hans
-        self.forms = pairs
-        terms = sorted((t for t in pairs if t), key=len, reverse=True)
-        self.term_re = re.compile("|".join(map(re.escape, terms))) if terms else None
-        self.cache: dict[tuple[Piece, ...], list[str]] = {}
-
-    def __call__(self, text: str) -> str:
-        """One plain string (no override syntax)."""
-        return self.run((("text", text),))[0] if text else text
-
-    def run(self, pieces: Sequence[Piece]) -> list[str]:
-        """The target text of each piece of one run (``keep`` pieces come back as written)."""
-        key = tuple(pieces)
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = self._run(key)
-        return hit
-
-    def _run(self, pieces: tuple[Piece, ...]) -> list[str]:
-        out = self._convert(pieces)
-        if out is None:  # the run changed length: no safe cut, so convert each piece on its own
-            out = [self._convert((piece,))[0] if piece[0] == "text" else piece[1]  # type: ignore[index]
-                   for piece in pieces]
-        return self._quote(pieces, out) if self.quotes else out
-
-    def _convert(self, pieces: tuple[Piece, ...]) -> list[str] | None:
-        """Each piece converted in the context of the whole run; None when a longer run changed length."""
-        stream_parts, swapped = self._swap_terms(pieces)
-        stream = "".join(stream_parts)
-        converted = engine.convert(self.profile, stream) if self.profile else stream
-        if len(converted) != len(stream) and len(pieces) > 1:
-            return None
-        out, at = [], 0
-        for (kind, source), part in zip(pieces, stream_parts):
-            piece = converted if len(pieces) == 1 else converted[at:at + len(part)]
-            at += len(part)
-            if kind == "text":
-                out.append("".join(swapped.get(ch, ch) for ch in piece) if swapped else piece)
-            else:
-                out.append(source)
-        return out
-
-    def _swap_terms(self, pieces: tuple[Piece, ...]) -> tuple[list[str], dict[str, str]]:
-        """Each piece's engine input, glossary terms and names replaced by unused private-use characters."""
-        if self.term_re is None:
-            return [("\ufffc" if kind == "opaque" else text) for kind, text in pieces], {}
-        used = {ch for _, text in pieces for ch in text if ord(ch) >= _PLACEHOLDER_BASE}
-        free = (chr(cp) for cp in range(_PLACEHOLDER_BASE, _PLACEHOLDER_END) if chr(cp) not in used)
-        by_term: dict[str, str] = {}
-        swapped: dict[str, str] = {}
-
-        def placeholder(match: re.Match) -> str:
-            term = match.group(0)
-            if term not in by_term:
-                by_term[term] = mark = next(free)
-                swapped[mark] = self.forms[term]
-            return by_term[term]
-
-        parts = []
-        for kind, text in pieces:
-            if kind == "text":
-                parts.append(self.term_re.sub(placeholder, text))
-            else:
-                parts.append("\ufffc" if kind == "opaque" else text)
-        return parts, swapped
-
-    def _quote(self, pieces: tuple[Piece, ...], texts: list[str]) -> list[str]:
-        """Quotation marks in the target script's convention; an apostrophe (don’t) and protected text stay."""
-        joined = "".join(texts)
-        out, at = [], 0
-        for (kind, _), text in zip(pieces, texts):
-            if kind == "text" and any(ch in self.quotes for ch in text):
-                text = "".join(self.quotes[ch] if ch in self.quotes and not _apostrophe(joined, at + i) else ch
-                               for i, ch in enumerate(text))
-            out.append(text)
-            at += len(text)
-        return out
-
-
-def _apostrophe(text: str, i: int) -> bool:
-    """’ between two Latin letters or digits (don’t, rock’n’roll) is an apostrophe, not a quote."""
-    return text[i] == "’" and 0 < i < len(text) - 1 and bool(_LATIN.match(text[i - 1])) and bool(_LATIN.match(text[i + 1]))
 
 
 # --- the interview tree ---------------------------------------------------------------------------
@@ -180,8 +72,10 @@ def to_script(interview: Interview, target: Script,
     names = name_forms((name for _, name in people(interview)), source, target, profile)
     convert = Converter(source, target, interview.conversion,
                         tuple(archive_glossary) + interview.glossary, names, quotes)
-    converted = _map(interview, convert, target)
-    return dataclasses.replace(converted, script=target)
+    walk = _Walk(convert, target)
+    if convert.profile is not None:  # the source script's own page calls no engine: nothing to gather
+        walk.convert_all(interview)
+    return dataclasses.replace(walk.node(interview), script=target)
 
 
 def name_diagnostics(interview: Interview, archive_glossary: Iterable[GlossaryEntry] = (),
@@ -219,86 +113,210 @@ def convert_text(text: str, source: Script, target: Script, conversion: str = "t
 
 _SKIP_FIELDS = {"glossary", "span", "id", "slug", "script", "source_script", "conversion", "folder",
                 "image", "href", "interview", "fragment", "label", "url", "key", "speaker"}
-_INLINE = (Text, Protected, Variant, Stage, Emphasis, Code, Link, NoteRef, LineBreak)
+_NESTED = frozenset({Stage, Emphasis, Link})
+_RUN, _NODES, _NODE, _ALT = "run", "nodes", "node", "alt"
+
+
+class _Plan:
+    """How the walk treats one model class, read once from its type hints: every field (a node is
+    rebuilt from them all: each is an init field) and, for each field that may hold text (not ids,
+    spans, links, keys), its position and kind: a run of inline content, a tuple of nodes, a node
+    (or None), or the plain alt text of a figure."""
+
+    __slots__ = ("fields", "names", "values")
+
+    def __init__(self, cls: type):
+        hints = typing.get_type_hints(cls)
+        if not all(f.init for f in dataclasses.fields(cls)):
+            raise TypeError(f"{cls.__name__}: conversion rebuilds nodes from all fields; each must be an init field")
+        self.names = tuple(f.name for f in dataclasses.fields(cls))
+        getter = operator.attrgetter(*self.names)
+        self.values = getter if len(self.names) > 1 else lambda node: (getter(node),)
+        fields = []
+        for i, name in enumerate(self.names):
+            hint = hints[name]
+            if name in _SKIP_FIELDS:
+                continue
+            if hint == tuple[Inline, ...]:
+                fields.append((i, _RUN))
+            elif typing.get_origin(hint) is tuple:
+                fields.append((i, _NODES))
+            elif any(dataclasses.is_dataclass(t) for t in (hint, *typing.get_args(hint))):
+                fields.append((i, _NODE))
+            elif name == "alt" and hint is str:
+                fields.append((i, _ALT))
+        self.fields = tuple(fields)
+
+
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(cls: type) -> _Plan:
+    try:
+        return _PLANS[cls]
+    except KeyError:
+        plan = _PLANS[cls] = _Plan(cls)
+        return plan
 
 
 def _pieces(inlines: Iterable[Any], source: str, out: list[Piece]) -> None:
     for item in inlines:
-        if isinstance(item, Text):
+        kind = type(item)
+        if kind is Text:
             out.append(("text", item.text))
-        elif isinstance(item, Protected):
+        elif kind is Protected:
             out.append(("keep", item.text))
-        elif isinstance(item, Variant):
+        elif kind is Variant:
             out.append(("variant", item.hant if source == "hant" else item.hans))
-        elif isinstance(item, Code):
+        elif kind is Code:
             out.append(("opaque", item.text))
-        elif isinstance(item, LineBreak):
+        elif kind is LineBreak:
             out.append(("keep", "\n"))
-        elif isinstance(item, (Stage, Emphasis, Link)):
+        elif kind in _NESTED:
             _pieces(item.children, source, out)
 
 
-def _rebuild(inlines: tuple, texts: Iterable[str], target: str) -> tuple:
-    result = []
+def _as_written(inlines: Iterable[Any], quote_re: Any) -> bool:
+    """No override to resolve and (``quote_re`` given) no quotation mark to change: what the source
+    script's own page shows as the source has it."""
     for item in inlines:
-        if isinstance(item, Text):
-            result.append(Text(next(texts)))  # type: ignore[call-overload]
-        elif isinstance(item, Variant):
-            next(texts)  # type: ignore[call-overload]
-            result.append(Text(item.hant if target == "hant" else item.hans))
-        elif isinstance(item, (Protected, Code, LineBreak)):
-            next(texts)  # type: ignore[call-overload]
-            result.append(item)
-        elif isinstance(item, (Stage, Emphasis, Link)):
-            result.append(dataclasses.replace(item, children=_rebuild(item.children, texts, target)))
-        else:
-            result.append(item)
-    return tuple(result)
+        kind = type(item)
+        if kind is Variant:
+            return False
+        if kind is Text:
+            if quote_re is not None and quote_re.search(item.text):
+                return False
+        elif kind in _NESTED and not _as_written(item.children, quote_re):
+            return False
+    return True
 
 
-def _run(inlines: tuple, convert: Converter, target: str) -> tuple:
-    """A run of inline content converted as one string."""
-    pieces: list[Piece] = []
-    _pieces(inlines, convert.source, pieces)
-    if not pieces:
-        return inlines
-    return _rebuild(inlines, iter(convert.run(pieces)), target)
+def _rebuild(inlines: tuple, texts: Iterator[str], target: str) -> tuple:
+    """The inlines with their converted texts: the same tuple, leaf for leaf, where nothing changed."""
+    result, changed = [], False
+    for item in inlines:
+        kind = type(item)
+        if kind is Text:
+            text = next(texts)
+            if text != item.text:
+                item, changed = Text(text), True
+        elif kind is Variant:
+            next(texts)
+            item, changed = Text(item.hant if target == "hant" else item.hans), True
+        elif kind is Protected or kind is Code or kind is LineBreak:
+            next(texts)
+        elif kind in _NESTED:
+            children = _rebuild(item.children, texts, target)
+            if children is not item.children:
+                item, changed = dataclasses.replace(item, children=children), True
+        result.append(item)
+    return tuple(result) if changed else inlines
 
 
-def _label(person: Person, converted_name: tuple, convert: Converter, target: str) -> str:
+class _Walk:
+    """One interview's conversion: :meth:`convert_all` gathers every run and converts them together,
+    :meth:`node` rebuilds the tree from the results."""
+
+    def __init__(self, convert: Converter, target: str):
+        self.convert, self.source, self.target = convert, convert.source, target
+        self.runs: dict[int, Run] = {}
+        """The pieces of each run gathered, by the id of its tuple (alive in the interview meanwhile)."""
+        self.done: dict[int, list[str]] = {}
+        """The converted texts of each run gathered, by the same id."""
+
+    def convert_all(self, interview: Interview) -> None:
+        """Gather every run of the interview and convert them all in one engine call."""
+        extra: list[Run] = []
+        self.gather(interview, extra)
+        outs = self.convert.convert_all(list(self.runs.values()) + extra)
+        self.done = dict(zip(self.runs, outs))
+        self.convert.cache.update(zip(extra, outs[len(self.runs):]))
+
+    def gather(self, node: Any, extra: list[Run]) -> None:
+        """Note the pieces of every run under ``node``; the plain strings that convert go to ``extra``."""
+        plan = _plan(type(node))
+        if type(node) is Person:
+            extra.append((("text", node.label),))
+        values = plan.values(node)
+        for i, kind in plan.fields:
+            value = values[i]
+            if kind is _RUN:
+                if value:
+                    pieces: list[Piece] = []
+                    _pieces(value, self.source, pieces)
+                    self.runs[id(value)] = tuple(pieces)
+            elif kind is _NODES:
+                for item in value:
+                    self.gather(item, extra)
+            elif kind is _NODE:
+                if value is not None:
+                    self.gather(value, extra)
+            elif not getattr(node, "alt_content", ()):  # _ALT
+                extra.append((("text", value),))
+
+    def run(self, inlines: tuple) -> tuple:
+        """A run of inline content converted as one string."""
+        if not inlines:
+            return inlines
+        texts = self.done.get(id(inlines))
+        if texts is None:  # not gathered: the source script's own page, which calls no engine
+            if self.convert.profile is None and _as_written(inlines, self.convert.quote_re):
+                return inlines
+            pieces: list[Piece] = []
+            _pieces(inlines, self.source, pieces)
+            texts = self.convert.run(pieces) if pieces else []
+        if not texts:
+            return inlines
+        if len(inlines) == 1 and type(inlines[0]) is Text:  # the commonest run
+            return inlines if texts[0] == inlines[0].text else (Text(texts[0]),)
+        return _rebuild(inlines, iter(texts), self.target)
+
+    def node(self, node: Any) -> Any:
+        """``node`` with every text in the target script; ``node`` itself when nothing changes."""
+        cls = type(node)
+        if cls is Paragraph:  # the commonest node by far: spared the general path below
+            content = self.run(node.content)
+            return node if content is node.content else Paragraph(content, node.span)
+        if cls is Person:
+            name = self.run(node.name)
+            return dataclasses.replace(node, name=name, role=self.run(node.role),
+                                       label=_label(node, name, self.convert))
+        plan = _plan(cls)
+        values = plan.values(node)
+        new = None
+        for i, kind in plan.fields:
+            value = values[i]
+            if kind is _RUN:
+                changed = self.run(value)
+            elif kind is _NODES:
+                items = [self.node(item) for item in value]
+                changed = tuple(items) if any(map(operator.is_not, items, value)) else value
+            elif kind is _NODE:
+                changed = value if value is None else self.node(value)
+            elif getattr(node, "alt_content", ()):  # _ALT: the alt text as written follows the converted inlines
+                continue
+            else:
+                changed = self.convert(value)
+                if changed == value:
+                    continue
+            if changed is not value:
+                if new is None:
+                    new = list(values)
+                new[i] = changed
+        if cls is Figure and node.alt_content:
+            from .markdown import plain_text
+
+            new = list(values) if new is None else new
+            new[plan.names.index("alt")] = plain_text(new[plan.names.index("alt_content")], self.target)
+        return node if new is None else cls(*new)
+
+
+def _label(person: Person, converted_name: tuple, convert: Converter) -> str:
     """A speaker label is usually a surname (范, 于): take it from the converted name, where the
     name rules, the glossary and overrides decide it, rather than from OpenCC, which reads 于 as a preposition."""
     from .markdown import plain_text
 
     source_name = plain_text(person.name, convert.source)
     if person.label and source_name.startswith(person.label):
-        return plain_text(converted_name, target)[:len(person.label)]
+        return plain_text(converted_name, convert.target)[:len(person.label)]
     return convert(person.label)
-
-
-def _map(node: Any, convert: Converter, target: str) -> Any:
-    if isinstance(node, tuple):
-        if node and all(isinstance(item, _INLINE) for item in node):
-            return _run(node, convert, target)
-        return tuple(_map(item, convert, target) for item in node)
-    if isinstance(node, Person):
-        name = _map(node.name, convert, target)
-        return dataclasses.replace(node, name=name, role=_map(node.role, convert, target),
-                                   label=_label(node, name, convert, target))
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        changes = {}
-        for f in dataclasses.fields(node):
-            if f.name in _SKIP_FIELDS:
-                continue
-            value = getattr(node, f.name)
-            if isinstance(value, tuple) or dataclasses.is_dataclass(value):
-                changes[f.name] = _map(value, convert, target)
-            elif f.name == "alt" and isinstance(value, str):
-                changes[f.name] = convert(value)
-        if isinstance(node, Figure) and node.alt_content:
-            # the alt text as written, overrides kept: its plain form follows the converted inlines
-            from .markdown import plain_text
-
-            changes["alt"] = plain_text(changes["alt_content"], target)
-        return dataclasses.replace(node, **changes) if changes else node
-    return node

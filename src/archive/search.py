@@ -1,48 +1,62 @@
 """Search: the one module that calls Pagefind, and the text it is fed.
 
-Owns the post-plan step that indexes the published interviews, one Pagefind
-bundle per script (``zh-hant/pagefind/``, ``zh-hans/pagefind/``), and the
-tokens both sides agree on. Pagefind segments Chinese into words at index
-time and the browser segments queries differently, so neither side sees
+Owns the post-plan step that indexes the published interviews, one set of
+Pagefind bundles per script (``zh-hant/pagefind/``, ``zh-hans/pagefind/``),
+and the tokens both sides agree on. Pagefind segments Chinese into words at
+index time and the browser segments queries differently, so neither side sees
 words: each run of Han characters is cut into overlapping bigrams plus the
-run's last character (``這是一段，`` → ``這是 是一 一段 段 ，``), punctuation kept
-so excerpts fold back into text, and every record is declared ``en`` (a
-CJK language would make Pagefind's JavaScript split the query bigrams
-apart again). ``app.js`` cuts the query the same way. One record per
-passage of :class:`~archive.summary.Summary`, linking to its nearest anchor.
-Beside each bundle, ``chars.json`` maps characters of the other script to
-this one (from the conversion engine through :mod:`archive.scripts`) so a
-query typed in either script finds the same pages.
+run's last character marked (``這是一段，`` → ``這是 是一 一段 段x ，``), punctuation kept
+so excerpts fold back into text, and every record is declared ``en`` (a CJK
+language would make Pagefind's JavaScript split the query bigrams apart
+again). ``app.js`` cuts the query the same way. One record per passage of
+:class:`~archive.summary.Summary`, linking to its nearest anchor. The index
+is sharded (:func:`split`): the interviews of each script are grouped by a
+hash of their slug, each shard is one Pagefind process cached on its own
+(so an edit re-indexes one shard, and no process holds the whole archive),
+and the browser merges the shards (:func:`combine` lays them out).
+Beside each bundle, :data:`LISTING` names the other shards and maps
+characters of the other script to this one (from the conversion engine
+through :mod:`archive.scripts`) so a query typed in either script finds the
+same pages.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gzip
+import hashlib
 import json
+import os
 import re
+import subprocess
 import tempfile
-import zlib
+import threading
 from collections import Counter
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from markupsafe import escape
 
 from .model import SCRIPTS
-from typing import TYPE_CHECKING
+from .urls import DIRS, INTERVIEW_DATA, OTHER
 
 if TYPE_CHECKING:
     from .siteinput import SiteInput
-from .urls import DIRS, INTERVIEW_DATA, OTHER
 
 BUNDLE = "pagefind"
 """The bundle's folder inside each script's folder."""
-CHAR_TABLE = "chars.json"
+LISTING = "search.json"
+"""Beside each script's bundle: ``{"shards": [the other shards' folders], "from": …, "to": …}`` (the character table)."""
+ENTRY = "pagefind-entry.json"
+COUNTS = "counts.json"
+"""A shard's character counts: kept with the shard in the cache, never published."""
+SHARD_SIZE = 64
+"""Interviews per shard at most (a power of two of shards per script): chosen by bench/search.py's
+figures, memory of one Pagefind process against the browser's time to first result."""
 HEADING = "¶"
 """The text of each passage's heading (a heading needs text to become a sub-result); app.js drops it from excerpts."""
+RUN_END = "x"
+"""Follows the last character of each Han run (``段x``): a letter Pagefind keeps in the word, which the
+English stemmer leaves alone in a two-letter word; ``app.js`` drops it from excerpts."""
 RECORD_LANGUAGE = "en"
 """A non-CJK code: Pagefind's browser side then keeps the query's bigrams whole."""
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -52,6 +66,10 @@ _INVENTORY = "".join(chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA
 """Every character the cross-script table considers: CJK Unified Ideographs and Extension A."""
 _DROP = re.compile(r"^(pagefind-(ui|modular-ui|component-ui|highlight)[\w.-]*|playground/.*)$")
 """Bundle files the site's own search box does not use (Pagefind's UI kits)."""
+_BUNDLE_FILE = re.compile(r"^(index/|fragment/|filter/)?[\w-]+(\.[\w-]+)*$")
+"""The names a Pagefind bundle's files have: what a shard read back from the cache may place in the site."""
+_RUNTIME = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefind)$")
+"""Pagefind's script and WebAssembly: the same in every shard, published once (with the first shard)."""
 
 
 def version() -> str:
@@ -63,13 +81,19 @@ def version() -> str:
 
 
 def cut(text: str) -> str:
-    """Text as index tokens: each Han run as overlapping bigrams plus its last character; the rest kept."""
+    """Text as index tokens: each Han run as overlapping bigrams plus its last character and :data:`RUN_END`.
+
+    Every Han token is thus two characters long, and none is a prefix of
+    another: Pagefind, finding no word that starts with a query word, falls
+    back to the longest word that is a prefix of it (``長`` for ``長一``), which
+    within a shard that lacks the bigram would return pages without it.
+    """
     out: list[str] = []
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         if _HAN_RUN.fullmatch(token):
             out.extend(token[i:i + 2] for i in range(len(token) - 1))
-            out.append(token[-1])
+            out.append(token[-1] + RUN_END)
         else:
             out.append(token)
     return " ".join(out)
@@ -102,134 +126,186 @@ def record_page(summary, passages) -> str:
     return "".join(parts)
 
 
-def char_table(site: SiteInput, script: str) -> dict[str, str]:
+def char_table(counts: Mapping[str, int], script: str) -> dict[str, str]:
     """Characters of the other script → this script's, only where they differ.
 
     Made by converting every character of the inventory with the archive's
     conversion engine. Where several characters of this script become the same
-    one in the other (髮, 發 → 发), the one the indexed text uses most wins.
+    one in the other (髮, 發 → 发), the one the indexed text uses most
+    (``counts``, over every shard) wins.
     """
     from .scripts import convert_text
 
     other = OTHER[script]
-    counts = Counter(ch for s in site.summaries[script] for p in site.passages(s) for ch in p.text)
     mine = _INVENTORY
     theirs = convert_text("\n".join(mine), script, other).split("\n")
     table: dict[str, str] = {}
     if len(theirs) != len(mine):
         return table
     for ch, conv in zip(mine, theirs):
-        if len(conv) != 1 or conv == ch or counts[conv]:
+        if len(conv) != 1 or conv == ch or counts.get(conv):
             continue  # a character this script's text uses itself (台 beside 臺) is never rewritten
         best = table.get(conv)
-        if best is None or counts[ch] > counts[best]:
+        if best is None or counts.get(ch, 0) > counts.get(best, 0):
             table[conv] = ch
     # the other script's own characters converted here, where single-character conversion is known
     back = convert_text("\n".join(table), other, script).split("\n")
     for conv, ch in zip(list(table), back):
-        if counts[table[conv]] == 0 and len(ch) == 1 and ch != conv:
+        if not counts.get(table[conv]) and len(ch) == 1 and ch != conv:
             table[conv] = ch
     return dict(sorted(table.items()))
 
 
-def index_site(files: Mapping[str, object], site: SiteInput, folder: Path | None) -> dict[str, bytes]:
-    """The search bundles of both scripts, and their character tables."""
-    pages = {script: [(s.slug, record_page(s, site.passages(s))) for s in site.summaries[script]] for script in SCRIPTS}
-    built = asyncio.run(_run_pagefind(pages))
+def split(read: list[str]) -> dict[str, list[str]]:
+    """The files the step reads (``zh-hant/<slug>/interview.json``) cut into shards, named ``zh-hant/<k>``.
+
+    Each script's interviews go to :func:`shard_count` shards by a hash of the
+    slug, so editing, adding or removing one interview changes one shard of each
+    script; the count changes only when the archive doubles or halves.
+    """
+    by_folder: dict[str, list[str]] = {}
+    for rel in read:
+        by_folder.setdefault(rel.split("/")[0], []).append(rel)
+    parts: dict[str, list[str]] = {}
+    for folder, rels in sorted(by_folder.items()):
+        count = shard_count(len(rels))
+        for rel in rels:
+            parts.setdefault(f"{folder}/{shard_of(rel.split('/')[1], count)}", []).append(rel)
+    return parts
+
+
+def shard_count(interviews: int) -> int:
+    """The number of shards of one script: the smallest power of two giving at most :data:`SHARD_SIZE` each."""
+    count = 1
+    while count * SHARD_SIZE < interviews:
+        count *= 2
+    return count
+
+
+def shard_of(slug: str, count: int) -> int:
+    """The shard of an interview: a stable hash of its slug (the same in every process and release)."""
+    return int.from_bytes(hashlib.sha256(slug.encode("utf-8")).digest()[:8], "big") % count
+
+
+def index_shard(files: Mapping[str, object], site: SiteInput, folder: Path | None) -> dict[str, bytes]:
+    """One shard's Pagefind bundle, made from the interviews whose data files are ``files``.
+
+    Beside the bundle, :data:`COUNTS` holds how often each character occurs in the
+    shard's text (for :func:`char_table`); :func:`combine` keeps it out of the site.
+    """
+    rels = sorted(files)
+    script = next(s for s, d in DIRS.items() if d == rels[0].split("/")[0])
+    slugs = {rel.split("/")[1] for rel in rels}
+    pages: list[tuple[str, str]] = []
+    counts: Counter[str] = Counter()
+    with _LOADING:  # shards run in threads; the summaries are loaded once
+        summaries = site.summaries[script]
+    for summary in summaries:
+        if summary.slug in slugs:
+            passages = site.passages(summary)
+            pages.append((summary.slug, record_page(summary, passages)))
+            for passage in passages:
+                counts.update(passage.text)
+    out = _run_pagefind(pages) if pages else {}
+    out[COUNTS] = json.dumps(dict(sorted(counts.items())), ensure_ascii=False).encode()
+    return out
+
+
+def combine(parts: Mapping[str, Mapping[str, bytes]], site: SiteInput) -> dict[str, bytes]:
+    """The shards laid out in each script's ``pagefind/`` folder, with :data:`LISTING`.
+
+    The first shard (by number) sits in the folder itself with Pagefind's
+    script and WebAssembly, so ``pagefind/pagefind.js`` starts on it; every
+    other shard is a folder ``pagefind/<k>/`` of index files only, which
+    ``app.js`` merges (Pagefind's ``mergeIndex``).
+    """
     out: dict[str, bytes] = {}
     for script in SCRIPTS:
         base = f"{DIRS[script]}/{BUNDLE}"
-        for rel, data in built[script].items():
-            out[f"{base}/{rel}"] = data
-        table = char_table(site, script)
-        pairs = {"from": "".join(table), "to": "".join(table.values())}
-        out[f"{base}/{CHAR_TABLE}"] = json.dumps(pairs, ensure_ascii=False, separators=(",", ":")).encode()
+        mine = sorted((name for name in parts if name.startswith(f"{DIRS[script]}/")),
+                      key=lambda name: int(name.rsplit("/", 1)[1]))
+        counts: Counter[str] = Counter()
+        for name in mine:
+            counts.update(_counts(parts[name].get(COUNTS, b"{}")))
+        shards = [name for name in mine if ENTRY in parts[name]]
+        for i, name in enumerate(shards):
+            where = base if i == 0 else f"{base}/{name.rsplit('/', 1)[1]}"
+            for rel, data in parts[name].items():
+                if rel != COUNTS and _BUNDLE_FILE.match(rel) and (i == 0 or not _RUNTIME.match(rel)):
+                    out[f"{where}/{rel}"] = data
+        table = char_table(counts, script)
+        listing = {"shards": [f"{name.rsplit('/', 1)[1]}/" for name in shards[1:]],
+                   "from": "".join(table), "to": "".join(table.values())}
+        out[f"{base}/{LISTING}"] = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
     return out
 
 
-async def _run_pagefind(wanted: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, bytes]]:
-    """One Pagefind service, one index per script, each fed one folder of :func:`record_page` pages.
-
-    A folder rather than ``add_custom_record`` calls: the Python service answers
-    one message per 0.1 s, so a record per passage would cost minutes at a
-    thousand interviews; a folder is one message.
-    """
+def _counts(data: bytes) -> dict[str, int]:
+    """A shard's character counts as stored; anything else (a damaged entry) counts nothing."""
     try:
-        from pagefind.service import PagefindService
+        found = json.loads(data)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, int)}
+
+
+def _run_pagefind(pages: list[tuple[str, str]]) -> dict[str, bytes]:
+    """One run of Pagefind's command line over a folder of :func:`record_page` pages: the bundle's files.
+
+    One process per shard: its memory is returned when it exits, and it runs in
+    a scratch folder with no ``PAGEFIND_*`` variables, so no configuration of the
+    user's (``pagefind.yml`` in the working folder) changes the index. One
+    Pagefind process at a time (the next shard's pages are written meanwhile):
+    a shard of 64 interviews peaks near 200 MB, and the build's own process
+    holds about 300 MB at N = 1,000, so two side by side would pass the 600 MB
+    the whole process tree may use.
+    """
+    exe = _executable()
+    with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
+        site_dir, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
+        for slug, page in pages:
+            target = site_dir / slug / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(page, encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND")}
+        cmd = [str(exe), "--site", str(site_dir), "--output-path", str(bundle), "--keep-index-url", "--silent"]
+        try:
+            with _ONE_AT_A_TIME:
+                done = subprocess.run(cmd, cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                      check=False, timeout=TOOL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise SearchError(f"Pagefind did not finish indexing within {TOOL_TIMEOUT:.0f} s; "
+                              "build with --no-search to skip search") from None
+        except OSError as error:
+            raise SearchError(f"Pagefind could not start ({error}); build with --no-search to skip search") from None
+        found = _read_bundle(bundle)
+        if done.returncode != 0 or ENTRY not in found:
+            said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            raise SearchError(f"Pagefind failed while indexing ({said[-1] if said else f'exit {done.returncode}'}); "
+                              "build with --no-search to skip search")
+        return found
+
+
+def _executable() -> Path:
+    """Pagefind's binary, as the ``pagefind`` package finds it (the extended build when installed)."""
+    try:
+        from pagefind.service import get_executable
     except ImportError as error:  # pragma: no cover - a dependency of the package
         raise SearchError(f"search needs the pagefind package ({error}); install it with "
                           "pip install 'pagefind[extended]', or build with --no-search") from None
-    out: dict[str, dict[str, bytes]] = {}
-    try:
-        service = await PagefindService().launch()
-    except Exception as error:  # noqa: BLE001 - any failure of the external tool becomes one message
-        raise SearchError(f"Pagefind could not start ({error}); build with --no-search to skip search") from None
-    try:
-        for script, records in wanted.items():
-            index = await _within(service.create_index({"keep_index_url": True}), 60, "start an index")
-            with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
-                pages, bundle = Path(tmp) / "pages", Path(tmp) / "bundle"
-                for slug, page in records:
-                    target = pages / slug / "index.html"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(page, encoding="utf-8")
-                pages.mkdir(exist_ok=True)
-                await _within(index.add_directory(str(pages)), TOOL_TIMEOUT, "index the pages")
-                await _within(index.write_files(output_path=str(bundle)), TOOL_TIMEOUT, "write the index")
-                out[script] = await _settled_bundle(bundle)
-            await _within(index.delete_index(), 60, "free the index")
-    except Exception as error:  # noqa: BLE001
-        raise SearchError(f"Pagefind failed while indexing ({error}); build with --no-search to skip search") from None
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(service.close(), 10)
-    return out
+    exe = get_executable()
+    if exe is None:
+        raise SearchError("Pagefind's program was not found; install it with pip install 'pagefind[extended]', "
+                          "or build with --no-search")
+    return exe
 
 
-TOOL_TIMEOUT = 1800.0
-"""Seconds one Pagefind call may take before the build gives up on it (1,000 interviews take about 60)."""
-
-
-async def _within(call, seconds: float, what: str):
-    """Await one Pagefind call; a service that stops answering (a broken pipe) fails the step instead of hanging."""
-    try:
-        return await asyncio.wait_for(call, seconds)
-    except asyncio.TimeoutError:
-        raise SearchError(f"Pagefind did not {what} within {seconds:.0f} s; build with --no-search "
-                          "to skip search") from None
-
-
-async def _settled_bundle(folder: Path, timeout: float = 60.0) -> dict[str, bytes]:
-    """The bundle once Pagefind has finished writing it.
-
-    Pagefind answers ``write_files`` before every file is flushed (a file read
-    at once can be empty or cut short), so the folder is read until every
-    gzip file is whole, the entry file parses, and two reads agree.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    previous = None
-    while True:
-        current = _read_bundle(folder)
-        if current == previous and _whole(current):
-            return current
-        if loop.time() > deadline:
-            raise SearchError(f"Pagefind did not finish writing its index within {timeout:.0f} s")
-        previous = current
-        await asyncio.sleep(0.05)
-
-
-def _whole(files: dict[str, bytes]) -> bool:
-    try:
-        json.loads(files["pagefind-entry.json"])
-        if not files.get("pagefind.js"):
-            return False
-        for rel, data in files.items():
-            if data[:2] == b"\x1f\x8b":
-                gzip.decompress(data)
-    except (KeyError, ValueError, EOFError, OSError, zlib.error):
-        return False
-    return True
+_LOADING = threading.Lock()
+_ONE_AT_A_TIME = threading.Lock()
+TOOL_TIMEOUT = 600.0
+"""Seconds one shard's Pagefind run may take before the build gives up on it (a shard takes a few)."""
 
 
 def _read_bundle(folder: Path) -> dict[str, bytes]:

@@ -43,7 +43,9 @@ def private_use_message(char: str) -> str:
 
 FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 CJK_PUNCT = "，。、；：？！「」『』《》〈〉（）【】…—～·“”‘’"
-PROTECTED = re.compile(r"`[^`\n]*`|(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
+PROTECTED = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
+"""Addresses, left as written; code spans (see :func:`code_spans`) too."""
+_BACKTICKS = re.compile(r"`+")
 SINGLE = re.compile(r"[,:;?!]")
 PAIR = re.compile(r"\([^()\n]{0,80}\)")
 SKIPPED = " \t*＊"
@@ -98,6 +100,40 @@ def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: 
     return i >= 0 and spans[i][1] > start
 
 
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """The code spans of one line as CommonMark reads them: a run of n backticks up to the next run of
+    exactly n (```a` is no span). Linear: each run is looked at once, and the search for a closing run
+    of each length only moves forward."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    by_length: dict[int, list[int]] = {}
+    for i, (a, b) in enumerate(runs):
+        by_length.setdefault(b - a, []).append(i)
+    seen = dict.fromkeys(by_length, 0)  # per length: how far its list has been searched
+    spans, i = [], 0
+    while i < len(runs):
+        length = runs[i][1] - runs[i][0]
+        same = by_length[length]
+        while seen[length] < len(same) and same[seen[length]] <= i:
+            seen[length] += 1
+        if seen[length] < len(same):
+            close = same[seen[length]]
+            spans.append((runs[i][0], runs[close][1]))
+            i = close + 1
+        else:
+            i += 1
+    return spans
+
+
+def _protected(text: str) -> list[tuple[int, int]]:
+    """Code spans and addresses, sorted and not overlapping (an address inside a span is the span's)."""
+    spans = code_spans(text) if "`" in text else []
+    starts = [a for a, _ in spans]
+    for m in PROTECTED.finditer(text):
+        if not _overlaps(spans, starts, *m.span()):
+            spans.append(m.span())
+    return sorted(spans)
+
+
 def normalise_line(text: str, at_edges: bool = True) -> tuple[str, int]:
     """The line with its half-width punctuation between Chinese made full-width, and how many changed.
 
@@ -105,7 +141,7 @@ def normalise_line(text: str, at_edges: bool = True) -> tuple[str, int]:
     whole line; false for the check of a Markdown text run, which warns only between Chinese text)."""
     if not any(c in text for c in FULL):
         return text, 0
-    protected = [m.span() for m in PROTECTED.finditer(text)]  # sorted, not overlapping
+    protected = _protected(text)
     starts = [a for a, _ in protected]
     count = 0
     for pattern in (PAIR, SINGLE):  # pairs first: a mark inside （…） then sees Chinese neighbours

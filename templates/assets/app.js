@@ -173,6 +173,7 @@
      page's script with the build's character table and cut into the same tokens. */
   var HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
   var HAN_ONLY = new RegExp("^[" + HAN + "]+$");
+  var RUN_END = new RegExp("^[" + HAN + "]x$");
   var PIECE = new RegExp("[" + HAN + "]+|[0-9A-Za-z\u00c0-\u024f]+", "g");
 
   function queryTokens(part) {
@@ -204,7 +205,7 @@
     return String(s).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; });
   }
 
-  /* Excerpts come back as tokens ("認真 <mark>真在</mark> 在一"): fold each run's bigrams
+  /* Excerpts come back as tokens ("認真 <mark>真在</mark> 在一 一x"): fold each run's bigrams
      back into its text and move the marks onto characters. */
   function foldExcerpt(excerpt) {
     var items = [], prevBigram = false;
@@ -212,6 +213,7 @@
       if (!tok || tok.replace(/<\/?mark>/g, "") === "\u00b6") return;  /* a passage's heading (search.py) */
       var marked = /<mark>/.test(tok);
       var t = tok.replace(/<\/?mark>/g, "");
+      if (RUN_END.test(t)) t = t[0];  /* a run's last character, marked "x" in the index (search.py) */
       var last = items[items.length - 1];
       if (HAN_ONLY.test(t) && t.length <= 2) {
         if (prevBigram && last && last.han && last.text === t[0]) {
@@ -239,35 +241,48 @@
   }
   window.archiveFoldExcerpt = foldExcerpt;
 
+  /* One script's search: Pagefind's script, which starts on the first shard (kept in the bundle's own
+     folder), every other shard named in search.json merged into it, and the character table (search.py).
+     Pagefind reads <html lang> when it starts and would cut a Chinese query into words with
+     Intl.Segmenter; the index is declared "en" (see search.py), so it starts as "en". Both calls start
+     synchronously, so the page never renders with the other lang. */
+  function openSearch(bundle) {
+    var base = new URL(bundle, document.baseURI);
+    var listing = fetch(new URL("search.json", base).href).then(function (r) {
+      if (!r.ok) throw new Error("search.json: " + r.status);
+      return r.json();
+    });
+    return import(new URL("pagefind.js", base).href).then(function (pf) {
+      var lang = root.getAttribute("lang"), started;
+      root.setAttribute("lang", "en");
+      try { started = Promise.all([pf.options({ excerptLength: 48 }), pf.init()]); }
+      finally { root.setAttribute("lang", lang); }
+      var merged = listing.then(function (list) {
+        return Promise.all((list.shards || []).map(function (folder) {
+          /* a path, not a URL: Pagefind's worker fetches it, and its results' links stay site paths */
+          return pf.mergeIndex(new URL(folder, base).pathname, { language: "en", excerptLength: 48 });
+        }));
+      });
+      return Promise.all([started, merged, listing]).then(function (got) {
+        var table = {}, from = Array.from(got[2].from || ""), to = Array.from(got[2].to || "");
+        for (var i = 0; i < from.length && i < to.length; i++) table[from[i]] = to[i];
+        return { pagefind: pf, table: table };
+      });
+    });
+  }
+  window.archiveOpenSearch = openSearch;
+
   function setupSearch() {
     var form = document.querySelector("form.search");
     if (!form) return;
     var input = form.querySelector("input[type=search]");
     var box = form.querySelector(".search-results");
     var bundle = form.getAttribute("data-bundle");
-    var folder = bundle.replace(/pagefind\/$/, "");
     var loading = null, pagefind = null, table = {}, seq = 0, timer = null;
 
     function load() {
       if (!loading) {
-        var base = new URL(bundle, document.baseURI).href;
-        loading = Promise.all([
-          import(base + "pagefind.js").then(function (pf) {
-            /* Pagefind reads <html lang> when it starts and would cut a Chinese query into words
-               with Intl.Segmenter; the index is declared "en" (see search.py), so it starts as "en".
-               Both calls start synchronously, so the page never renders with the other lang. */
-            var lang = root.getAttribute("lang"), started;
-            root.setAttribute("lang", "en");
-            try { started = Promise.all([pf.options({ excerptLength: 48 }), pf.init()]); }
-            finally { root.setAttribute("lang", lang); }
-            return started.then(function () { return pf; });
-          }),
-          fetch(base + "chars.json").then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; })
-        ]).then(function (loaded) {
-          pagefind = loaded[0];
-          var from = Array.from(loaded[1].from || ""), to = Array.from(loaded[1].to || "");
-          for (var i = 0; i < from.length && i < to.length; i++) table[from[i]] = to[i];
-        });
+        loading = openSearch(bundle).then(function (opened) { pagefind = opened.pagefind; table = opened.table; });
       }
       return loading;
     }

@@ -1,0 +1,129 @@
+"""The sharded search index: how interviews are grouped, what one edit re-indexes, how shards are laid out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import archive.search as search
+from archive.build import build
+from archive.search import LISTING, shard_count, shard_of, split
+
+from conftest import SAMPLE, TEMPLATES
+
+
+def _rels(folder: str, n: int) -> list[str]:
+    return [f"{folder}/interview-{i:04d}/interview.json" for i in range(n)]
+
+
+def test_shard_count_is_the_smallest_power_of_two_keeping_shards_at_most_shard_size():
+    size = search.SHARD_SIZE
+    assert [shard_count(n) for n in (0, 1, size)] == [1, 1, 1]
+    assert shard_count(size + 1) == 2 and shard_count(2 * size) == 2 and shard_count(2 * size + 1) == 4
+    assert shard_count(1000) * size >= 1000 > shard_count(1000) * size // 2
+
+
+def test_interviews_go_to_shards_by_a_stable_hash_of_their_slug():
+    parts = split(_rels("zh-hant", 1000) + _rels("zh-hans", 1000))
+    count = shard_count(1000)
+    assert {name.split("/")[0] for name in parts} == {"zh-hant", "zh-hans"}
+    assert len(parts) == 2 * count
+    for name, rels in parts.items():
+        folder, number = name.split("/")
+        assert all(rel.startswith(f"{folder}/") and shard_of(rel.split("/")[1], count) == int(number) for rel in rels)
+    assert max(len(r) for r in parts.values()) < 2 * search.SHARD_SIZE  # the hash spreads them
+    # the same slug lands in the same numbered shard of both scripts, in any process (sha256, not hash())
+    assert shard_of("interview-0007", 16) == int.from_bytes(
+        __import__("hashlib").sha256(b"interview-0007").digest()[:8], "big") % 16
+
+
+def test_adding_or_editing_one_interview_changes_one_shard_per_script():
+    before = split(_rels("zh-hant", 999) + _rels("zh-hans", 999))
+    after = split(_rels("zh-hant", 1000) + _rels("zh-hans", 1000))
+    changed = {name for name in after if after[name] != before.get(name)}
+    number = shard_of("interview-0999", shard_count(1000))
+    assert changed == {f"zh-hant/{number}", f"zh-hans/{number}"}
+
+
+@pytest.fixture
+def sharded(monkeypatch):
+    """The sample archive indexed one interview per shard (three interviews: several shards per script)."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 1)
+    runs: list[int] = []
+    real = search._run_pagefind
+    monkeypatch.setattr(search, "_run_pagefind", lambda pages: runs.append(len(pages)) or real(pages))
+    return runs
+
+
+def test_shards_are_laid_out_first_in_the_bundle_then_in_numbered_folders(tmp_path, sharded):
+    out = tmp_path / "site"
+    build(SAMPLE, out, TEMPLATES, cache_dir=False)
+    interviews = len(list(SAMPLE.glob("*/index.md")))
+    shards = 0
+    for folder in ("zh-hant", "zh-hans"):
+        bundle = out / folder / "pagefind"
+        listing = json.loads((bundle / LISTING).read_text(encoding="utf-8"))
+        assert len(listing["shards"]) >= 1, "the sample should make more than one shard at one interview each"
+        shards += 1 + len(listing["shards"])
+        entries = [bundle / "pagefind-entry.json"] + [bundle / s / "pagefind-entry.json" for s in listing["shards"]]
+        assert sum(json.loads(e.read_text())["languages"]["en"]["page_count"] for e in entries) == interviews
+        for shard in listing["shards"]:  # Pagefind's script and WebAssembly are published once
+            assert shard.rstrip("/").isdigit() and (bundle / shard / "index").is_dir()
+            assert not (bundle / shard / "pagefind.js").exists() and not list((bundle / shard).glob("wasm.*"))
+        assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-worker.js").is_file()
+        assert not (bundle / "counts.json").exists() and not list(bundle.rglob("counts.json"))
+    assert len(sharded) == shards and sum(sharded) == 2 * interviews  # one Pagefind run per shard
+
+
+def test_an_edit_re_indexes_one_shard_per_script_and_equals_a_fresh_build(tmp_path, sharded):
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "interview")
+    shutil.copytree(TEMPLATES, project / "templates")
+    build(project / "interview", project / "site")
+    sharded.clear()
+    report = build(project / "interview", project / "site")
+    assert sharded == [] and report.written == ()
+    source = project / "interview/river-archive/index.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("一号藏品", "头号藏品"), encoding="utf-8")
+    report = build(project / "interview", project / "site")
+    shard = shard_of("river-archive", shard_count(len(list(SAMPLE.glob("*/index.md")))))
+    together = sum(shard_of(p.parent.name, shard_count(3)) == shard for p in SAMPLE.glob("*/index.md"))
+    assert sharded == [together, together]  # the edited interview's shard, in each script
+    assert any("/pagefind/" in rel for rel in report.written)
+    fresh = tmp_path / "fresh"
+    build(project / "interview", fresh, project / "templates", cache_dir=False)
+    assert _tree(fresh) == _tree(project / "site")
+
+
+def test_a_damaged_shard_in_the_cache_is_a_miss(tmp_path, sharded):
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "interview")
+    shutil.copytree(TEMPLATES, project / "templates")
+    build(project / "interview", project / "site")
+    first = _tree(project / "site")
+    cache = project / ".archive-cache"
+    assert cache.is_dir()
+    for path in cache.rglob("*"):  # every stored file cut short: each shard is made again, the same
+        if path.is_file() and path.stat().st_size > 64:
+            path.write_bytes(path.read_bytes()[:32])
+    sharded.clear()
+    shutil.rmtree(project / "site")
+    build(project / "interview", project / "site")
+    assert sharded and _tree(project / "site") == first
+
+
+def test_pagefind_failing_is_one_clear_error(tmp_path, monkeypatch):
+    from archive.errors import BuildError
+
+    monkeypatch.setattr(search, "_executable", lambda: Path("/bin/false"))
+    with pytest.raises(BuildError) as caught:
+        build(SAMPLE, tmp_path / "site", TEMPLATES, cache_dir=False)
+    assert "Pagefind failed while indexing" in str(caught.value) and "--no-search" in str(caught.value)
+    assert not (tmp_path / "site").exists()
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
