@@ -28,7 +28,7 @@ MAGIC = b"archive-cache-2\n"
 CACHE_DIR = ".archive-cache"
 MAX_BYTES = 1 << 30
 """Default bound of the cache folder (1 GiB): past it the entries used longest ago go first."""
-PRUNE_AFTER = 64 << 20
+PRUNE_AFTER = 256 << 20
 """Bytes written between two prunes (a walk of the whole folder): a small rebuild does not pay for one."""
 LEDGER = "written"
 """The file at the cache's top counting the bytes written since the last prune."""

@@ -70,6 +70,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
     state = build_state.loads(ctx.cache.get_bytes("state", state_key))
     results: dict[str, InterviewOutput] = {}
     todo = []
+    to_convert = 0  # jobs whose text may need parsing and converting (not only rendering again)
     for job in jobs:
         previous = state.get(job.folder)
         if isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key \
@@ -78,9 +79,11 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
             todo.append(job)
+            to_convert += not (isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key
+                               and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
     if len(todo) >= PARALLEL_FROM:
-        _before_fork(todo[0])
+        _before_fork(todo[0], convert=to_convert > 0)
     for made in make_all(todo, workers, progress):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
@@ -92,14 +95,24 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
 
 
-def _before_fork(job: InterviewJob) -> None:
+def _before_fork(job: InterviewJob, convert: bool) -> None:
     """Load what every worker needs (parser, OpenCC's tables, pypinyin's, faker's, templates) once, here:
     forked workers then share those pages with this process instead of each loading its own copy, and
-    ``gc.freeze`` keeps the collector from writing to (and so copying) them."""
+    ``gc.freeze`` keeps the collector from writing to (and so copying) them. Without ``convert`` (only
+    pages to render again, as after a template change) only the templates are loaded."""
     import gc
 
-    from .engine import engine
     from .interviews import _environment
+
+    _environment(job.templates, Cache(Path(job.cache_root) if job.cache_root else None))
+    if convert:
+        _load_converting()
+    gc.freeze()
+
+
+def _load_converting() -> None:
+
+    from .engine import engine
     from .names import _taiwan_frequency
     from .parse import parse_interview  # noqa: F401
     from .scripts import PROFILES
@@ -109,8 +122,6 @@ def _before_fork(job: InterviewJob) -> None:
         engine(PROFILES[(script, "tw")])  # the default conversion; others load in the worker that needs them
     slug("甲", "p")
     _taiwan_frequency()
-    _environment(job.templates, Cache(Path(job.cache_root) if job.cache_root else None))
-    gc.freeze()
 
 
 def _folder_key(folder: Path, seen: dict[str, Entry], hashes) -> str:
