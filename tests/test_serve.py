@@ -10,7 +10,6 @@ The browser test uses ``ARCHIVE_CHROMIUM`` (default /usr/bin/chromium) like test
 from __future__ import annotations
 
 import http.client
-import inspect
 import json
 import os
 import shutil
@@ -25,7 +24,6 @@ from pathlib import Path
 import pytest
 
 import archive.serve as serve
-from archive.build import build
 from archive.preview import allowed_hosts, clean_path, exposure_warning, inject
 from archive.serve import EVENTS, LIVE_JS, Server
 
@@ -114,7 +112,7 @@ def test_serves_the_site_with_the_live_script_on_loopback_only(served):
     server, _ = served
     assert server.httpd.server_address[0] == "127.0.0.1"
     status, html = _get(server, "/zh-hant/lighthouse-keeper/index.html")
-    assert status == 200 and f'<script src="{LIVE_JS}" data-epoch="1"></script></body>\n</html>' in html
+    assert status == 200 and f'<script src="{LIVE_JS}" data-epoch="1" data-search="off"></script></body>\n</html>' in html
     status, script = _get(server, LIVE_JS)
     assert status == 200 and "EventSource" in script
     assert _get(server, "/zh-hans/")[0] == 200
@@ -127,9 +125,9 @@ def test_a_change_rebuilds_exactly_the_affected_pages_and_reloads(served):
     _edit(project / "interview/river-archive/index.md", "一号藏品", "头号藏品")
     assert server.wait_for(generation + 1)
     events.wait("reload")
-    assert sorted(r for r in server.last.written if "/pagefind/" not in r) == [
+    assert sorted(server.last.written) == [  # and no search index: the preview makes none
         "zh-hans/river-archive/index.html", "zh-hans/river-archive/interview.json",
-        "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]  # and the search index
+        "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]
     assert "頭號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
 
 
@@ -189,6 +187,12 @@ def test_the_browser_reloads_in_place_and_shows_the_overlay(served):
         assert page.url.endswith("#s03")
         assert abs(page.evaluate("window.scrollY") - y) < 5
         assert "头号藏品" in page.content()
+        search = page.locator("form.search input")  # the preview has no index, and its search box says so
+        assert search.get_attribute("placeholder") == "搜索（预览中关闭）"
+        search.fill("藏品")
+        page.locator(".search-results .search-none").wait_for(timeout=10000)
+        assert "archive build" in page.locator(".search-results").inner_text()
+        search.fill("")
         _edit(project / "interview/river-archive/index.md", "## 03. ", "## 09. ")
         overlay = page.locator("#archive-overlay")
         overlay.wait_for(timeout=20000)
@@ -196,6 +200,22 @@ def test_the_browser_reloads_in_place_and_shows_the_overlay(served):
         _edit(project / "interview/river-archive/index.md", "## 09. ", "## 03. ")
         overlay.wait_for(state="detached", timeout=20000)
         browser.close()
+
+
+def test_the_preview_makes_no_search_index_unless_asked(served, tmp_path):
+    server, project = served
+    assert not (project / "site/zh-hant/pagefind").exists() and not (project / "site/zh-hans/pagefind").exists()
+    assert _get(server, "/zh-hant/pagefind/pagefind.js")[0] == 404
+    assert "搜尋（預覽中關閉）" in _get(server, LIVE_JS)[1]
+    shutil.copytree(REPO / "interview", tmp_path / "other/interview")
+    indexed = Server(tmp_path / "other/interview", tmp_path / "other/site", port=0, log=lambda line: None, search=True)
+    indexed.start()
+    try:
+        assert _get(indexed, "/zh-hant/pagefind/pagefind.js")[0] == 200
+        html = _get(indexed, "/zh-hant/river-archive/")[1]
+        assert f'<script src="{LIVE_JS}" data-epoch="1"></script>' in html and 'data-search' not in html
+    finally:
+        indexed.stop()
 
 
 # --- the watcher survives anything ----------------------------------------------------------
@@ -258,8 +278,7 @@ def test_any_exception_in_a_build_shows_its_one_line_and_the_next_change_rebuild
     assert server.wait_for(generation + 2)
     events.wait("ok")
     assert "二號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
-    if "drafts" in inspect.signature(build).parameters:  # serve previews drafts
-        assert all(kw.get("drafts") is True for kw in calls)
+    assert calls and all(kw.get("drafts") is True and kw.get("search") is False for kw in calls)
 
 
 def test_a_burst_of_saves_is_one_rebuild(served):
