@@ -282,13 +282,12 @@ def test_any_exception_in_a_build_shows_its_one_line_and_the_next_change_rebuild
 
 
 def test_a_burst_of_saves_is_one_rebuild(served):
-    server, project = served
+    server, project = served  # writes milliseconds apart, as an editor's save-all or a git checkout makes them
     index = project / "interview/river-archive/index.md"
     text = index.read_text(encoding="utf-8")
     generation = server.state.generation
     for i in range(8):
         index.write_text(text.replace("一号藏品", f"第{i}号藏品", 1), encoding="utf-8")
-        time.sleep(0.02)
     assert server.wait_for(generation + 1)
     time.sleep(1.0)  # a second rebuild would have started by now
     assert server.state.generation == generation + 1
@@ -432,3 +431,47 @@ def test_serve_previews_drafts(tmp_path):
         assert "ferry-radio/index.html" in _get(server, "/zh-hant/")[1]
     finally:
         server.stop()
+
+
+def test_the_watcher_ignores_what_the_build_writes_and_editor_swap_files(tmp_path):
+    import watchfiles
+
+    archive = tmp_path / "interview"
+    server = Server(archive, archive / "site", port=0, log=lambda line: None)  # an output inside the archive
+    wanted = server._wanted(watchfiles.DefaultFilter())
+    change = watchfiles.Change.modified
+    assert wanted(change, str(archive.resolve() / "river-archive/index.md"))
+    assert wanted(change, str(archive.resolve() / "site-notes/index.md"))  # a name that only begins like the site's
+    for ours in ("site", "site/zh-hant/index.html", ".site.staging-x1/a.html", ".site.old-x2"):
+        assert not wanted(change, str(archive.resolve() / ours)), ours
+    assert not wanted(change, str(tmp_path.resolve() / ".archive-cache/state/ab"))
+    assert not wanted(change, str(archive.resolve() / "river-archive/.index.md.swp"))
+
+
+def test_a_save_made_during_the_first_build_is_built_before_start_returns(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "interview", tmp_path / "interview")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    real, calls = serve.build, []
+
+    def saves_meanwhile(*args, **kwargs):
+        report = real(*args, **kwargs)
+        if not calls:  # the editor saves while the first build runs, before anything watches
+            _edit(tmp_path / "interview/river-archive/index.md", "一号藏品", "头号藏品")
+        calls.append(report)
+        return report
+
+    monkeypatch.setattr(serve, "build", saves_meanwhile)
+    logged: list[str] = []
+    server = Server(tmp_path / "interview", tmp_path / "site", port=0, log=logged.append)
+    server.start()
+    try:
+        assert "頭號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
+        assert len(calls) == 2 and sum(line.startswith("rebuilt:") for line in logged) == 2
+    finally:
+        server.stop()
+
+
+def test_start_says_nothing_more_when_nothing_changed_meanwhile(served):
+    server, _ = served
+    assert sum(line.startswith("rebuilt:") for line in server.logged) == 1
+    assert server.state.generation == 2 and server.state.epoch == 1  # the catch-up build found nothing to do
