@@ -32,8 +32,9 @@ What is fair about it:
   (``python -m pagefind``, the ``pagefind[extended]`` package) on Hugo's
   pages.
 - Memory is sampled from /proc every 20 ms for the whole process tree, on
-  both sides: the largest single process (also from the kernel's own peak
-  figure, ``wait4``) and the sum over the tree.
+  both sides: the largest single process's resident size (also from the
+  kernel's own peak figure, ``wait4``) and the tree's proportional set size
+  (pages shared between forked workers counted once, see :func:`_tree`).
 
 It prints the machine (cores, CPU model, load average at start and end) and
 one markdown table per N, ready for the README. A script that prints
@@ -88,7 +89,13 @@ class Run:
 
 
 def _tree(pid: int) -> tuple[int, int]:
-    """(largest RSS, summed RSS) in bytes over a process and all its descendants."""
+    """(largest RSS, summed PSS) in bytes over a process and all its descendants.
+
+    The tree's figure is the proportional set size (``/proc/PID/smaps_rollup``):
+    a page shared by several processes (forked workers share their parent's
+    libraries and tables) counts once, split between them, so the sum is the
+    memory the machine must provide. Summed RSS would count it once per process.
+    """
     page = os.sysconf("SC_PAGE_SIZE")
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
@@ -106,9 +113,20 @@ def _tree(pid: int) -> tuple[int, int]:
     stack = [pid]
     while stack:
         p = stack.pop()
-        largest, total = max(largest, rss.get(p, 0)), total + rss.get(p, 0)
+        largest, total = max(largest, rss.get(p, 0)), total + _pss(p, rss.get(p, 0))
         stack.extend(children.get(p, []))
     return largest, total
+
+
+def _pss(pid: int, fallback: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return fallback
 
 
 def measure(cmd: list[str], cwd: Path, expect: Callable[[str], bool] | None = None) -> Run:
@@ -229,8 +247,8 @@ class Workspace:
         victim.write_text(_edited(victim.read_text(encoding="utf-8"), self.edits), encoding="utf-8")
 
     def retemplate_ours(self) -> None:
-        self.edits += 1
-        _append(self.project / "templates/interview.html", f"{{# bench edit {self.edits} #}}\n")
+        self.edits += 1  # a change in every page (a template comment changes no output; Go templates drop HTML comments)
+        _before_last(self.project / "templates/interview.html", "{% endblock %}", f"<span hidden>bench edit {self.edits}</span>")
 
     # Hugo's side
     def hugo_build(self) -> list[str]:
@@ -248,7 +266,7 @@ class Workspace:
 
     def retemplate_hugo(self) -> None:
         self.edits += 1
-        _append(self.hugo / "layouts/_default/single.html", f"{{{{/* bench edit {self.edits} */}}}}\n")
+        _before_last(self.hugo / "layouts/_default/single.html", "</main>", f"<span hidden>bench edit {self.edits}</span>")
 
     def pagefind(self) -> list[str]:
         return [sys.executable, "-m", "pagefind", "--site", "public", "--silent"]
@@ -264,8 +282,11 @@ def _edited(text: str, count: int) -> str:
     return head + "\n---\n" + body.replace("。", f"，補記{count}。", 1)
 
 
-def _append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+def _before_last(path: Path, marker: str, text: str) -> None:
+    """Insert ``text`` before the last ``marker`` of a template: inside the page body, so every page changes."""
+    old = path.read_text(encoding="utf-8")
+    at = old.rindex(marker)
+    path.write_text(old[:at] + text + old[at:], encoding="utf-8")
 
 
 def has_search() -> bool:
@@ -439,9 +460,10 @@ def main() -> None:
     print(f"Machine: {start['cores']} cores, {start['cpu']}; load average (1, 5, 15 min) {start['load']} at "
           f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}. "
           f"Wall-clock seconds of a fresh process, median of {args.runs} pairs run alternately; the ratio is the "
-          "median of the pairs' ratios; memory is the peak resident size of the largest process and of the "
-          "whole process tree (MB); CPU is user + system time over the process tree (on a loaded machine "
-          "it moves less than wall-clock time).\n")
+          "median of the pairs' ratios; memory is the peak resident size of the largest process and the peak "
+          "proportional set size of the whole process tree (MB; a page shared by forked workers counts once); "
+          "CPU is user + system time over the process tree (on a loaded machine it moves less than wall-clock "
+          "time).\n")
     for n, (rows, shares) in results.items():
         print(table(n, rows, args.runs))
         print(f"Cold build, worker time by stage at N = {n:,}: {shares}.\n")

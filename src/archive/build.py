@@ -13,7 +13,6 @@ interview's two pages and the site-wide pages.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from dataclasses import dataclass, replace
@@ -206,7 +205,8 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
     from .model import SCRIPTS
     from .output import Entry
     from .render import templates_key
-    from .sources import INTERVIEW_FILE, read_source_bytes
+    from .filehashes import FileHashes
+    from .sources import INTERVIEW_FILE, hashed_source
 
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
@@ -218,28 +218,39 @@ def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[st
     media: dict[str, Entry] = {}
     jobs: list[InterviewJob] = []
     cache_root = str(ctx.cache.root) if ctx.cache.root else None
+    hashes = FileHashes(ctx.cache.root if ctx.cache.kinds is None else None)  # never in a scratch cache
     for folder, display in scan.sources:
-        data, problems = read_source_bytes(folder / INTERVIEW_FILE, display)
+        sha, data, problems = hashed_source(folder / INTERVIEW_FILE, display, hashes)
         diagnostics.extend(problems)
-        if data is None:
+        if sha is None:
             continue
-        parse_key = digest(ctx.code, display, str(folder), data, stage_key, glossary_key,
-                           _folder_key(folder, media))
+        parse_key = digest(ctx.code, display, str(folder), sha, stage_key, glossary_key,
+                           _folder_key(folder, media, hashes))
         view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
-                                 str(ctx.templates), cache_root, ctx.cache.kinds))
+                                 str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha))
+    hashes.save({str(Path(job.folder) / INTERVIEW_FILE) for job in jobs} | set(media))
     return jobs, media, diagnostics
+
+
+def with_source(job: InterviewJob) -> InterviewJob:
+    """The job with its source's bytes (read now when the hash was remembered, and checked against it)."""
+    from .sources import INTERVIEW_FILE, checked_source
+
+    if job.data is not None:
+        return job
+    return replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display, job.source_hash))
 
 
 def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
                     progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
     """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
+    from . import state as build_state
     from .interviews import STAGES, InterviewOutput, make_all
 
     state_key = digest(ctx.code, str(ctx.archive.resolve()))
-    state = ctx.cache.get("state", state_key)
-    state = state if isinstance(state, dict) else {}
+    state = build_state.loads(ctx.cache.get_bytes("state", state_key))
     results: dict[str, InterviewOutput] = {}
     todo = []
     for job in jobs:
@@ -249,7 +260,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
                                                              previous.summary_keys.keys() == job.page_keys.keys()):
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
-            todo.append(job)
+            todo.append(with_source(job))
     stages = dict.fromkeys(STAGES, 0.0)
     for made in make_all(todo, workers, progress):
         results[made.folder] = made
@@ -258,7 +269,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
             stages[stage] += spent
     new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
-        ctx.cache.put("state", state_key, new_state)
+        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
 
 
@@ -293,7 +304,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 
     def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
         job = by_folder[output.folder]
-        return make_interview(job if cached else replace(job, cache_root=None))
+        return make_interview(with_source(job if cached else replace(job, cache_root=None)))
 
     def summaries():
         found = {}
@@ -330,16 +341,9 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
 
 def site_pages(site, ctx: _Build) -> dict[str, Entry]:
     """Every site-wide page (``pages.SITE_PAGES``); from the cache when nothing they are made of changed."""
-    from .output import Entry
+    from .pages import cached_site_pages
 
-    from .pages import SITE_PAGES
-
-    found = ctx.cache.get_files("site", site.key)
-    if found is not None:
-        return {rel: Entry.of(data) for rel, data in found.items()}
-    files = {rel: Entry.of(data) for page in SITE_PAGES for rel, data in page(site).items()}
-    ctx.cache.put_files("site", site.key, {rel: e.read() for rel, e in files.items()})
-    return files
+    return cached_site_pages(site, ctx.cache)
 
 
 def asset_files(ctx: _Build) -> dict[str, Entry]:
@@ -371,19 +375,15 @@ def site_notices(scan: Scan, strict: bool = False) -> list[Diagnostic]:
     return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), strict)
 
 
-def _folder_key(folder: Path, seen: dict[str, Entry]) -> str:
+def _folder_key(folder: Path, seen: dict[str, Entry], hashes) -> str:
     """The images beside an interview, by name and content: they decide FIG001 and the copies."""
     from .output import Entry
-    from .sources import INTERVIEW_FILE
+    from .sources import INTERVIEW_FILE, hashed_files
 
-    parts: list[bytes | str] = []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name != INTERVIEW_FILE and entry.is_file():
-                with open(entry.path, "rb") as f:
-                    data = f.read()
-                parts += [entry.name, data]
-                seen[entry.path] = Entry(hashlib.sha256(data).hexdigest(), len(data), Path(entry.path))
+    parts: list[str] = []
+    for path, sha, size in hashed_files(folder, hashes, INTERVIEW_FILE):
+        parts += [os.path.basename(path), sha]
+        seen[path] = Entry(sha, size, Path(path))
     return digest(*parts)
 
 
@@ -394,7 +394,7 @@ def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callabl
     def read() -> bytes:
         data = cache.get_blob(key)
         if data is None:
-            fresh = make_interview(replace(job, cache_root=None))
+            fresh = make_interview(with_source(replace(job, cache_root=None)))
             data = fresh.blobs[fresh.files[rel][0]]
         return data
     return read

@@ -32,7 +32,7 @@ PRUNE_AFTER = 64 << 20
 """Bytes written between two prunes (a walk of the whole folder): a small rebuild does not pay for one."""
 LEDGER = "written"
 """The file at the cache's top counting the bytes written since the last prune."""
-OUTPUT_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml")
+OUTPUT_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml", "pypinyin", "budoux")
 """Libraries whose version can change what a build writes: part of every key."""
 
 
@@ -172,6 +172,15 @@ class Cache:
             from . import codec
 
             self._write(self._path(kind, key), codec.dumps(value))
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        """The payload stored under ``key`` by :meth:`put_bytes` (checked against its hash), or None."""
+        return None if self.root is None else self._read(self._path(kind, key))
+
+    def put_bytes(self, kind: str, key: str, payload: bytes) -> None:
+        """Store a payload its owner encodes and checks itself (the build state, see :mod:`archive.state`)."""
+        if self.root is not None and (self.kinds is None or kind in self.kinds):
+            self._write(self._path(kind, key), payload)
 
     def stores(self, kind: str) -> bool:
         """Whether values of ``kind`` are in this cache (so far: a write failure stops all writes)."""

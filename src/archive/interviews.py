@@ -55,8 +55,9 @@ class InterviewJob:
     folder: str
     display: str
     """The source file as diagnostics name it."""
-    data: bytes
-    """The source's bytes, decoded in the worker (only when it must be parsed)."""
+    data: bytes | None
+    """The source's bytes, decoded in the worker (only when it must be parsed); None until read
+    (``build.with_source``) when the build knew the source's hash without reading it."""
     parse_key: str
     view_keys: dict[str, str]
     """Per script: the key of the page's body and summary, and of its text for search (``passages``)."""
@@ -67,6 +68,10 @@ class InterviewJob:
     cache_root: str | None
     cache_kinds: tuple[str, ...] | None = None
     """The kinds of values the cache stores (a scratch cache keeps few), see :class:`Cache`."""
+    code: str = ""
+    """:func:`archive.cache.code_version` of the build (part of keys the worker makes itself)."""
+    source_hash: str = ""
+    """SHA-256 of the source's bytes (what ``parse_key`` was made from)."""
 
 
 @dataclass
@@ -201,7 +206,7 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
     key = cache.put_blob(data)
     if not cache.enabled:
         out.blobs[key] = data
-    ids = person_ids(interview)
+    ids = _person_ids(interview, job, cache)
     summary = summarize(converted, ids)
     summary_key = digest(codec.dumps(summary))
     out.summaries[script] = summary
@@ -214,6 +219,20 @@ def _make_view(interview: Interview, script: str, job: InterviewJob, env, cache:
         out.passages[script] = text
     out.seconds["render"] += clock() - started
     return view
+
+
+def _person_ids(interview: Interview, job: InterviewJob, cache: Cache) -> dict[str, str]:
+    """:func:`person_ids` through the cache, keyed by the names alone: an edit elsewhere in the
+    interview does not pay for reading them again (which loads pypinyin's tables, 0.26 s)."""
+    names = codec.dumps([interview.source_script, interview.interviewer and interview.interviewer.name,
+                         [(p.key, p.name) for p in interview.interviewees], [c.name for c in interview.credits]])
+    key = digest(job.code, names)
+    ids = cache.get("ids", key)
+    if isinstance(ids, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in ids.items()):
+        return ids
+    ids = person_ids(interview)
+    cache.put("ids", key, ids)
+    return ids
 
 
 def _make_page(view: dict[str, Any], slug: str, script: str, job: InterviewJob, env, cache: Cache,

@@ -10,9 +10,13 @@ next one is one function in its own module and one entry in that list, and
 
 from __future__ import annotations
 
+from typing import Callable
+
+from .cache import Cache
 from .context import root_context
 from .errors import Code, Diagnostic
 from .model import SCRIPTS, Settings
+from .output import Entry
 from .siteinput import SiteInput, SitePage
 from .urls import DIRS
 
@@ -58,3 +62,36 @@ def _pages() -> tuple[SitePage, ...]:
 
 SITE_PAGES: tuple[SitePage, ...] = _pages()
 """Every site-wide output, in order; a later one may replace an earlier one's file."""
+
+
+def cached_site_pages(site: SiteInput, cache: Cache) -> dict[str, Entry]:
+    """Every site-wide page, from the cache when nothing they are made of changed (``site.key``).
+
+    From the cache, a page's bytes are read only if the writer needs them (the
+    site's copy is out of date); a blob gone by then is made again.
+    """
+    listed = cache.get("site", site.key)
+    if isinstance(listed, dict) and all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+                                        and isinstance(v[1], int) for v in listed.values()):
+        made: dict[str, bytes] = {}
+
+        def again(rel: str) -> bytes:
+            if not made:
+                made.update(_make(site))
+            return made[rel]
+        return {rel: Entry(key, size, _cached_blob(cache, key, lambda rel=rel: again(rel)))
+                for rel, (key, size) in listed.items()}
+    files = _make(site)
+    cache.put_files("site", site.key, files)
+    return {rel: Entry.of(data) for rel, data in files.items()}
+
+
+def _make(site: SiteInput) -> dict[str, bytes]:
+    return {rel: data for page in SITE_PAGES for rel, data in page(site).items()}
+
+
+def _cached_blob(cache: Cache, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
+    def read() -> bytes:
+        data = cache.get_blob(key)
+        return again() if data is None else data
+    return read

@@ -17,7 +17,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
 
 _TONES = {"ˊ": 2, "ˇ": 3, "ˋ": 4, "˙": 5}
 
@@ -28,6 +27,8 @@ def sort_key(text: str, script: str) -> tuple:
 
     Characters with no reading (Latin letters, punctuation) sort after every Han reading.
     """
+    from pypinyin import Style, lazy_pinyin  # 0.26 s to import (its phrase table): only when a name is read
+
     style = Style.BOPOMOFO if script == "hant" else Style.TONE3
     parts = []
     for syllable in lazy_pinyin(text, style=style, errors=lambda s: ["\x01" + c for c in s]):
@@ -52,6 +53,8 @@ def initial(text: str, script: str) -> str:
 
 def slug(text: str, prefix: str) -> str:
     """An ASCII id from Chinese (or Latin) text: its pinyin syllables, words joined by '-'."""
+    from pypinyin import lazy_pinyin
+
     words = []
     for word in re.split(r"[\s·・．.‧\-_/]+", text):
         syllables = lazy_pinyin(word, errors=lambda s: [_ascii(s)])

@@ -8,15 +8,20 @@ interview to another interview's anchors.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import read_settings
-from .errors import Code, Diagnostic
+from .errors import BuildError, Code, Diagnostic
 from .model import Interview, Link, Question, Settings, Span
 from .parse import Parsed, parse_interview
+
+if TYPE_CHECKING:
+    from .filehashes import FileHashes
 
 SETTINGS_FILE = "archive.yml"
 GLOSSARY_FILE = "glossary.yml"
@@ -158,6 +163,52 @@ def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagno
             return handle.read(), []
     except OSError as exc:
         return None, [Diagnostic.make(Code.ARC001, shown, 1, f"cannot read the file: {exc.strerror}")]
+
+
+def hashed_source(path: Path, shown: str, hashes: "FileHashes") -> tuple[str | None, bytes | None, list[Diagnostic]]:
+    """(SHA-256, bytes, problems) of one source; the bytes are None when ``hashes`` vouches for the hash
+    (read them with :func:`checked_source` before use), the hash too when the file cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        known = hashes.get(str(path), st)
+        if known is not None:
+            return known, None, []
+    data, problems = read_source_bytes(path, shown)
+    if data is None:
+        return None, None, problems
+    sha = hashlib.sha256(data).hexdigest()
+    if st is not None:
+        hashes.put(str(path), st, sha)
+    return sha, data, problems
+
+
+def checked_source(path: Path, shown: str, sha: str) -> bytes:
+    """The bytes of a source whose hash was taken earlier; :class:`BuildError` if they are not those any more."""
+    data, problems = read_source_bytes(path, shown)
+    if data is None or hashlib.sha256(data).hexdigest() != sha:
+        raise BuildError(problems or [Diagnostic.make(
+            Code.ARC001, shown, 1, "the file changed while the build was reading the archive; build again")])
+    return data
+
+
+def hashed_files(folder: Path, hashes: "FileHashes", skip: str) -> list[tuple[str, str, int]]:
+    """(path, SHA-256, size) of every regular file in ``folder`` but ``skip``, by name."""
+    found = []
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name == skip or not entry.is_file():
+                continue
+            st = entry.stat()
+            sha = hashes.get(entry.path, st)
+            if sha is None:
+                with open(entry.path, "rb") as f:
+                    sha = hashlib.sha256(f.read()).hexdigest()
+                hashes.put(entry.path, st, sha)
+            found.append((entry.path, sha, st.st_size))
+    return found
 
 
 def decode_source(data: bytes, shown: str) -> tuple[str | None, list[Diagnostic]]:

@@ -1,0 +1,94 @@
+"""The build state: what the last build made of each interview, kept between builds in one cache entry.
+
+Owns the state's encoding. A rebuild reads the whole state (every
+interview's keys, link targets, diagnostics and files, about 2 KB each) and
+writes it again when anything changed, so at N = 1,000 its decoding and
+encoding were a third of an edit-one rebuild through the generic cache codec
+(ten tagged objects per interview, each built by a hook). Here an interview
+is one plain JSON array in a fixed order, decoded by the JSON parser alone;
+anchors travel as one space-separated string (ids never contain spaces);
+only the rare parts (diagnostics, links) go through :mod:`archive.codec`.
+Anything that does not have the expected shape makes the whole state a miss
+(every interview is made again), never an error: like every cache entry it
+is data, checked, and never trusted to name a path or run code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from . import codec
+from .interviews import InterviewOutput
+from .sources import LinkTargets
+
+FORMAT = 1
+
+
+def dumps(outputs: dict[str, InterviewOutput]) -> bytes:
+    """The state of these interviews (by folder), as bytes; outputs with unsaved page bytes are left out."""
+    rows = [_row(output) for _, output in sorted(outputs.items()) if not output.blobs]
+    return json.dumps([FORMAT, rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def loads(payload: bytes | None) -> dict[str, InterviewOutput]:
+    """The outputs a state holds, by folder; empty for anything :func:`dumps` did not make."""
+    if payload is None:
+        return {}
+    try:
+        head, rows = json.loads(payload.decode("utf-8"))
+        if head != FORMAT or not isinstance(rows, list):
+            return {}
+        outputs = [_output(row) for row in rows]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+    return {output.folder: output for output in outputs}
+
+
+def _row(o: InterviewOutput) -> list[Any]:
+    targets = None if o.targets is None else [o.targets.slug, o.targets.path, " ".join(sorted(o.targets.anchors)),
+                                              codec.encode(o.targets.links) if o.targets.links else []]
+    return [o.folder, o.parse_key, o.page_keys, codec.encode(o.diagnostics) if o.diagnostics else [], targets,
+            o.failed_slug, o.date.isoformat() if isinstance(o.date, dt.date) else None, o.draft, list(o.images),
+            o.view_keys, o.summary_keys, {rel: [key, size] for rel, (key, size) in o.files.items()}]
+
+
+def _output(row: list[Any]) -> InterviewOutput:
+    folder, parse_key, page_keys, diagnostics, targets, failed_slug, date, draft, images, view_keys, \
+        summary_keys, files = row
+    if targets is not None:
+        slug, path, anchors, links = targets
+        targets = LinkTargets(_text(slug), _text(path), frozenset(_text(anchors).split()),
+                              _tuple(codec.decode(links, True)) if links else ())
+    return InterviewOutput(
+        _text(folder), _text(parse_key), _keys(page_keys),
+        _tuple(codec.decode(diagnostics, True)) if diagnostics else (), targets,
+        None if failed_slug is None else _text(failed_slug),
+        date=None if date is None else dt.date.fromisoformat(_text(date)), draft=draft is True,
+        images=tuple(_text(name) for name in images), view_keys=_keys(view_keys), summary_keys=_keys(summary_keys),
+        files={_text(rel): (_text(key), _size(size)) for rel, (key, size) in files.items()})
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("expected text in the build state")
+    return value
+
+
+def _size(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise TypeError("expected a size in the build state")
+    return value
+
+
+def _keys(value: Any) -> dict[str, str]:
+    if type(value) is not dict:
+        raise TypeError("expected keys in the build state")
+    return {_text(k): _text(v) for k, v in value.items()}
+
+
+def _tuple(value: Any) -> tuple:
+    if type(value) is not tuple:
+        raise TypeError("expected a list in the build state")
+    return value
