@@ -107,7 +107,7 @@ class Server:
             self.last = report
             if report.written or not quiet:
                 self.log(f"rebuilt: {len(report.written)} files written, {report.files - len(report.written)} "
-                     f"unchanged in {report.seconds:.2f} s")
+                         f"unchanged in {report.seconds:.2f} s")
             if had_errors:
                 state.broadcast("ok", "{}")
             if report.written:
