@@ -210,3 +210,28 @@ def test_no_cache_builds_the_same_site_and_leaves_nothing_behind(project, tmp_pa
     for rel in ("index.html", "zh-hant/river-archive/index.html", "zh-hans/river-archive/interview.json"):
         assert (project / "site" / rel).read_bytes() == (tmp_path / "cached" / rel).read_bytes()
     assert sorted(p.name for p in project.iterdir()) == [".archive-cache", "interview", "site", "templates"]
+
+
+def test_an_input_changed_while_the_build_runs_is_built_by_the_next_build(project, monkeypatch):
+    """The stamp keeps the inputs as listed before the build: a change made during it is seen next time."""
+    _aged(project)
+    _build_settled(project)
+    source = project / "interview/river-archive/index.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n<!-- a -->\n", encoding="utf-8")
+    _aged(project)
+    import archive.jobs as jobs
+
+    real = jobs.make_interviews
+
+    def edited_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        source.write_text(source.read_text(encoding="utf-8") + "\n<!-- b -->\n", encoding="utf-8")
+        _aged(project)  # an old modification time: only the listing taken before the build can tell
+        return result
+    monkeypatch.setattr(jobs, "make_interviews", edited_meanwhile)
+    import archive.build as build_module
+
+    monkeypatch.setattr(build_module, "make_interviews", edited_meanwhile)
+    assert build(project / "interview", project / "site").made == 1
+    monkeypatch.undo()
+    assert build(project / "interview", project / "site").made == 1  # not a no-op: <!-- b --> is new

@@ -13,7 +13,6 @@ interview's two pages and the site-wide pages.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -152,6 +151,9 @@ class _Build:
     search: bool = True
 
 
+from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
+
+
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
               progress: Progress | None = None, drafts: bool = False, search: bool = True,
@@ -199,80 +201,6 @@ def _context(archive_dir: Path, templates: Path | str | None, cache_dir, strict:
                   cache or Cache(Path(cache_dir) if cache_dir else None), strict, drafts, code_version())
 
 
-def interview_jobs(scan: Scan, ctx: _Build) -> tuple[list[InterviewJob], dict[str, Entry], list[Diagnostic]]:
-    """One job per interview, with its cache keys; every file beside an interview, read once."""
-    from .interviews import InterviewJob
-    from .model import SCRIPTS
-    from .output import Entry
-    from .render import templates_key
-    from .filehashes import FileHashes
-    from .sources import INTERVIEW_FILE, hashed_source
-
-    diagnostics = list(scan.diagnostics)
-    settings = scan.settings
-    template_key = templates_key(ctx.templates)  # the archive's overrides and the package's defaults
-    body_key = templates_key(ctx.templates, only=("blocks.html", "labels"))
-    settings_key = digest(repr(settings))
-    glossary_key = digest(repr(settings.glossary))
-    stage_key = repr(settings.stage_directions)
-    media: dict[str, Entry] = {}
-    jobs: list[InterviewJob] = []
-    cache_root = str(ctx.cache.root) if ctx.cache.root else None
-    hashes = FileHashes(ctx.cache.root if ctx.cache.kinds is None else None)  # never in a scratch cache
-    for folder, display in scan.sources:
-        sha, data, problems = hashed_source(folder / INTERVIEW_FILE, display, hashes)
-        diagnostics.extend(problems)
-        if sha is None:
-            continue
-        parse_key = digest(ctx.code, display, str(folder), sha, stage_key, glossary_key,
-                           _folder_key(folder, media, hashes))
-        view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
-        page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        jobs.append(InterviewJob(str(folder), display, data, parse_key, view_keys, page_keys, settings,
-                                 str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha))
-    hashes.save({str(Path(job.folder) / INTERVIEW_FILE) for job in jobs} | set(media))
-    return jobs, media, diagnostics
-
-
-def with_source(job: InterviewJob) -> InterviewJob:
-    """The job with its source's bytes (read now when the hash was remembered, and checked against it)."""
-    from .sources import INTERVIEW_FILE, checked_source
-
-    if job.data is not None:
-        return job
-    return replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display, job.source_hash))
-
-
-def make_interviews(jobs: list[InterviewJob], ctx: _Build, workers: int | None,
-                    progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
-    """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
-    from . import state as build_state
-    from .interviews import STAGES, InterviewOutput, make_all
-
-    state_key = digest(ctx.code, str(ctx.archive.resolve()))
-    state = build_state.loads(ctx.cache.get_bytes("state", state_key))
-    results: dict[str, InterviewOutput] = {}
-    todo = []
-    for job in jobs:
-        previous = state.get(job.folder)
-        if isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key \
-                and previous.page_keys == job.page_keys and (previous.targets is None or
-                                                             previous.summary_keys.keys() == job.page_keys.keys()):
-            results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
-        else:
-            todo.append(with_source(job))
-    stages = dict.fromkeys(STAGES, 0.0)
-    for made in make_all(todo, workers, progress):
-        results[made.folder] = made
-        ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
-        for stage, spent in made.seconds.items():
-            stages[stage] += spent
-    new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
-    if todo or set(new_state) != set(state):
-        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state))
-    return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
-
-
 def check_across(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnostic]:
     """Every interview's own diagnostics, then duplicate slugs and links between interviews."""
     from .sources import cross_check
@@ -304,7 +232,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 
     def remade(output: InterviewOutput, cached: bool) -> InterviewOutput:
         job = by_folder[output.folder]
-        return make_interview(with_source(job if cached else replace(job, cache_root=None)))
+        return make_interview(job if cached else replace(job, cache_root=None))
 
     def summaries():
         found = {}
@@ -375,18 +303,6 @@ def site_notices(scan: Scan, strict: bool = False) -> list[Diagnostic]:
     return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), strict)
 
 
-def _folder_key(folder: Path, seen: dict[str, Entry], hashes) -> str:
-    """The images beside an interview, by name and content: they decide FIG001 and the copies."""
-    from .output import Entry
-    from .sources import INTERVIEW_FILE, hashed_files
-
-    parts: list[str] = []
-    for path, sha, size in hashed_files(folder, hashes, INTERVIEW_FILE):
-        parts += [os.path.basename(path), sha]
-        seen[path] = Entry(sha, size, Path(path))
-    return digest(*parts)
-
-
 def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callable[[], bytes]:
     """Read a page from the cache; a missing or damaged entry is made again, never trusted."""
     from .interviews import make_interview
@@ -394,7 +310,7 @@ def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callabl
     def read() -> bytes:
         data = cache.get_blob(key)
         if data is None:
-            fresh = make_interview(with_source(replace(job, cache_root=None)))
+            fresh = make_interview(replace(job, cache_root=None))
             data = fresh.blobs[fresh.files[rel][0]]
         return data
     return read

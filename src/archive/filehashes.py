@@ -6,7 +6,7 @@ those recorded with its hash has that hash. A file modified within 2 seconds
 of the moment its hash was recorded is never vouched for (its next change
 could keep the same times: the "racy" case), so it is read again. Whoever
 goes on to use a file's bytes checks them against the hash (see
-``build.with_source``), so a file changed after it was looked at is caught,
+``interviews.make_interview``), so a file changed after it was looked at is caught,
 not built under another file's key. The record is plain JSON in the cache
 folder; a damaged one is ignored, a missing cache means every file is read.
 """

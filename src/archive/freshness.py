@@ -98,6 +98,8 @@ class Stamp:
         self.archive, self.out = os.path.abspath(archive), os.path.abspath(out)
         name = hashlib.sha256(f"{self.archive}\0{self.out}".encode("utf-8", "surrogateescape")).hexdigest()
         self.path = os.path.join(cache_root, STAMP_DIR, name)
+        self.listed: tuple[list[str], str, int] | None = None
+        """(folders, digest, newest mtime) of the inputs as listed before the build, if they were."""
         self.options = hashlib.sha256(repr((VERSION, options, _installation())).encode(
             "utf-8", "surrogateescape")).hexdigest()
 
@@ -114,7 +116,8 @@ class Stamp:
         if not isinstance(folders, list) or folders[:1] != [self.archive] \
                 or not all(isinstance(f, str) for f in folders):
             return None
-        if state.get("inputs") != _listing(folders)[0] or state.get("outputs") != _listing([self.out])[0]:
+        self.listed = (folders, *_listing(folders))
+        if state.get("inputs") != self.listed[1] or state.get("outputs") != _listing([self.out])[0]:
             return None
         report = state.get("report")
         return report if isinstance(report, dict) else None
@@ -126,7 +129,10 @@ class Stamp:
         just before) is too fresh to vouch for, and then no stamp is kept.
         """
         every = list(dict.fromkeys([self.archive, *(os.path.abspath(f) for f in folders), *_package_folders()]))
-        inputs, newest = _listing(every)
+        # the inputs as listed before the build, when it read the same folders: a file changed since then
+        # has other times, so the next build lists something else and builds (and anything within 2 s of
+        # the start is refused below)
+        inputs, newest = self.listed[1:] if self.listed and self.listed[0] == every else _listing(every)
         if newest >= self.started - RACY_NS:
             self.forget()
             return

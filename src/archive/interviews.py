@@ -56,8 +56,8 @@ class InterviewJob:
     display: str
     """The source file as diagnostics name it."""
     data: bytes | None
-    """The source's bytes, decoded in the worker (only when it must be parsed); None until read
-    (``build.with_source``) when the build knew the source's hash without reading it."""
+    """The source's bytes, or None: then the worker reads them, checked against ``source_hash``
+    (the parent never holds every source: 84 MB at N = 2,000)."""
     parse_key: str
     view_keys: dict[str, str]
     """Per script: the key of the page's body and summary, and of its text for search (``passages``)."""
@@ -118,6 +118,16 @@ STAGES = ("parse", "convert", "render")
 
 def make_interview(job: InterviewJob) -> InterviewOutput:
     """Parse, convert and render one interview, taking whatever the cache already holds."""
+    if job.data is None:
+        from .errors import BuildError
+        from .sources import INTERVIEW_FILE, checked_source
+
+        try:
+            job = dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
+                                                                job.source_hash))
+        except BuildError as error:  # changed since it was hashed: said, nothing made or cached (no key)
+            return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None,
+                                   None, view_keys=job.view_keys)
     cache = Cache(Path(job.cache_root) if job.cache_root else None, job.cache_kinds)
     clock = time.perf_counter
     seconds = dict.fromkeys(STAGES, 0.0)

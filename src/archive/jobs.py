@@ -1,0 +1,125 @@
+"""What each interview is made of and which interviews a build makes again (steps 2 and 3 of a build).
+
+Owns the interview jobs (each interview's source hash, images and cache
+keys, see :mod:`archive.filehashes` for hashes known without reading) and
+the decision, from the last build's state (:mod:`archive.state`), of which
+ones to make again; the making itself is :mod:`archive.interviews`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .cache import Cache, digest
+from .errors import Diagnostic
+
+if TYPE_CHECKING:
+    from .interviews import InterviewJob, InterviewOutput
+    from .output import Entry
+    from .sources import Scan
+
+Progress = Callable[[int, int], None]
+# ``ctx`` below is the build's shared values (``build._Build``: archive, templates, cache, code …),
+# typed Any because build imports this module.
+
+
+def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, Entry], list[Diagnostic]]:
+    """One job per interview, with its cache keys; every file beside an interview, read once."""
+    from .interviews import InterviewJob
+    from .model import SCRIPTS
+    from .render import templates_key
+    from .filehashes import FileHashes
+    from .sources import INTERVIEW_FILE, hashed_source
+
+    diagnostics = list(scan.diagnostics)
+    settings = scan.settings
+    template_key = templates_key(ctx.templates)  # the archive's overrides and the package's defaults
+    body_key = templates_key(ctx.templates, only=("blocks.html", "labels"))
+    settings_key = digest(repr(settings))
+    glossary_key = digest(repr(settings.glossary))
+    stage_key = repr(settings.stage_directions)
+    media: dict[str, Entry] = {}
+    jobs: list[InterviewJob] = []
+    cache_root = str(ctx.cache.root) if ctx.cache.root else None
+    hashes = FileHashes(ctx.cache.root if ctx.cache.kinds is None else None)  # never in a scratch cache
+    for folder, display in scan.sources:
+        sha, _, problems = hashed_source(folder / INTERVIEW_FILE, display, hashes)  # the worker reads it again
+        diagnostics.extend(problems)
+        if sha is None:
+            continue
+        parse_key = digest(ctx.code, display, str(folder), sha, stage_key, glossary_key,
+                           _folder_key(folder, media, hashes))
+        view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
+        page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
+        jobs.append(InterviewJob(str(folder), display, None, parse_key, view_keys, page_keys, settings,
+                                 str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha))
+    hashes.save({str(Path(job.folder) / INTERVIEW_FILE) for job in jobs} | set(media))
+    return jobs, media, diagnostics
+
+
+def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
+                    progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
+    """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
+    from . import state as build_state
+    from .interviews import PARALLEL_FROM, STAGES, InterviewOutput, make_all
+
+    state_key = digest(ctx.code, str(ctx.archive.resolve()))
+    state = build_state.loads(ctx.cache.get_bytes("state", state_key))
+    results: dict[str, InterviewOutput] = {}
+    todo = []
+    for job in jobs:
+        previous = state.get(job.folder)
+        if isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key \
+                and previous.page_keys == job.page_keys and (previous.targets is None or
+                                                             previous.summary_keys.keys() == job.page_keys.keys()):
+            results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
+        else:
+            todo.append(job)
+    stages = dict.fromkeys(STAGES, 0.0)
+    if len(todo) >= PARALLEL_FROM:
+        _before_fork(todo[0])
+    for made in make_all(todo, workers, progress):
+        results[made.folder] = made
+        ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
+        for stage, spent in made.seconds.items():
+            stages[stage] += spent
+    new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
+    if todo or set(new_state) != set(state):
+        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state))
+    return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
+
+
+def _before_fork(job: InterviewJob) -> None:
+    """Load what every worker needs (parser, OpenCC's tables, pypinyin's, faker's, templates) once, here:
+    forked workers then share those pages with this process instead of each loading its own copy, and
+    ``gc.freeze`` keeps the collector from writing to (and so copying) them."""
+    import gc
+
+    from .engine import engine
+    from .interviews import _environment
+    from .names import _taiwan_frequency
+    from .parse import parse_interview  # noqa: F401
+    from .scripts import PROFILES
+    from .sorting import slug
+
+    for script in ("hant", "hans"):
+        engine(PROFILES[(script, "tw")])  # the default conversion; others load in the worker that needs them
+    slug("甲", "p")
+    _taiwan_frequency()
+    _environment(job.templates, Cache(Path(job.cache_root) if job.cache_root else None))
+    gc.freeze()
+
+
+def _folder_key(folder: Path, seen: dict[str, Entry], hashes) -> str:
+    """The images beside an interview, by name and content: they decide FIG001 and the copies."""
+    from .output import Entry
+    from .sources import INTERVIEW_FILE, hashed_files
+
+    parts: list[str] = []
+    for path, sha, size in hashed_files(folder, hashes, INTERVIEW_FILE):
+        parts += [os.path.basename(path), sha]
+        seen[path] = Entry(sha, size, Path(path))
+    return digest(*parts)
