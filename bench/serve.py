@@ -23,7 +23,8 @@ notification; the rest is the browser fetching and loading the page), and
 the server's CPU seconds per save. ``--src`` runs another checkout's code
 (e.g. main's) for a before/after comparison; ``--project DIR`` keeps the
 project (and its build cache) in DIR, made on first use, so later runs start
-warm. The machine is shared: run it when it is quiet and read CPU beside
+warm (each run saves numbers no earlier run saved, so the cache never holds
+a save's result). The machine is shared: run it when it is quiet and read CPU beside
 wall time.
 """
 
@@ -223,13 +224,14 @@ def _browser(port: int, slug: str, sentence: Sentence, template: Template, pid: 
             page.goto(f"http://127.0.0.1:{port}/zh-hant/{slug}/")
             reloads = Reloads(port)
             time.sleep(0.3)
+            fresh = int(time.time()) % 10**6 * 100  # numbers no earlier run saved: its cache must not hold the result
             body = timed_saves(page, sentence, args.edits, "document.body.textContent.includes(token)",
-                               pid, reloads, 100001)
+                               pid, reloads, 10**8 + fresh)
             page.evaluate("window.__mark = 1")
             sentence.restore()  # and its rebuild, outside the figures
             page.wait_for_function("window.__mark === undefined", timeout=TIMEOUT_S * 1000)
             layout = timed_saves(page, template, args.template_edits, "document.querySelector(token) !== null",
-                                 pid, reloads, 1)
+                                 pid, reloads, fresh)
         finally:
             browser.close()
     return body, layout
