@@ -10,7 +10,6 @@ The browser test uses ``ARCHIVE_CHROMIUM`` (default /usr/bin/chromium) like test
 from __future__ import annotations
 
 import http.client
-import inspect
 import json
 import os
 import shutil
@@ -25,7 +24,6 @@ from pathlib import Path
 import pytest
 
 import archive.serve as serve
-from archive.build import build
 from archive.preview import allowed_hosts, clean_path, exposure_warning, inject
 from archive.serve import EVENTS, LIVE_JS, Server
 
@@ -114,7 +112,7 @@ def test_serves_the_site_with_the_live_script_on_loopback_only(served):
     server, _ = served
     assert server.httpd.server_address[0] == "127.0.0.1"
     status, html = _get(server, "/zh-hant/lighthouse-keeper/index.html")
-    assert status == 200 and f'<script src="{LIVE_JS}" data-epoch="1"></script></body>\n</html>' in html
+    assert status == 200 and f'<script src="{LIVE_JS}" data-epoch="1" data-search="off"></script></body>\n</html>' in html
     status, script = _get(server, LIVE_JS)
     assert status == 200 and "EventSource" in script
     assert _get(server, "/zh-hans/")[0] == 200
@@ -127,9 +125,9 @@ def test_a_change_rebuilds_exactly_the_affected_pages_and_reloads(served):
     _edit(project / "interview/river-archive/index.md", "一号藏品", "头号藏品")
     assert server.wait_for(generation + 1)
     events.wait("reload")
-    assert sorted(r for r in server.last.written if "/pagefind/" not in r) == [
+    assert sorted(server.last.written) == [  # and no search index: the preview makes none
         "zh-hans/river-archive/index.html", "zh-hans/river-archive/interview.json",
-        "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]  # and the search index
+        "zh-hant/river-archive/index.html", "zh-hant/river-archive/interview.json"]
     assert "頭號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
 
 
@@ -189,6 +187,12 @@ def test_the_browser_reloads_in_place_and_shows_the_overlay(served):
         assert page.url.endswith("#s03")
         assert abs(page.evaluate("window.scrollY") - y) < 5
         assert "头号藏品" in page.content()
+        search = page.locator("form.search input")  # the preview has no index, and its search box says so
+        assert search.get_attribute("placeholder") == "搜索（预览中关闭）"
+        search.fill("藏品")
+        page.locator(".search-results .search-none").wait_for(timeout=10000)
+        assert "archive build" in page.locator(".search-results").inner_text()
+        search.fill("")
         _edit(project / "interview/river-archive/index.md", "## 03. ", "## 09. ")
         overlay = page.locator("#archive-overlay")
         overlay.wait_for(timeout=20000)
@@ -196,6 +200,22 @@ def test_the_browser_reloads_in_place_and_shows_the_overlay(served):
         _edit(project / "interview/river-archive/index.md", "## 09. ", "## 03. ")
         overlay.wait_for(state="detached", timeout=20000)
         browser.close()
+
+
+def test_the_preview_makes_no_search_index_unless_asked(served, tmp_path):
+    server, project = served
+    assert not (project / "site/zh-hant/pagefind").exists() and not (project / "site/zh-hans/pagefind").exists()
+    assert _get(server, "/zh-hant/pagefind/pagefind.js")[0] == 404
+    assert "搜尋（預覽中關閉）" in _get(server, LIVE_JS)[1]
+    shutil.copytree(REPO / "interview", tmp_path / "other/interview")
+    indexed = Server(tmp_path / "other/interview", tmp_path / "other/site", port=0, log=lambda line: None, search=True)
+    indexed.start()
+    try:
+        assert _get(indexed, "/zh-hant/pagefind/pagefind.js")[0] == 200
+        html = _get(indexed, "/zh-hant/river-archive/")[1]
+        assert f'<script src="{LIVE_JS}" data-epoch="1"></script>' in html and 'data-search' not in html
+    finally:
+        indexed.stop()
 
 
 # --- the watcher survives anything ----------------------------------------------------------
@@ -258,18 +278,16 @@ def test_any_exception_in_a_build_shows_its_one_line_and_the_next_change_rebuild
     assert server.wait_for(generation + 2)
     events.wait("ok")
     assert "二號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
-    if "drafts" in inspect.signature(build).parameters:  # serve previews drafts
-        assert all(kw.get("drafts") is True for kw in calls)
+    assert calls and all(kw.get("drafts") is True and kw.get("search") is False for kw in calls)
 
 
 def test_a_burst_of_saves_is_one_rebuild(served):
-    server, project = served
+    server, project = served  # writes milliseconds apart, as an editor's save-all or a git checkout makes them
     index = project / "interview/river-archive/index.md"
     text = index.read_text(encoding="utf-8")
     generation = server.state.generation
     for i in range(8):
         index.write_text(text.replace("一号藏品", f"第{i}号藏品", 1), encoding="utf-8")
-        time.sleep(0.02)
     assert server.wait_for(generation + 1)
     time.sleep(1.0)  # a second rebuild would have started by now
     assert server.state.generation == generation + 1
@@ -413,3 +431,47 @@ def test_serve_previews_drafts(tmp_path):
         assert "ferry-radio/index.html" in _get(server, "/zh-hant/")[1]
     finally:
         server.stop()
+
+
+def test_the_watcher_ignores_what_the_build_writes_and_editor_swap_files(tmp_path):
+    import watchfiles
+
+    archive = tmp_path / "interview"
+    server = Server(archive, archive / "site", port=0, log=lambda line: None)  # an output inside the archive
+    wanted = server._wanted(watchfiles.DefaultFilter())
+    change = watchfiles.Change.modified
+    assert wanted(change, str(archive.resolve() / "river-archive/index.md"))
+    assert wanted(change, str(archive.resolve() / "site-notes/index.md"))  # a name that only begins like the site's
+    for ours in ("site", "site/zh-hant/index.html", ".site.staging-x1/a.html", ".site.old-x2"):
+        assert not wanted(change, str(archive.resolve() / ours)), ours
+    assert not wanted(change, str(tmp_path.resolve() / ".archive-cache/state/ab"))
+    assert not wanted(change, str(archive.resolve() / "river-archive/.index.md.swp"))
+
+
+def test_a_save_made_during_the_first_build_is_built_before_start_returns(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "interview", tmp_path / "interview")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    real, calls = serve.build, []
+
+    def saves_meanwhile(*args, **kwargs):
+        report = real(*args, **kwargs)
+        if not calls:  # the editor saves while the first build runs, before anything watches
+            _edit(tmp_path / "interview/river-archive/index.md", "一号藏品", "头号藏品")
+        calls.append(report)
+        return report
+
+    monkeypatch.setattr(serve, "build", saves_meanwhile)
+    logged: list[str] = []
+    server = Server(tmp_path / "interview", tmp_path / "site", port=0, log=logged.append)
+    server.start()
+    try:
+        assert "頭號藏品" in _get(server, "/zh-hant/river-archive/index.html")[1]
+        assert len(calls) == 2 and sum(line.startswith("rebuilt:") for line in logged) == 2
+    finally:
+        server.stop()
+
+
+def test_start_says_nothing_more_when_nothing_changed_meanwhile(served):
+    server, _ = served
+    assert sum(line.startswith("rebuilt:") for line in server.logged) == 1
+    assert server.state.generation == 2 and server.state.epoch == 1  # the catch-up build found nothing to do

@@ -35,6 +35,10 @@ LIVE_SCRIPT = r"""(function () {
   var KEY = "archive-live-place";
   var me = document.currentScript;
   var epoch = me ? me.getAttribute("data-epoch") : "";
+  var SEARCH_OFF = {
+    hant: ["搜尋（預覽中關閉）", "預覽不建立搜尋索引（每次存檔都重建索引太慢）；執行 archive build 後，網站即可搜尋。"],
+    hans: ["搜索（预览中关闭）", "预览不建立搜索索引（每次存档都重建索引太慢）；运行 archive build 后，网站即可搜索。"]
+  };
   try {
     var saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
     sessionStorage.removeItem(KEY);
@@ -55,6 +59,15 @@ LIVE_SCRIPT = r"""(function () {
     }
     box.textContent = "archive: the build failed; this page is the last good one.\n\n" + findings.join("\n");
   }
+  if (me && me.getAttribute("data-search") === "off") {  /* the preview builds no search index: say so */
+    var form = document.querySelector("form.search");
+    var said = SEARCH_OFF[form ? form.getAttribute("data-script") : ""] || SEARCH_OFF.hant;
+    if (form) {
+      form.setAttribute("data-error", said[1]);
+      var input = form.querySelector("input");
+      if (input) { input.setAttribute("placeholder", said[0]); input.setAttribute("title", said[1]); }
+    }
+  }
   var source = new EventSource("/__archive/events?epoch=" + encodeURIComponent(epoch));
   source.addEventListener("reload", function () {
     source.close();
@@ -73,10 +86,13 @@ class State:
 
     ``epoch`` counts the builds that changed the site; a page carries the
     epoch it was served at. ``generation`` counts every build, good or not.
+    ``search``: whether the builds make the search index (the live script
+    tells the search box when they do not).
     """
 
     generation: int = 0
     epoch: int = 0
+    search: bool = True
     errors: list[str] = field(default_factory=list)
     clients: list[queue.Queue] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -135,9 +151,14 @@ def clean_path(target: str) -> str | None:
     return decoded
 
 
-def inject(html: bytes, epoch: int) -> bytes:
-    """The page with the live script before its last ``</body>`` (appended when there is none)."""
-    tag = f'<script src="{LIVE_JS}" data-epoch="{epoch}"></script>'.encode()
+def inject(html: bytes, epoch: int, search: bool = True) -> bytes:
+    """The page with the live script before its last ``</body>`` (appended when there is none).
+
+    ``search``: False marks the script ``data-search="off"``, so it tells the search box that the
+    preview has no index.
+    """
+    off = "" if search else ' data-search="off"'
+    tag = f'<script src="{LIVE_JS}" data-epoch="{epoch}"{off}></script>'.encode()
     at = html.lower().rfind(b"</body>")
     return html + tag if at < 0 else html[:at] + tag + html[at:]
 
@@ -193,7 +214,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 return None
             local = local / "index.html"
         if local.suffix == ".html" and local.is_file():
-            return self._send(inject(local.read_bytes(), self.state.epoch), "text/html; charset=utf-8", head)
+            return self._send(inject(local.read_bytes(), self.state.epoch, self.state.search), "text/html; charset=utf-8", head)
         return super().do_HEAD() if head else super().do_GET()
 
     def _text(self, status: int, message: str) -> None:
