@@ -182,7 +182,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import Server
 
     server = Server(args.archive, args.out, args.templates, host=args.host, port=args.port,
-                    log=lambda line: print(line, file=sys.stderr, flush=True))
+                    log=lambda line: print(line, file=sys.stderr, flush=True), search=args.search)
     try:
         server.start()
         print(f"serving {args.out} at {server.url} (Ctrl-C stops); watching {args.archive} and the templates",
@@ -253,6 +253,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p_serve.add_argument("--host", default="127.0.0.1",
                          help="address to bind (default 127.0.0.1: only this machine can connect)")
+    p_serve.add_argument("--search", action="store_true",
+                         help="also make the search index on every rebuild (the shard of each edited interview)")
     p_serve.set_defaults(func=_serve)
     p_init = sub.add_parser("init", help="start a new archive repository in an empty folder")
     p_init.add_argument("dir", help="the folder to create (or an empty one)")
