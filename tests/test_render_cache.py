@@ -226,3 +226,25 @@ def _is_current(blob: Path, project: Path) -> bool:
     pages = {hashlib.sha256(p.read_bytes()).hexdigest() for p in site.glob("zh-*/*/*")
              if p.name in ("index.html", "interview.json") and (p.parent / "interview.json").is_file()}
     return blob.name in pages
+
+
+def test_a_prune_never_removes_what_the_build_that_ran_used(tmp_path: Path):
+    """The working set of the last build stays whatever the bound: at N = 2,000 it is over 1 GiB, and
+    removing part of it made the next builds convert those interviews again."""
+    import os
+    import time
+
+    from archive.cache import Cache
+
+    cache = Cache(tmp_path / "c")
+    old = [cache.put_blob(f"old {i}".encode() * 100) for i in range(5)]
+    past = time.time() - 3600
+    for key in old:
+        os.utime(cache._path("blob", key), (past, past))
+    fresh = Cache(tmp_path / "c")  # the next build
+    used = [fresh.put_blob(f"new {i}".encode() * 100) for i in range(5)]
+    removed, _ = fresh.prune(max_bytes=1, keep_since=fresh.opened - 1)
+    assert removed == 5
+    assert all(fresh.get_blob(key) is not None for key in used)
+    assert all(fresh.get_blob(key) is None for key in old)
+    assert fresh.prune(max_bytes=1)[0] == 5  # without a working set to keep, the bound rules

@@ -101,6 +101,8 @@ class Cache:
         """Bytes this process stored."""
         self.failure: str | None = None
         """Why the cache stopped being written (the first failure), or None."""
+        self.opened = time.time()
+        """When this handle was made (a build's start): what was used since is that build's working set."""
 
     @property
     def enabled(self) -> bool:
@@ -250,17 +252,20 @@ class Cache:
         except (OSError, ValueError):
             total = PRUNE_AFTER
         if total >= PRUNE_AFTER:
-            self.prune()
+            self.prune(keep_since=self.opened - 1)  # a second's slack for file systems' coarse times
             total = 0
         try:
             ledger.write_text(str(total), encoding="ascii")
         except OSError:
             pass
 
-    def prune(self, max_bytes: int = MAX_BYTES, max_age_days: float | None = None) -> tuple[int, int]:
+    def prune(self, max_bytes: int = MAX_BYTES, max_age_days: float | None = None,
+              keep_since: float | None = None) -> tuple[int, int]:
         """Remove the entries used longest ago (a load renews an entry's time) until the folder holds
         at most ``max_bytes`` (and none unused for more than ``max_age_days``); returns (entries
-        removed, bytes freed). Only files of the cache's own layout (``KIND/xx/HEX`` and ``jinja/``)
+        removed, bytes freed). Entries used since ``keep_since`` (the build that just ran: its working
+        set, which at N = 2,000 is over 1 GiB) are never removed for size, or the next build would
+        make them again. Only files of the cache's own layout (``KIND/xx/HEX`` and ``jinja/``)
         are ever removed."""
         if self.root is None or self.kinds is not None or not self.root.is_dir():
             return 0, 0
@@ -285,6 +290,8 @@ class Cache:
         for mtime, size, path in entries:
             if total - freed <= max_bytes and (oldest is None or mtime >= oldest):
                 break
+            if keep_since is not None and mtime >= keep_since and (oldest is None or mtime >= oldest):
+                break  # sorted by time: everything from here on was used by the last build
             try:
                 os.unlink(path)
             except OSError:
