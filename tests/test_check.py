@@ -304,10 +304,11 @@ def test_interview_pages_are_known_by_their_interview_json_not_their_depth(sampl
 # --- the incremental check (issue 13 item 4) ---------------------------------------------------------
 
 
-def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monkeypatch):
+@pytest.fixture
+def read_pages(monkeypatch) -> list[str]:
+    """The pages each check reads (parses), in order."""
     import archive.check as check_module
 
-    root = _archive(tmp_path, {"one": "## 01. 一\n\n問：甲？\n\n乙。\n", "two": "## 01. 二\n\n問：丙？\n\n丁。\n"})
     read: list[str] = []
     real = check_module.read_page
 
@@ -316,6 +317,12 @@ def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, monke
         return real(data, rel)
 
     monkeypatch.setattr(check_module, "read_page", counting)
+    return read
+
+
+def test_a_second_check_reads_only_the_pages_whose_bytes_changed(tmp_path, read_pages):
+    root = _archive(tmp_path, {"one": "## 01. 一\n\n問：甲？\n\n乙。\n", "two": "## 01. 二\n\n問：丙？\n\n丁。\n"})
+    read = read_pages
     first = run_check(root, None)
     # root, 404; per script the index, two interviews, people, notes and the year page
     assert first.diagnostics == [] and len(read) == first.pages == 14

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 
-import archive.check as check_module
 import archive.check_state as check_state
 from archive.build import build
 from archive.cache import Cache
 from archive.check import run_check
 
-from test_check import _archive
+from test_check import _archive, read_pages  # noqa: F401  (read_pages: a fixture)
 
 INTERVIEWS = {
     "one": "## 01. 一\n\n問：甲？\n\n乙，[見另一篇](two#s01)。[^a]\n\n## 02. 二\n\n問：丙？\n\n丁。\n\n[^a]: 注一。\n",
@@ -35,18 +34,10 @@ INTERVIEWS = {
 
 
 @pytest.fixture
-def counted(monkeypatch) -> list[str]:
+def counted(read_pages, monkeypatch) -> list[str]:  # noqa: F811  (the fixture, by name)
     """The pages read (parsed) by each check; every status is vouched for at once (no racy window)."""
-    read: list[str] = []
-    real = check_module.read_page
-
-    def counting(data, rel):
-        read.append(rel)
-        return real(data, rel)
-
-    monkeypatch.setattr(check_module, "read_page", counting)
     monkeypatch.setattr(check_state, "RACY_NS", -10**12)  # a file's status counts at once
-    return read
+    return read_pages
 
 
 def _same(root: Path, site: Path | None, read: list[str]) -> tuple[list, list[str]]:

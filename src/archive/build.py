@@ -259,7 +259,7 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
     files: dict[str, Entry] = {}
     for made in published:
         for rel, (key, size) in made.files.items():
-            content = made.blobs.get(key) or _blob_reader(ctx.cache, key, by_folder[made.folder], rel)
+            content = made.blobs.get(key) or ctx.cache.reader(key, _remade(by_folder[made.folder], rel))
             files[rel] = Entry(key, size, content)
         for image in made.images:
             path = Path(made.folder) / image
@@ -304,14 +304,11 @@ def site_notices(scan: Scan, strict: bool = False) -> list[Diagnostic]:
     return settings_notices(scan.settings, display_path(scan.root / SETTINGS_FILE, scan.base), strict)
 
 
-def _blob_reader(cache: Cache, key: str, job: InterviewJob, rel: str) -> Callable[[], bytes]:
-    """Read a page from the cache; a missing or damaged entry is made again, never trusted."""
+def _remade(job: InterviewJob, rel: str) -> Callable[[], bytes]:
+    """The bytes of one of an interview's files made again without the cache (its blob went missing)."""
     from .interviews import make_interview
 
-    def read() -> bytes:
-        data = cache.get_blob(key)
-        if data is None:
-            fresh = make_interview(replace(job, cache_root=None))
-            data = fresh.blobs[fresh.files[rel][0]]
-        return data
-    return read
+    def again() -> bytes:
+        fresh = make_interview(replace(job, cache_root=None))
+        return fresh.blobs[fresh.files[rel][0]]
+    return again

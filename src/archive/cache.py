@@ -22,7 +22,7 @@ import os
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 MAGIC = b"archive-cache-2\n"
 CACHE_DIR = ".archive-cache"
@@ -234,6 +234,13 @@ class Cache:
                 os.utime(self._path(kind, key))
             except OSError:
                 pass  # gone, or a read-only cache: nothing to keep
+
+    def reader(self, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
+        """A reader of the blob ``key`` for later; a blob missing or damaged by then is made ``again``."""
+        def read() -> bytes:
+            data = self.get_blob(key)
+            return again() if data is None else data
+        return read
 
     def get_blob(self, key: str) -> bytes | None:
         """The bytes with this hash, verified, or None."""

@@ -24,7 +24,6 @@ from .model import (SCRIPTS, Answer, Code, Emphasis, Figure, Inline, Interview, 
                     Narration, Note, NoteRef, Paragraph, Protected, Question, Remark, Section,
                     Settings, Stage, Text, Variant, note_ref_id)
 from .render import Fields
-from .summary import Summary
 from .urls import DIRS, LANGS, OTHER, interview_dir, media_dir
 
 OG_LOCALES = {"hant": "zh_TW", "hans": "zh_CN"}

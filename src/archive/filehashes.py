@@ -18,8 +18,11 @@ import os
 import time
 from pathlib import Path
 
+from .freshness import RACY_NS
+
+__all__ = ["FILE", "RACY_NS", "FileHashes"]
+
 FILE = "hashes.json"
-RACY_NS = 2_000_000_000
 
 
 class FileHashes:

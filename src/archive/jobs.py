@@ -9,7 +9,6 @@ ones to make again; the making itself is :mod:`archive.interviews`.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 

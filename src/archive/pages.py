@@ -10,15 +10,12 @@ next one is one function in its own module and one entry in that list, and
 
 from __future__ import annotations
 
-from typing import Callable
-
 from .cache import Cache
 from .context import root_context
 from .errors import Code, Diagnostic
 from .model import SCRIPTS, Settings
 from .output import Entry
 from .siteinput import SiteInput, SitePage
-from .urls import DIRS
 
 
 def root_page(site: SiteInput) -> dict[str, bytes]:
@@ -79,7 +76,7 @@ def cached_site_pages(site: SiteInput, cache: Cache) -> dict[str, Entry]:
             if not made:
                 made.update(_make(site))
             return made[rel]
-        return {rel: Entry(key, size, _cached_blob(cache, key, lambda rel=rel: again(rel)))
+        return {rel: Entry(key, size, cache.reader(key, lambda rel=rel: again(rel)))
                 for rel, (key, size) in listed.items()}
     files = _make(site)
     cache.put_files("site", site.key, files)
@@ -89,9 +86,3 @@ def cached_site_pages(site: SiteInput, cache: Cache) -> dict[str, Entry]:
 def _make(site: SiteInput) -> dict[str, bytes]:
     return {rel: data for page in SITE_PAGES for rel, data in page(site).items()}
 
-
-def _cached_blob(cache: Cache, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
-    def read() -> bytes:
-        data = cache.get_blob(key)
-        return again() if data is None else data
-    return read
