@@ -33,6 +33,9 @@ CASES = [
     # code as Markdown reads it: ``` opens a span only with a closing ```, so this is text (hypothesis found it)
     ("```燈也(笑)`", "```燈也（笑）`"),
     ("``寫法`中,文``和(笑)", "``寫法`中,文``和（笑）"),
+    # nested pairs, innermost first, in one call (hypothesis found a second call still changing the outer)
+    ("(。(1)。)", "（。（1）。）"),
+    ("甲(乙(丙)丁)戊", "甲（乙（丙）丁）戊"),
 ]
 
 

@@ -48,6 +48,8 @@ PROTECTED = re.compile(r"(?:https?|ftp)://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+")
 _BACKTICKS = re.compile(r"`+")
 SINGLE = re.compile(r"[,:;?!]")
 PAIR = re.compile(r"\([^()\n]{0,80}\)")
+_PAIR_PASSES = 41
+"""Nested pairs convert innermost first, one level a pass; 80 characters inside hold at most 40 levels."""
 SKIPPED = " \t*＊"
 
 
@@ -144,17 +146,30 @@ def normalise_line(text: str, at_edges: bool = True) -> tuple[str, int]:
     protected = _protected(text)
     starts = [a for a, _ in protected]
     count = 0
-    for pattern in (PAIR, SINGLE):  # pairs first: a mark inside （…） then sees Chinese neighbours
-        chars = list(text)
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if _overlaps(protected, starts, start, end) or not _convert(chars, match, at_edges):
-                continue
-            for at in (start, end - 1) if end - start > 1 else (start,):
-                chars[at] = FULL[chars[at]]
-                count += 1
-        text = "".join(chars)
-    return text, count
+    # pairs first (a mark inside （…） then sees Chinese neighbours), innermost first: (甲(1)乙) needs a
+    # second pass once (1) is （1）; a pair holds at most 80 characters, so at most 41 passes (linear)
+    for _ in range(_PAIR_PASSES):
+        text, changed = _pass(PAIR, text, protected, starts, at_edges)
+        count += changed
+        if not changed:
+            break
+    text, changed = _pass(SINGLE, text, protected, starts, at_edges)
+    return text, count + changed
+
+
+def _pass(pattern: re.Pattern, text: str, protected: list[tuple[int, int]], starts: list[int],
+          at_edges: bool) -> tuple[str, int]:
+    """One pass of ``pattern`` over the line: the marks it makes full-width, and how many."""
+    chars = list(text)
+    changed = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if _overlaps(protected, starts, start, end) or not _convert(chars, match, at_edges):
+            continue
+        for at in (start, end - 1) if end - start > 1 else (start,):
+            chars[at] = FULL[chars[at]]
+            changed += 1
+    return "".join(chars), changed
 
 
 def half_width(text: str) -> Iterator[tuple[int, str]]:
