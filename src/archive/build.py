@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import CACHE_DIR, Cache, code_version, digest
 from .errors import BuildError, Code, Diagnostic, Severity, has_errors
-from .freshness import Stamp
+from .freshness import Stamp, Tree
 
 if TYPE_CHECKING:  # the pipeline's modules are imported by the steps that use them: a no-op needs none
     from .interviews import InterviewJob, InterviewOutput
@@ -80,7 +80,8 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     if recorded is not None:
         return _unchanged(recorded, out, started)                                # nothing changed anywhere
     with _scratch(cache_dir, out) as cache:
-        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search, cache=cache)
+        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search, cache=cache,
+                         tree=stamp.tree if stamp else None)
         from .output import write_site
 
         written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
@@ -157,17 +158,18 @@ from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
               progress: Progress | None = None, drafts: bool = False, search: bool = True,
-              cache: Cache | None = None) -> Plan:
+              cache: Cache | None = None, tree: Tree | None = None) -> Plan:
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order.
 
     ``cache``: a cache to use instead of the one ``cache_dir`` names (a build's scratch cache).
+    ``tree``: the archive folder as the no-op decision listed it (read instead of listing it again).
     """
     from .pages import reserved_slug_errors
     from .render import override_folder
     from .sources import scan_archive
 
     ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts, cache), search=search)
-    scan = scan_archive(archive_dir)                                          # 1. the archive on disk
+    scan = scan_archive(archive_dir, tree)                                    # 1. the archive on disk
     ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
     jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
     outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
@@ -197,8 +199,9 @@ def _context(archive_dir: Path, templates: Path | str | None, cache_dir, strict:
     project = archive_dir.resolve().parent
     if cache_dir is True:
         cache_dir = project / CACHE_DIR
-    return _Build(archive_dir, Path(templates) if templates else project / "templates",
-                  cache or Cache(Path(cache_dir) if cache_dir else None), strict, drafts, code_version())
+    cache = cache or Cache(Path(cache_dir) if cache_dir else None)
+    code = code_version(cache.root if cache.kinds is None else None)  # remembered in a real cache only
+    return _Build(archive_dir, Path(templates) if templates else project / "templates", cache, strict, drafts, code)
 
 
 def check_across(outputs: list[InterviewOutput], ctx: _Build) -> list[Diagnostic]:

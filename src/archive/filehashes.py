@@ -28,9 +28,10 @@ FILE = "hashes.json"
 class FileHashes:
     """Remembered hashes (path → stat and SHA-256) under one cache folder; ``root`` None remembers nothing."""
 
-    def __init__(self, root: Path | None):
+    def __init__(self, root: Path | None, listed: int | None = None):
+        """``listed``: when the stats this build passes were taken, if earlier than now (a listing's start)."""
         self.path = root / FILE if root is not None else None
-        self.now = time.time_ns()
+        self.now = time.time_ns() if listed is None else min(listed, time.time_ns())
         self.known: dict[str, list] = {}
         self.changed = False
         if self.path is None:
@@ -65,9 +66,9 @@ class FileHashes:
             return
         tmp = self.path.with_name(f"{FILE}.{os.getpid()}.tmp")
         try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                json.dump({path: self.known[path] for path in sorted(keep) if path in self.known}, f,
-                          ensure_ascii=False, separators=(",", ":"))
+            with open(tmp, "w", encoding="utf-8") as f:  # dumps: the C encoder (dump is pure Python)
+                f.write(json.dumps({path: self.known[path] for path in sorted(keep) if path in self.known},
+                                   ensure_ascii=False, separators=(",", ":")))
             os.replace(tmp, self.path)
         except OSError:  # an optimisation only: the next build reads every file
             try:

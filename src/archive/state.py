@@ -8,7 +8,10 @@ encoding were a third of an edit-one rebuild through the generic cache codec
 is one plain JSON array in a fixed order, decoded by the JSON parser alone;
 anchors travel as one space-separated string (ids never contain spaces);
 only the rare parts (diagnostics, links) go through :mod:`archive.codec`.
-Anything that does not have the expected shape makes the whole state a miss
+The state read remembers each interview's row as
+read, so that writing it again after an edit encodes only the interviews
+made again (the others' rows go back as they came). Anything that does not
+have the expected shape makes the whole state a miss
 (every interview is made again), never an error: like every cache entry it
 is data, checked, and never trusted to name a path or run code.
 """
@@ -26,24 +29,59 @@ from .sources import LinkTargets
 FORMAT = 1
 
 
-def dumps(outputs: dict[str, InterviewOutput]) -> bytes:
-    """The state of these interviews (by folder), as bytes; outputs with unsaved page bytes are left out."""
-    rows = [_row(output) for _, output in sorted(outputs.items()) if not output.blobs]
-    return json.dumps([FORMAT, rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+class State(dict):
+    """The outputs a state holds, by folder, and the row each was read from (see :func:`dumps`)."""
+
+    def __init__(self, outputs: dict[str, InterviewOutput] | None = None, rows: dict[str, list] | None = None):
+        super().__init__(outputs or {})
+        self.rows = rows or {}
 
 
-def loads(payload: bytes | None) -> dict[str, InterviewOutput]:
-    """The outputs a state holds, by folder; empty for anything :func:`dumps` did not make."""
+def dumps(outputs: dict[str, InterviewOutput], previous: State | None = None) -> bytes:
+    """The state of these interviews (by folder), as bytes; outputs with unsaved page bytes are left out.
+
+    An output that is the very object ``previous`` read is written as the row it was read from.
+    """
+    kept, rows = {}, {}
+    for folder, output in sorted(outputs.items()):
+        if output.blobs:
+            continue
+        same = previous is not None and previous.get(folder) is output
+        kept[folder], rows[folder] = output, previous.rows[folder] if same else _row(output)  # type: ignore[union-attr]
+    payload = json.dumps([FORMAT, list(rows.values())], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    _remember(payload, State(kept, rows))
+    return payload
+
+
+def loads(payload: bytes | None) -> State:
+    """The outputs a state holds, by folder; empty for anything :func:`dumps` did not make.
+
+    The same bytes as this process last wrote or read give that state again, without decoding
+    (``archive serve`` rebuilds in one process).
+    """
     if payload is None:
-        return {}
+        return State()
+    if _LAST and _LAST[0] == payload:
+        return _LAST[1]
     try:
         head, rows = json.loads(payload.decode("utf-8"))
         if head != FORMAT or not isinstance(rows, list):
-            return {}
+            return State()
         outputs = [_output(row) for row in rows]
     except (ValueError, TypeError, KeyError, AttributeError):
-        return {}
-    return {output.folder: output for output in outputs}
+        return State()
+    read = State({output.folder: output for output in outputs},
+                 {output.folder: row for output, row in zip(outputs, rows)})
+    _remember(payload, read)
+    return read
+
+
+_LAST: list = []
+"""(payload, state) this process last wrote or read."""
+
+
+def _remember(payload: bytes, read: State) -> None:
+    _LAST[:] = [payload, read]
 
 
 def _row(o: InterviewOutput) -> list[Any]:
