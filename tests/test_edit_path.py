@@ -220,3 +220,19 @@ def test_a_remembered_code_version_needs_no_package_metadata(tmp_path):
     second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert first.stdout.split()[0] == second.stdout.split()[0]
     assert second.stdout.split()[1] == "False"
+
+
+# ------------------------------------------------------------------ the output as the build left it
+
+def test_the_output_listed_from_its_files_is_the_walk_of_it(tmp_path):
+    from archive.freshness import _files_listing
+
+    site = tmp_path / "site"
+    rels = ["a/x.html", "a-b", "a.html", "a/b/c.json", "z", ".archive-site", "é/ü.html", "A/1"]
+    for rel in rels:
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(rel, encoding="utf-8")
+    (site / "empty").mkdir()  # a folder holds no line of its own
+    assert _files_listing(str(site), rels) == _listing([str(site)])[0]
+    assert _files_listing(str(site), rels[:-1]) != _listing([str(site)])[0]  # a file it was not told of: differs
+    assert _files_listing(str(site), rels + ["gone.html"]) is None             # a file not there: walk instead

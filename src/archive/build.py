@@ -82,7 +82,7 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     with _scratch(cache_dir, out) as cache:
         plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search, cache=cache,
                          tree=stamp.tree if stamp else None)
-        from .output import write_site
+        from .output import MANIFEST, write_site
 
         written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
     pages = sum(1 for name in plan.files if name.endswith(".html"))
@@ -91,7 +91,8 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     if stamp:
         stamp.record({"interviews": report.interviews, "pages": pages, "files": report.files,
                       "warnings": [[d.path, d.line, d.col, d.code, int(d.severity), d.message]
-                                   for d in report.warnings]}, [str(f) for f in plan.template_folders])
+                                   for d in report.warnings]}, [str(f) for f in plan.template_folders],
+                     [*plan.files, MANIFEST])  # what the output holds now: no need to list it
     return report
 
 

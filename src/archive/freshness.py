@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 
@@ -80,6 +81,26 @@ def _listing(folders: list[str], tree: dict[str, list] | None = None) -> tuple[s
         lines.append(f"[{folder}]")
         newest = max(newest, _walk(folder, lines, tree if i == 0 else None))
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest(), newest
+
+
+def _files_listing(folder: str, files: list[str]) -> str | None:
+    """:func:`_listing` of ``[folder]`` when it holds exactly ``files`` (relative paths), found without
+    listing the folder: each file's own stat, in the order the walk visits them (by name, folder by folder).
+
+    None when one of them is not a regular file (then the folder is walked). A file added beside them
+    is not seen here, but the next build's walk sees it: that build then builds (the safe side).
+    """
+    lines = [f"[{folder}]"]
+    for rel in sorted(files, key=lambda rel: rel.split("/")):
+        path = f"{folder}/{rel}"
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or "__pycache__" in rel.split("/"):
+            return None
+        lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class Tree:
@@ -168,11 +189,14 @@ class Stamp:
         report = state.get("report")
         return report if isinstance(report, dict) else None
 
-    def record(self, report: dict, folders: list[str]) -> None:
+    def record(self, report: dict, folders: list[str], written: list[str] | None = None) -> None:
         """Keep this build's stamp; ``folders`` are the input folders beyond the archive and this package.
 
         Listed after the build: a file modified since the build started (or
         just before) is too fresh to vouch for, and then no stamp is kept.
+        ``written``: every file the output holds (relative paths), when the
+        build knows them: they are then looked at one by one instead of
+        listing the output folder (see :func:`_files_listing`).
         """
         every = list(dict.fromkeys([self.archive, *(os.path.abspath(f) for f in folders), *_package_folders()]))
         # the inputs as listed before the build, when it read the same folders: a file changed since then
@@ -182,8 +206,9 @@ class Stamp:
         if newest >= self.started - RACY_NS:
             self.forget()
             return
+        outputs = (_files_listing(self.out, written) if written is not None else None) or _listing([self.out])[0]
         state = {"version": VERSION, "options": self.options, "folders": every, "inputs": inputs,
-                 "outputs": _listing([self.out])[0], "report": report}
+                 "outputs": outputs, "report": report}
         tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
