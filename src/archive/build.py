@@ -13,6 +13,7 @@ interview's two pages and the site-wide pages.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -265,9 +266,9 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
         for rel, (key, size) in made.files.items():
             content = made.blobs.get(key) or ctx.cache.reader(key, _remade(by_folder[made.folder], rel))
             files[rel] = Entry(key, size, content)
-        for image in made.images:
-            path = Path(made.folder) / image
-            files[f"media/{made.targets.slug}/{image}"] = media.get(str(path)) or Entry.of_file(path)
+        for image in made.images:  # (paths as text: a pathlib join per image costs more than the lookup)
+            path = os.path.join(made.folder, image)
+            files[f"media/{made.targets.slug}/{image}"] = media.get(path) or Entry.of_file(Path(path))
     return files
 
 

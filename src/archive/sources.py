@@ -184,7 +184,7 @@ def read_source(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
     return _read(path, shown, diags), diags
 
 
-def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
+def read_source_bytes(path: Path | str, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
     """The bytes of one source file (decoded later, by :func:`decode_source`).
 
     Only a regular file is read: a FIFO named ``index.md`` or ``archive.yml``
@@ -208,7 +208,7 @@ def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagno
         return None, [Diagnostic.make(Code.ARC001, shown, 1, f"cannot read the file: {exc.strerror}")]
 
 
-def hashed_source(path: Path, shown: str, hashes: "FileHashes",
+def hashed_source(path: Path | str, shown: str, hashes: "FileHashes",
                   tree: Tree | None = None) -> tuple[str | None, bytes | None, list[Diagnostic]]:
     """(SHA-256, bytes, problems) of one source; the bytes are None when ``hashes`` vouches for the hash
     (read them with :func:`checked_source` before use), the hash too when the file cannot be read.
