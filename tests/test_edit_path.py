@@ -184,24 +184,24 @@ def test_without_a_cache_nothing_is_remembered(tmp_path, counted):
     assert package_code(package, None) == package_code(package, None) and len(counted) == 2
 
 
-# ------------------------------------------------------------------ the build state's rows
+# ------------------------------------------------------------------ the build state's lines
 
 def _output(folder: str, key: str) -> InterviewOutput:
     return InterviewOutput(folder, key * 64, {"hant": "a" * 64}, (), None, folder.upper(),
                            files={f"zh-hant/{folder}/index.html": ("1" * 64, 5)})
 
 
-def test_rows_read_are_written_back_as_they_were_and_new_ones_encoded():
+def test_lines_read_are_written_back_as_they_were_and_new_ones_encoded():
     read = state.loads(state.dumps({"x": _output("x", "1"), "y": _output("y", "2")}))
-    assert read.rows.keys() == {"x", "y"}
+    assert read.lines.keys() == {"x", "y"}
     after = {"x": read["x"], "y": _output("y", "3"), "z": _output("z", "4")}
     assert state.dumps(after, read) == state.dumps(after)
     assert state.loads(state.dumps(after, read)) == after
 
 
-def test_a_row_is_reused_only_for_the_very_object_read():
+def test_a_line_is_reused_only_for_the_very_object_read():
     read = state.loads(state.dumps({"x": _output("x", "1")}))
-    read.rows["x"] = ["planted"]  # were it written back for an equal, other object, this would appear
+    read.lines["x"] = b'["planted"]'  # were it written back for an equal, other object, this would appear
     assert state.dumps({"x": _output("x", "1")}, read) == state.dumps({"x": _output("x", "1")})
 
 
