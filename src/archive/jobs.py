@@ -94,6 +94,9 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
                                and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
     if len(todo) >= PARALLEL_FROM:
+        import gc
+
+        gc.enable()  # paused for a small rebuild (see build._collector_paused); workers collect as usual
         _before_fork(todo[0], convert=to_convert > 0)
     for made in make_all(todo, workers, progress):
         results[made.folder] = made
