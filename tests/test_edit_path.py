@@ -236,3 +236,23 @@ def test_the_output_listed_from_its_files_is_the_walk_of_it(tmp_path):
     assert _files_listing(str(site), rels) == _listing([str(site)])[0]
     assert _files_listing(str(site), rels[:-1]) != _listing([str(site)])[0]  # a file it was not told of: differs
     assert _files_listing(str(site), rels + ["gone.html"]) is None             # a file not there: walk instead
+
+
+# ------------------------------------------------------------------ the command ends without the teardown
+
+def test_the_command_flushes_its_output_and_keeps_its_exit_code_when_it_ends_at_once(tmp_path):
+    """cli.run ends the process with os._exit: what it printed (piped, so block-buffered) must all arrive."""
+    from conftest import REPO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
+    project = tmp_path / "proj"
+    import shutil
+
+    shutil.copytree(REPO / "interview", project / "interview")
+    done = subprocess.run([sys.executable, "-m", "archive", "build", "--no-search"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("built ") and done.stdout.rstrip().endswith("in a browser")
+    missing = subprocess.run([sys.executable, "-m", "archive", "build", "--archive", "nowhere"], cwd=project,
+                             env=env, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr

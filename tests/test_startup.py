@@ -30,7 +30,10 @@ HEAVY = ("jinja2", "markdown_it", "lxml", "concurrent.futures.process", "yaml", 
 
 _PROBE = """
 import atexit, json, os, runpy, sys
-atexit.register(lambda: open(os.environ["ARCHIVE_PROBE"], "w").write(json.dumps(sorted(sys.modules))))
+probe = lambda: open(os.environ["ARCHIVE_PROBE"], "w").write(json.dumps(sorted(sys.modules)))
+atexit.register(probe)
+real_exit = os._exit  # the command ends with os._exit (cli.run), which runs no atexit function
+os._exit = lambda code: (probe(), real_exit(code))
 sys.argv = ["archive", *json.loads(os.environ["ARCHIVE_ARGS"])]
 runpy.run_module("archive", run_name="__main__", alter_sys=True)
 """
