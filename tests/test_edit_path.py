@@ -256,3 +256,31 @@ def test_the_command_flushes_its_output_and_keeps_its_exit_code_when_it_ends_at_
     missing = subprocess.run([sys.executable, "-m", "archive", "build", "--archive", "nowhere"], cwd=project,
                              env=env, capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+# ------------------------------------------------------------------ the cycle collector
+
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(tmp_path, monkeypatch):
+    """Paused while a build plans (build._collector_paused), on for workers, and as the caller had it after."""
+    import gc
+    import shutil
+
+    from conftest import REPO
+
+    from archive import interviews, jobs
+    from archive.build import build
+
+    monkeypatch.setattr(interviews, "PARALLEL_FROM", 2)  # the sample's 4 interviews go to workers
+    seen = []
+    real = jobs._before_fork
+    monkeypatch.setattr(jobs, "_before_fork", lambda *a, **k: (seen.append(gc.isenabled()), real(*a, **k)))
+    shutil.copytree(REPO / "interview", tmp_path / "interview")
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            build(tmp_path / "interview", tmp_path / f"site-{enabled}", cache_dir=tmp_path / f"cache-{enabled}",
+                  search=False, jobs=2)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert seen == [True, True]  # the workers were forked with the collector on

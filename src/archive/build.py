@@ -128,7 +128,8 @@ def _collector_paused() -> Iterator[None]:
     cost it 30 ms (7 %) at N = 1,000 while finding next to nothing (cycles
     are rare here; plain garbage goes by reference counting). A build that
     forks workers turns it on again first (see :func:`archive.jobs.make_interviews`):
-    workers making hundreds of interviews collect as usual.
+    workers making hundreds of interviews collect as usual; so does the
+    search step (:func:`post_steps`), which reads every page.
     """
     import gc
 
@@ -137,8 +138,7 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        (gc.enable if was else gc.disable)()  # as the caller had it, whatever the steps did
 
 
 @contextlib.contextmanager
@@ -314,8 +314,11 @@ def post_steps(files: dict[str, Entry], site, ctx: _Build) -> dict[str, Entry]:
 
     if not ctx.search:
         return run_post_steps(steps(frozenset({"search"})), files, site, ctx.cache)
+    import gc
+
     from .search import SearchError
 
+    gc.enable()  # paused for the planning (see _collector_paused): indexing the whole site collects as usual
     try:
         return run_post_steps(steps(), files, site, ctx.cache)
     except SearchError as error:
