@@ -27,6 +27,8 @@ from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteR
 NOTE_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s\[]+)\]")
 """A ``[^label]`` markdown-it left as text; a label never holds ``[`` (that keeps the scan linear)."""
+HALF_WIDTH_RE = re.compile("[" + re.escape("".join(textcheck.FULL)) + "]")
+"""Any mark :func:`textcheck.half_width` may report: a text run without one is not checked further."""
 RAW_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
@@ -209,15 +211,16 @@ class InlineReader:
             return []
         if not stage and (OVERRIDE_OPEN in text or OVERRIDE_CLOSE in text):
             self._unmatched(OVERRIDE_OPEN if OVERRIDE_OPEN in text else OVERRIDE_CLOSE, line)
-        self._punctuation(text, line)
-        for match in LEFTOVER_REF_RE.finditer(text):
+        if HALF_WIDTH_RE.search(text) is not None:
+            self._punctuation(text, line)
+        for match in LEFTOVER_REF_RE.finditer(text) if "[" in text else ():
             label = match.group(1)
             at = line + text.count("\n", 0, match.start())
             if label in self.defined or not NOTE_LABEL_RE.match(label):
                 continue  # a defined note that markdown-it could not link is reported elsewhere
             self.error(Code.FN001, at, f"note [^{label}] is referenced but never defined; "
                        f"add a line '[^{label}]: …' or remove the reference", needle=match.group(0))
-        for match in RAW_HTML_RE.finditer(text):
+        for match in RAW_HTML_RE.finditer(text) if "<" in text else ():
             at = line + text.count("\n", 0, match.start())
             self.error(Code.MD001, at, f"raw HTML '{match.group(0)[:30]}' is shown as text, not "
                        "passed through; use Markdown instead", needle=match.group(0))
