@@ -10,7 +10,9 @@ token. Every rule that looks ahead for a closing mark remembers where it found
 it (:func:`find_after`), so no position is scanned twice. A line that only a
 paragraph (or a ``---``/``===`` heading under it) can start goes straight to
 those two rules instead of through the nine before them, which is most lines of
-an interview (:func:`_plain_paragraph`).
+an interview (:func:`_plain_paragraph`), and inline content holding no character
+an inline rule reacts to becomes its one text token without an inline parse
+(:func:`_inline`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 from markdown_it.rules_block.lheading import lheading
 from markdown_it.rules_block.paragraph import paragraph
+from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import footnote_ref
 
 FOOTNOTE_DEF_RE = re.compile(r"\[\^([^\]\s]+)\]:")
@@ -68,6 +72,29 @@ def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool)
         state.env.setdefault("archive_defs", []).append(
             (match.group(1), start, state.sCount[start] + 1))
     return False
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's ``inline`` core rule, with plain text spared the inline parser.
+
+    Content with no terminator character (none of the marks the ``text`` rule
+    stops at, which every other inline rule of ours and markdown-it's needs to
+    start) is consumed whole by the ``text`` rule and becomes one text token:
+    that token is made here directly. Anything else is parsed as before.
+    """
+    md = state.md
+    terminator = md.inline.terminator_re.search
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            content = token.content
+            if content and terminator(content) is None and not token.children:
+                text = Token("text", "", 0)
+                text.content = content
+                token.children.append(text)
+            else:
+                md.inline.parse(content, md, state.env, token.children)
 
 
 def find_after(state: StateInline, pattern: re.Pattern[str], pos: int) -> int:
@@ -229,6 +256,7 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.before("link", "archive_bracket", _bracket_guard)
     md.inline.ruler.before("emphasis", "archive_long_run", _long_delimiter_run)
     md.block.ruler.before("code", "archive_plain_paragraph", _plain_paragraph)
+    md.core.ruler.at("inline", _inline)
     md.disable(["html_block", "html_inline"])  # with "html" off, both give up on every input
     md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
                           {"alt": ["paragraph", "reference"]})
