@@ -29,6 +29,8 @@ LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s\[]+)\]")
 """A ``[^label]`` markdown-it left as text; a label never holds ``[`` (that keeps the scan linear)."""
 HALF_WIDTH_RE = re.compile("[" + re.escape("".join(textcheck.FULL)) + "]")
 """Any mark :func:`textcheck.half_width` may report: a text run without one is not checked further."""
+STAGE_OPEN_RE = re.compile(r"[（(\[【]")
+"""What every stage direction starts with (see ``InlineReader.stage_re``)."""
 RAW_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
@@ -224,7 +226,7 @@ class InlineReader:
             at = line + text.count("\n", 0, match.start())
             self.error(Code.MD001, at, f"raw HTML '{match.group(0)[:30]}' is shown as text, not "
                        "passed through; use Markdown instead", needle=match.group(0))
-        if not stage:
+        if not stage or STAGE_OPEN_RE.search(text) is None:
             return [Text(text)]
         out: list[Inline] = []
         pos = 0
