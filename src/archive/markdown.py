@@ -281,18 +281,31 @@ _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 CJK_LINE_BREAK_RE = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
 """A soft line break next to Chinese text: it vanishes on the page (Chinese has no spaces between words)."""
 _SPACE_RE = re.compile(r"\s+")
+_UNEVEN_SPACE_RE = re.compile(r"[^\S ]|  ")
+"""Whitespace that :data:`_SPACE_RE` would change: anything but a lone space."""
 
 
 def reading_text(value: str) -> str:
     """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space."""
-    return _SPACE_RE.sub(" ", CJK_LINE_BREAK_RE.sub("", value)).strip()
+    if "\n" in value:
+        value = CJK_LINE_BREAK_RE.sub("", value)
+    if _UNEVEN_SPACE_RE.search(value) is not None:
+        value = _SPACE_RE.sub(" ", value)
+    return value.strip()
 
 
 def plain_text(inlines: Sequence[Inline], script: str = "hant") -> str:
     """The text of inline content, without markup (for titles, alt text and JSON)."""
+    if type(inlines) is tuple and len(inlines) == 1 and type(inlines[0]) is Text:  # the commonest run
+        return inlines[0].text
     parts: list[str] = []
     for item in inlines:
-        if isinstance(item, (Text, Protected, InlineCode)):
+        kind = type(item)
+        if kind is Text or kind is Protected or kind is InlineCode:
+            parts.append(item.text)
+        elif kind is Stage or kind is Emphasis or kind is Link:
+            parts.append(plain_text(item.children, script))
+        elif isinstance(item, (Text, Protected, InlineCode)):
             parts.append(item.text)
         elif isinstance(item, Variant):
             parts.append(item.hant if script == "hant" else item.hans)
