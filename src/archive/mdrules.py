@@ -26,6 +26,7 @@ from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 from markdown_it.rules_block.lheading import lheading
 from markdown_it.rules_block.paragraph import paragraph
+from markdown_it.rules_core.normalize import normalize
 from markdown_it.token import Token
 from mdit_py_plugins.footnote.index import footnote_ref
 
@@ -72,6 +73,12 @@ def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool)
         state.env.setdefault("archive_defs", []).append(
             (match.group(1), start, state.sCount[start] + 1))
     return False
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's ``normalize`` (``\\r`` line ends to ``\\n``, NUL to U+FFFD), only where there is one."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
 
 
 def _inline(state: StateCore) -> None:
@@ -256,6 +263,7 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.before("link", "archive_bracket", _bracket_guard)
     md.inline.ruler.before("emphasis", "archive_long_run", _long_delimiter_run)
     md.block.ruler.before("code", "archive_plain_paragraph", _plain_paragraph)
+    md.core.ruler.at("normalize", _normalize)
     md.core.ruler.at("inline", _inline)
     md.disable(["html_block", "html_inline"])  # with "html" off, both give up on every input
     md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
