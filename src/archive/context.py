@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
@@ -51,15 +50,12 @@ def date_text(value: dt.date) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-_SPECIAL_RE = re.compile("[&<>'\"]")
-
-
 def escape_text(text: str) -> str:
     """``str(markupsafe.escape(text))`` for text: the same five entities, and no Markup made per run."""
     if type(text) is not str:
         return str(escape(text))
-    if _SPECIAL_RE.search(text) is None:
-        return text
+    if not ("&" in text or "<" in text or ">" in text or "'" in text or '"' in text):
+        return text  # five scans in C: a regex search of a paragraph costs eight times as much
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;") \
         .replace("'", "&#39;").replace('"', "&#34;")
 

@@ -27,10 +27,6 @@ from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteR
 NOTE_LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 LEFTOVER_REF_RE = re.compile(r"\[\^([^\]\s\[]+)\]")
 """A ``[^label]`` markdown-it left as text; a label never holds ``[`` (that keeps the scan linear)."""
-HALF_WIDTH_RE = re.compile("[" + re.escape("".join(textcheck.FULL)) + "]")
-"""Any mark :func:`textcheck.half_width` may report: a text run without one is not checked further."""
-STAGE_OPEN_RE = re.compile(r"[（(\[【]")
-"""What every stage direction starts with (see ``InlineReader.stage_re``)."""
 RAW_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|<!--")
 PAIR_PART_RE = re.compile(r"\s*(zh-hans|zh-hant)\s*:([^;]*)")
 INTERNAL_LINK_RE = re.compile(r"([a-z0-9]+(?:-[a-z0-9]+)*)?(?:#([A-Za-z][A-Za-z0-9_-]*))?\Z")
@@ -213,8 +209,8 @@ class InlineReader:
             return []
         if not stage and (OVERRIDE_OPEN in text or OVERRIDE_CLOSE in text):
             self._unmatched(OVERRIDE_OPEN if OVERRIDE_OPEN in text else OVERRIDE_CLOSE, line)
-        if HALF_WIDTH_RE.search(text) is not None:
-            self._punctuation(text, line)
+        if "," in text or ":" in text or ";" in text or "?" in text or "!" in text or "(" in text or ")" in text:
+            self._punctuation(text, line)  # only these (textcheck.FULL) can be reported
         for match in LEFTOVER_REF_RE.finditer(text) if "[" in text else ():
             label = match.group(1)
             at = line + text.count("\n", 0, match.start())
@@ -226,7 +222,7 @@ class InlineReader:
             at = line + text.count("\n", 0, match.start())
             self.error(Code.MD001, at, f"raw HTML '{match.group(0)[:30]}' is shown as text, not "
                        "passed through; use Markdown instead", needle=match.group(0))
-        if not stage or STAGE_OPEN_RE.search(text) is None:
+        if not stage or not ("（" in text or "(" in text or "[" in text or "【" in text):
             return [Text(text)]
         out: list[Inline] = []
         pos = 0
