@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import engine
-from .converter import PROFILES, Converter, Piece, Run
+from .converter import PROFILES, Converter, Piece, Run, has_any
 from .errors import Code as Codes, Diagnostic
 from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, LineBreak, Link, Paragraph, Person,
                     Protected, Script, Stage, Text, Variant)
@@ -176,17 +176,17 @@ def _pieces(inlines: Iterable[Any], source: str, out: list[Piece]) -> None:
             _pieces(item.children, source, out)
 
 
-def _as_written(inlines: Iterable[Any], quote_re: Any) -> bool:
-    """No override to resolve and (``quote_re`` given) no quotation mark to change: what the source
+def _as_written(inlines: Iterable[Any], marks: tuple[str, ...]) -> bool:
+    """No override to resolve and no quotation mark of ``marks`` to change: what the source
     script's own page shows as the source has it."""
     for item in inlines:
         kind = type(item)
         if kind is Variant:
             return False
         if kind is Text:
-            if quote_re is not None and quote_re.search(item.text):
+            if marks and has_any(item.text, marks):
                 return False
-        elif kind in _NESTED and not _as_written(item.children, quote_re):
+        elif kind in _NESTED and not _as_written(item.children, marks):
             return False
     return True
 
@@ -260,7 +260,7 @@ class _Walk:
             return inlines
         texts = self.done.get(id(inlines))
         if texts is None:  # not gathered: the source script's own page, which calls no engine
-            if self.convert.profile is None and _as_written(inlines, self.convert.quote_re):
+            if self.convert.profile is None and _as_written(inlines, self.convert.quote_marks):
                 return inlines
             pieces: list[Piece] = []
             _pieces(inlines, self.source, pieces)
