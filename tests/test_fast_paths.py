@@ -95,9 +95,18 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 @SETTINGS
-@given(st.text(alphabet=st.sampled_from(list("中文ab \t\n\r\u3000\xa0\u2028")), max_size=30))
+@given(st.text(alphabet=st.sampled_from(list("中文ab \t\n\r\x0b\x0c\x1c\x1f\x85\u3000\xa0\u2028\u200b\ufeff\u180e")),
+               max_size=30))
 def test_reading_text_is_the_two_regex_passes(text: str) -> None:
     assert reading_text(text) == _SPACE_RE.sub(" ", CJK_LINE_BREAK_RE.sub("", text)).strip()
+
+
+def test_str_split_and_regex_whitespace_agree_on_every_character() -> None:
+    """What reading_text relies on: ``str.split()`` cuts exactly where ``\\s`` matches."""
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert re.fullmatch(r"\s*", spaces)
+    assert len(_SPACE_RE.sub("", "".join(chr(c) for c in range(0x110000) if not (0xD800 <= c < 0xE000)))) \
+        == 0x110000 - 0x800 - len(spaces)
 
 
 def test_plain_text_reads_every_inline() -> None:

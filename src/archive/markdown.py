@@ -276,18 +276,16 @@ def _merge(items: list[Inline]) -> tuple[Inline, ...]:
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 CJK_LINE_BREAK_RE = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
 """A soft line break next to Chinese text: it vanishes on the page (Chinese has no spaces between words)."""
-_SPACE_RE = re.compile(r"\s+")
-_UNEVEN_SPACE_RE = re.compile(r"[^\S ]|  ")
-"""Whitespace that :data:`_SPACE_RE` would change: anything but a lone space."""
 
 
 def reading_text(value: str) -> str:
-    """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space."""
+    """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space.
+
+    ``str.split()`` cuts at the characters ``\\s`` matches (both ask ``str.isspace``), in C.
+    """
     if "\n" in value:
         value = CJK_LINE_BREAK_RE.sub("", value)
-    if _UNEVEN_SPACE_RE.search(value) is not None:
-        value = _SPACE_RE.sub(" ", value)
-    return value.strip()
+    return " ".join(value.split())
 
 
 def plain_text(inlines: Sequence[Inline], script: str = "hant") -> str:
