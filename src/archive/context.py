@@ -95,6 +95,9 @@ class Html:
         self.words = words or {}
 
     def __call__(self, inlines: Iterable[Inline]) -> Markup:
+        if type(inlines) is tuple and len(inlines) == 1 and type(inlines[0]) is Text \
+                and "\n" not in inlines[0].text:  # the commonest run: one text on one line
+            return _markup(escape_text(inlines[0].text))
         return _markup(self._many(inlines, Mode.FULL))
 
     def plain(self, inlines: Iterable[Inline]) -> Markup:
@@ -185,6 +188,8 @@ class _Blocks:
         self.question_label = (interview.interviewer.label if interview.interviewer and
                                interview.interviewer.label else words["question"])
         self.figures = 0
+        self.names: dict[str, Markup] = {}
+        """Each speaker's name as HTML, made once rather than for each of their answers."""
 
     def __call__(self, blocks: Sequence[Any]) -> list[dict[str, Any]]:
         return [self.block(b) for b in blocks]
@@ -210,8 +215,13 @@ class _Blocks:
 
     def answer(self, answer: Answer) -> dict[str, Any]:
         person = self.speakers.get(answer.speaker)
+        name = ""
+        if person is not None:
+            name = self.names.get(person.key)
+            if name is None:
+                name = self.names[person.key] = self.html(person.name)
         return Fields(speaker=person.label if person and self.multi else None,
-                      speaker_name=self.html(person.name) if person else "", blocks=self(answer.blocks))
+                      speaker_name=name, blocks=self(answer.blocks))
 
 
 def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
