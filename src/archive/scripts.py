@@ -234,15 +234,22 @@ class _Walk:
 
     def gather(self, node: Any, extra: list[Run]) -> None:
         """Note the pieces of every run under ``node``; the plain strings that convert go to ``extra``."""
-        plan = _plan(type(node))
-        if type(node) is Person:
+        cls = type(node)
+        if cls is Paragraph:  # the commonest node by far, as in node()
+            if node.content:
+                pieces: list[Piece] = []
+                _pieces(node.content, self.source, pieces)
+                self.runs[id(node.content)] = tuple(pieces)
+            return
+        plan = _plan(cls)
+        if cls is Person:
             extra.append((("text", node.label),))
         values = plan.values(node)
         for i, kind in plan.fields:
             value = values[i]
             if kind is _RUN:
                 if value:
-                    pieces: list[Piece] = []
+                    pieces = []
                     _pieces(value, self.source, pieces)
                     self.runs[id(value)] = tuple(pieces)
             elif kind is _NODES:
