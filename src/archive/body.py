@@ -195,14 +195,15 @@ class Body:
                                     Span(self.reader.path, line)))
 
     def _on_paragraph(self, node: BlockNode, _: bool) -> None:
-        block = self._read(node)
+        line = self.line(node)
+        block = self._read(node, line)
         if self.current is None:
             self.lead.append(block)
         elif isinstance(block, Figure):
             turn = self.turn
             (turn.blocks if turn and turn.speaker else self.current.blocks).append(block)
         else:
-            self._place(block, self.line(node))
+            self._place(block, line)
 
     def _on_other(self, node: BlockNode, _: bool) -> None:
         """Lists, code blocks and anything else the format has no place for."""
@@ -309,10 +310,11 @@ class Body:
             self.error(Code.SEC001, line, "this section has no headline; write it after the number")
         return _Section(sid, number, headline, Span(self.reader.path, line))
 
-    def _read(self, node: BlockNode) -> Paragraph | Figure:
+    def _read(self, node: BlockNode, line: int | None = None) -> Paragraph | Figure:
         inline = node.children[0].token if node.children else None
         children = (inline.children or []) if inline is not None else []
-        return read_paragraph(self.reader, children, self.line(node), self.folder, self.script)
+        return read_paragraph(self.reader, children, self.line(node) if line is None else line,
+                              self.folder, self.script)
 
 
 def _headline_tokens(inline: Token, match: re.Match[str] | None) -> list[Token]:

@@ -99,6 +99,8 @@ class InlineReader:
 
     def tokens(self, children: Sequence[Token], line: int) -> tuple[Inline, ...]:
         """Convert the children of one inline token; ``line`` is its first source line."""
+        if len(children) == 1 and children[0].type == "text":  # a paragraph of plain text
+            return _merge(self._words(children[0].content, line, stage=True))
         stack: list[tuple[str, list[Inline], Token | None]] = [("root", [], None)]
         too_deep = 0
         for tok in children:
@@ -264,6 +266,8 @@ class InlineReader:
 
 def _merge(items: list[Inline]) -> tuple[Inline, ...]:
     """Join adjacent Text leaves so equal content always yields equal trees."""
+    if len(items) == 1 and not (type(items[0]) is Text and not items[0].text):
+        return (items[0],)
     out: list[Inline] = []
     for item in items:
         if isinstance(item, Text) and out and isinstance(out[-1], Text):
