@@ -155,13 +155,12 @@ def _terms(interview: Interview) -> dict[str, str]:
               for n in interview.notes}
     found: dict[str, str] = {}
     for inlines in _inline_runs(interview):
-        before = ""
-        for item in inlines:
-            if isinstance(item, NoteRef):
-                if item.label not in found:
-                    found[item.label] = _term(before, bodies.get(item.label, ""))
-            else:
-                before += plain_text((item,), interview.script)
+        before, done = "", 0  # the text before inlines[done] (a note reference has none)
+        for at, item in enumerate(inlines):
+            if isinstance(item, NoteRef) and item.label not in found:
+                before += plain_text(inlines[done:at], interview.script)
+                done = at
+                found[item.label] = _term(before, bodies.get(item.label, ""))
     return found
 
 
