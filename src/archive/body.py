@@ -1,7 +1,8 @@
 """The body of an interview: markdown-it's block tokens → a block tree → lead and sections.
 
-Owns the block tree (:class:`BlockNode`, made in one pass) and the walk over the blocks after the front matter, one ``_on_<type>``
-handler per node type (MyST's ``render_<type>`` dispatch): the lead until
+Owns the block tree (:class:`BlockNode`, made in one pass) and the walk over
+the blocks after the front matter, one ``_on_<type>`` handler per node type
+(MyST's ``render_<type>`` dispatch): the lead until
 the first ``## 01.`` heading, then sections with an optional ``###`` kicker,
 questions opened by the interviewer's label, answers by each interviewee's
 label (or unlabelled, when there is only one), narration between them, an
