@@ -245,7 +245,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
         output = by_slug[summary.slug]
         return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
 
-    key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates), str(ctx.drafts),
+    key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates, ctx.cache), str(ctx.drafts),
                  *(f"{o.targets.slug} {o.summary_keys[s]}" for o in newest for s in SCRIPTS))
     return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 
