@@ -259,7 +259,8 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
     files: dict[str, Entry] = {}
     for made in published:
         for rel, (key, size) in made.files.items():
-            content = made.blobs.get(key) or ctx.cache.reader(key, _remade(by_folder[made.folder], rel))
+            content = made.blobs.get(key) or ctx.cache.reader(key, _remade(by_folder[made.folder], rel),
+                                                              fresh=key in made.fresh)
             files[rel] = Entry(key, size, content)
         for image in made.images:
             path = Path(made.folder) / image

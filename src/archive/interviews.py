@@ -111,10 +111,12 @@ class InterviewOutput:
     """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
     stored: int = 0
     """Bytes this interview's work wrote to the cache (counted towards the next prune)."""
+    fresh: tuple[str, ...] = ()
+    """The blobs this build wrote (the writer hard-links them into the site unread: see ``Cache.reader``)."""
 
     def slim(self) -> "InterviewOutput":
         """What the build state keeps: keys and facts, none of the bulky per-script values."""
-        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={}, stored=0)
+        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={}, stored=0, fresh=())
 
 
 codec.register(Parsed, LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
@@ -174,6 +176,7 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     _keep(job, out, cache)
     seconds["render"] += clock() - started
     out.stored = cache.written
+    out.fresh = tuple(sorted(cache.fresh))
     return out
 
 
