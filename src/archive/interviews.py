@@ -126,17 +126,32 @@ STAGES = ("parse", "convert", "render")
 
 
 def make_interview(job: InterviewJob) -> InterviewOutput:
-    """Parse, convert and render one interview, taking whatever the cache already holds."""
-    if job.data is None:
-        from .errors import BuildError
-        from .sources import INTERVIEW_FILE, checked_source
+    """Parse, convert and render one interview, taking whatever the cache already holds.
 
-        try:
-            job = dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
-                                                                job.source_hash))
-        except BuildError as error:  # changed since it was hashed: said, nothing made or cached (no key)
-            return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None,
-                                   None, view_keys=job.view_keys)
+    The source is read only when it is parsed (rendering the pages again from cached views, as after
+    a template change, never reads it); one changed since it was hashed is said, nothing made or
+    cached from it (it has no key).
+    """
+    from .errors import BuildError
+
+    try:
+        return _make_interview(job)
+    except BuildError as error:
+        return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None,
+                               None, view_keys=job.view_keys)
+
+
+def _with_source(job: InterviewJob) -> InterviewJob:
+    """The job with its source's bytes, read and checked against its hash (BuildError if it changed)."""
+    if job.data is not None:
+        return job
+    from .sources import INTERVIEW_FILE, checked_source
+
+    return dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
+                                                        job.source_hash))
+
+
+def _make_interview(job: InterviewJob) -> InterviewOutput:
     cache = Cache(Path(job.cache_root) if job.cache_root else None, job.cache_kinds)
     clock = time.perf_counter
     seconds = dict.fromkeys(STAGES, 0.0)
@@ -144,7 +159,9 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     parsed: list[Parsed] = []
 
     def load_parsed() -> Parsed:
+        nonlocal job
         if not parsed:
+            job = _with_source(job)
             parsed.append(_parsed(job, cache))
         return parsed[0]
 
@@ -189,7 +206,8 @@ def _keep(job: InterviewJob, out: InterviewOutput, cache: Cache) -> None:
     for script in SCRIPTS:
         cache.touch("passages", job.view_keys[script])
     for key, _ in out.files.values():
-        cache.touch("blob", key)
+        if key not in cache.fresh:  # just written: new enough
+            cache.touch("blob", key)
 
 
 def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
