@@ -326,8 +326,7 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
 
 
 def _environment(templates: str | None, cache: Cache | None = None):
-    """This process's environment for the templates folder ``templates`` (compiled templates are kept
-    in it, in memory only: a pool's workers, forked after :func:`preload`, share the parent's)."""
+    """This process's environment for the templates folder ``templates`` (templates compiled in memory)."""
     from .render import make_environment
 
     env = _ENVIRONMENTS.get(templates)
@@ -337,19 +336,10 @@ def _environment(templates: str | None, cache: Cache | None = None):
 
 
 def preload(templates: str | None) -> None:
-    """Compile the templates of the interview pages now (before a pool forks: its workers then share
-    them instead of each compiling its own)."""
-    from jinja2 import TemplateError
+    """Compile the interview pages' templates now (before a pool forks: its workers then share them)."""
+    from .render import preload as compile_templates
 
-    from .render import BODY_TEMPLATE, INTERVIEW_PAGE, reachable
-
-    env = _environment(templates)
-    names = reachable(Path(templates) if templates else None, (INTERVIEW_PAGE, BODY_TEMPLATE))
-    for name in sorted(names if names is not None else (n for n in env.list_templates() if n.endswith(".html"))):
-        try:
-            env.get_template(name)
-        except TemplateError:
-            pass  # reported where a page renders it, with its line
+    compile_templates(_environment(templates), Path(templates) if templates else None)
 
 
 def make_all(todo: list[InterviewJob], jobs: int | None,

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import jinja2
-import markupsafe
-from jinja2 import meta, nodes
-from jinja2.compiler import CodeGenerator, Frame
-from markupsafe import Markup
+from jinja2 import meta
 
 from .cache import digest
 from .errors import ArchiveError
+from .jinjaenv import Environment, Fields
+
+__all__ = ["Fields", "make_environment", "render"]  # Fields: what the templates' dicts are (context.py)
 
 TEMPLATES_DIR = "templates"
 """The override folder's name beside the archive folder, and the package's data folder."""
@@ -247,149 +247,6 @@ def asset_files(override: Path | str | None) -> dict[str, Path]:
     return template_files(override, ASSETS_DIR)
 
 
-class Fields(dict):
-    """A template's dict whose keys Jinja also finds as attributes, at once (the contexts' dicts).
-
-    Jinja reads ``b.type`` by trying ``getattr`` first and the key only after
-    that failed: on a plain dict every lookup raises and catches an exception,
-    which was half the time of rendering an interview's blocks. Otherwise the
-    same plain data (the cache stores it as a dict). The environment looks
-    their keys up first (see :class:`_Environment`); ``__getattr__`` serves
-    any other caller.
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-_DICT_NAMES = frozenset(dir(Fields))
-
-
-def _escape_text() -> Callable[[str], str]:
-    """markupsafe's escaping of a plain string, returning the string (its C function where it has one)."""
-    inner = getattr(markupsafe, "_escape_inner", None)  # markupsafe >= 3.0: the C function under escape()
-    if callable(inner) and inner("<&>'\"") == str(markupsafe.escape("<&>'\"")):
-        return inner
-    return lambda text: str(markupsafe.escape(text))
-
-
-_ESCAPE_TEXT = _escape_text()
-
-
-def escape_output(value: Any) -> Any:
-    """What a template's ``{{ value }}`` writes: :func:`markupsafe.escape`'s text, without making a
-    :class:`~markupsafe.Markup` for a plain string or copying one that is Markup already.
-
-    Jinja's compiled templates call ``escape`` once per output expression (~1,200 on an interview
-    page), and markupsafe's makes a new Markup through a Python ``__new__`` each time: a third of
-    rendering a page. An output expression's result is only ever joined into the page (or into a
-    block, a macro's or a ``set`` block's text, which Jinja marks safe itself), so the text is what
-    matters, and it is markupsafe's own for every type (anything else than ``str`` and ``Markup``
-    goes to markupsafe, an undefined value raising as before).
-    """
-    kind = type(value)
-    if kind is str:
-        return _ESCAPE_TEXT(value)
-    if kind is Markup:
-        return value
-    return markupsafe.escape(value)
-
-
-class _Template(jinja2.Template):
-    """A compiled template whose output expressions escape with :func:`escape_output`."""
-
-    @classmethod
-    def _from_namespace(cls, environment: jinja2.Environment, namespace: Any, globals: Any) -> jinja2.Template:
-        if namespace.get("escape") is markupsafe.escape:  # the compiled module's own name for it
-            namespace["escape"] = escape_output
-        return super()._from_namespace(environment, namespace, globals)
-
-
-class _JoinedOutput(CodeGenerator):
-    """Jinja's code generator, but one ``yield`` per run of output instead of one per piece.
-
-    Between two tags a template's text and ``{{ … }}`` expressions are one output node; Jinja
-    yields each piece on its own, and every yield climbs the generators of the blocks and the
-    templates it extends (an interview page yields ~1,200 times through three of them). Here the
-    pieces are joined first, in the same order, escaped the same way: the page is the same text,
-    rendered in four fifths of the time. Output into a buffer (macros, ``set`` blocks) is Jinja's own.
-    """
-
-    def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
-        if frame.buffer is not None:
-            super().visit_Output(node, frame)
-            return
-        if frame.require_output_check:
-            if self.has_known_extends:
-                return
-            self.writeline("if parent_template is None:")
-            self.indent()
-        finalize = self._make_finalize()
-        body: list[Any] = []  # as Jinja's: runs of constant text (lists) and nodes to evaluate
-        for child in node.nodes:
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                const = self._output_child_to_const(child, frame, finalize)
-            except (nodes.Impossible, Exception):
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
-        if len(body) == 1 and isinstance(body[0], list):
-            self.writeline("yield " + self._output_const_repr(body[0]))
-        else:
-            self.writeline("yield concat((")
-            self.indent()
-            for item in body:
-                if isinstance(item, list):
-                    self.writeline(self._output_const_repr(item) + ",")
-                else:
-                    self.newline(item)
-                    self._output_child_pre(item, frame, finalize)
-                    self.visit(item, frame)
-                    self._output_child_post(item, frame, finalize)
-                    self.write(",")
-            self.outdent()
-            self.writeline("))")
-        if frame.require_output_check:
-            self.outdent()
-
-
-_JOINS = all(hasattr(CodeGenerator, name) for name in (
-    "_make_finalize", "_output_child_to_const", "_output_const_repr", "_output_child_pre", "_output_child_post"))
-"""Whether this Jinja has the steps :class:`_JoinedOutput` reuses (3.x); else its own generator is used."""
-
-
-class _Environment(jinja2.Environment):
-    """Jinja's environment, reading a :class:`Fields`' keys without a failed attribute lookup first,
-    and escaping output with :func:`escape_output`.
-
-    The result is what Jinja's own lookup gives (a dict's methods still win
-    over keys of the same name); a page of ~600 lookups renders in two thirds
-    of the time.
-    """
-
-    template_class = _Template
-    if _JOINS:
-        code_generator_class = _JoinedOutput
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is Fields and attribute not in _DICT_NAMES:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
-
-
 def make_environment(override: Path | str | None) -> jinja2.Environment:
     """An environment reading the archive's templates, then the package's; every template is autoescaped.
 
@@ -398,7 +255,7 @@ def make_environment(override: Path | str | None) -> jinja2.Environment:
     disk, which a file planted in the cache could replace with any code.
     """
     loader = ChainLoader(template_folders(override))
-    env = _Environment(
+    env = Environment(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -410,6 +267,16 @@ def make_environment(override: Path | str | None) -> jinja2.Environment:
 
     env.filters["phrases"] = phrases  # {{ title | phrases(page.script) }}: <wbr> at phrase boundaries
     return env
+
+
+def preload(env: jinja2.Environment, override: Path | None) -> None:
+    """Compile the templates an interview page reads (all of them when that cannot be told)."""
+    names = reachable(override, (INTERVIEW_PAGE, BODY_TEMPLATE))
+    for name in sorted(names if names is not None else (n for n in env.list_templates() if n.endswith(".html"))):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass  # reported where a page renders it, with its line
 
 
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
