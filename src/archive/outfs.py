@@ -94,6 +94,10 @@ def write_new(folder: int, name: str, content: bytes | Path) -> None:
         raise
 
 
+_CAN_LINK = os.link in os.supports_dir_fd and os.link in os.supports_follow_symlinks
+"""Whether this system links into an open folder without following a link (Linux, macOS)."""
+
+
 def link_new(folder: int, name: str, source: str, size: int, sha: str | None = None) -> bool:
     """Hard-link the file ``source`` as ``name`` in the open folder (it must not exist), if what got
     linked is a regular file of ``size`` bytes and, with ``sha``, of that SHA-256; False, leaving
@@ -103,6 +107,8 @@ def link_new(folder: int, name: str, source: str, size: int, sha: str | None = N
     The check reads the linked file itself, never ``source`` again, so what it passes is exactly
     what the folder then holds.
     """
+    if not _CAN_LINK:
+        return False
     try:
         os.link(source, name, dst_dir_fd=folder, follow_symlinks=False)
     except OSError:
