@@ -11,7 +11,10 @@ instructions: a line that is not a hash and a plain relative path makes the
 folder "not ours", and nothing is then written or removed. A folder without a
 manifest, or holding files it does not list or symbolic links, is never
 emptied or replaced. Leftovers of a killed build that are provably ours are
-removed by the next one, and a failed write is one ``ArchiveError``.
+removed by the next one, and a failed write is one ``ArchiveError``. A
+page whose bytes are a blob of the build cache is hard-linked from it (and
+checked where it lands) rather than copied; since neither the writer nor the
+cache ever writes into an existing file, sharing storage shares no change.
 """
 
 from __future__ import annotations
