@@ -26,7 +26,7 @@ class Fields(dict):
     that failed: on a plain dict every lookup raises and catches an exception,
     which was half the time of rendering an interview's blocks. Otherwise the
     same plain data (the cache stores it as a dict). The environment looks
-    their keys up first (see :class:`_Environment`); ``__getattr__`` serves
+    their keys up first (see :class:`Environment`); ``__getattr__`` serves
     any other caller.
     """
 
