@@ -272,7 +272,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
         output = by_slug[summary.slug]
         return load_passages(output, summary.script, ctx.cache) or remade(output, False).passages[summary.script]
 
-    key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates), str(ctx.drafts),
+    key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates, ctx.cache), str(ctx.drafts),
                  *(f"{o.targets.slug} {o.summary_keys[s]}" for o in newest for s in SCRIPTS))
     return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
 
@@ -286,7 +286,8 @@ def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], 
     files: dict[str, Entry] = {}
     for made in published:
         for rel, (key, size) in made.files.items():
-            content = made.blobs.get(key) or ctx.cache.reader(key, _remade(by_folder[made.folder], rel))
+            content = made.blobs.get(key) or ctx.cache.reader(key, _remade(by_folder[made.folder], rel),
+                                                              fresh=key in made.fresh)
             files[rel] = Entry(key, size, content)
         for image in made.images:  # (paths as text: a pathlib join per image costs more than the lookup)
             path = os.path.join(made.folder, image)

@@ -20,11 +20,13 @@ import contextlib
 import hashlib
 import itertools
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 MAGIC = b"archive-cache-2\n"
+"""The first line of every entry but a blob (a blob is its bytes alone, named by their hash)."""
 CACHE_DIR = ".archive-cache"
 MAX_BYTES = 1 << 30
 """Default bound of the cache folder (1 GiB): past it the entries used longest ago go first."""
@@ -171,6 +173,8 @@ class Cache:
         """Why the cache stopped being written (the first failure), or None."""
         self.opened = time.time()
         """When this handle was made (a build's start): what was used since is that build's working set."""
+        self.fresh: set[str] = set()
+        """The blobs this handle wrote (their bytes are this build's own: see :meth:`reader`)."""
 
     @property
     def enabled(self) -> bool:
@@ -180,23 +184,30 @@ class Cache:
         assert self.root is not None
         return self.root / kind / key[:2] / key
 
-    def _write(self, path: Path, payload: bytes, sha: str | None = None) -> None:
+    def _write(self, path: Path, payload: bytes, raw: bool = False) -> bool:
         """Store an entry atomically; on an OS error (disk full, read-only) stop writing, keep building.
 
-        ``sha``: the payload's hex SHA-256 when the caller has it already (a blob's key)."""
+        ``raw``: the payload alone, without the header of its hash (a blob: its name is its hash).
+        Returns whether it was stored."""
         if self.failure is not None:
-            return
+            return False
         tmp = path.parent / f".tmp-{os.getpid()}-{next(_SERIAL)}"
         try:
             if path.parent not in self._folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(path.parent)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            with os.fdopen(fd, "wb") as out:
-                out.write(MAGIC + (sha or hashlib.sha256(payload).hexdigest()).encode() + b"\n" + payload)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            try:
+                view = memoryview(payload if raw else
+                                  MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
             self.wrote = True
             self.written += len(payload)
+            return True
         except OSError as exc:
             self.failure = f"cannot write the build cache in {self.root} ({exc.strerror or exc}); " \
                            "building without it (delete the folder or free space to get it back)"
@@ -204,9 +215,10 @@ class Cache:
                 os.unlink(tmp)
             except OSError:
                 pass
+            return False
 
-    def _read(self, path: Path, expected: str | None = None) -> bytes | None:
-        """An entry's payload if its recorded hash is the payload's (and ``expected``, when given)."""
+    def _read(self, path: Path) -> bytes | None:
+        """An entry's payload if its recorded hash is the payload's."""
         try:
             data = path.read_bytes()
         except OSError:
@@ -215,8 +227,6 @@ class Cache:
         if not data.startswith(MAGIC) or len(data) < head:
             return None
         recorded = data[len(MAGIC):head - 1]
-        if expected is not None and recorded != expected.encode():
-            return None
         payload = data[head:]
         if hashlib.sha256(payload).hexdigest().encode() != recorded:
             return None
@@ -263,16 +273,18 @@ class Cache:
         return self.root is not None and self.failure is None and (self.kinds is None or kind in self.kinds)
 
     def put_blob(self, data: bytes) -> str:
-        """Store bytes under their own hash; returns the hash."""
+        """Store bytes under their own hash; returns the hash. A blob is the bytes alone (no header: its
+        name is its hash, checked on every read), so that the writer can hard-link it into the site
+        instead of copying it (see :meth:`reader`); :attr:`fresh` gets the hashes this handle wrote."""
         key = hashlib.sha256(data).hexdigest()
         if self.root is not None:
             path = self._path("blob", key)
             try:  # there already, whole: a damaged one is caught where it is read (get_blob) and made again
-                there = os.stat(path).st_size == len(MAGIC) + 65 + len(data)
+                there = os.stat(path).st_size == len(data)
             except OSError:
                 there = False
-            if not there:
-                self._write(path, data, key)
+            if not there and self._write(path, data, raw=True):
+                self.fresh.add(key)
         return key
 
     def put_files(self, kind: str, key: str, files: dict[str, bytes]) -> None:
@@ -296,25 +308,53 @@ class Cache:
         return found
 
     def touch(self, kind: str, key: str) -> None:
-        """Mark an entry as used without loading it (pruning removes the entries used longest ago)."""
+        """Mark an entry as used without loading it (pruning removes the entries used longest ago).
+
+        A blob the site holds too (hard-linked, see :meth:`reader`) is left as it is: its time is the
+        site file's, and pruning never counts it (see :meth:`prune`)."""
         if self.root is not None and self.failure is None:
+            path = self._path(kind, key)
             try:
-                os.utime(self._path(kind, key))
+                if kind != "blob" or os.stat(path).st_nlink == 1:
+                    os.utime(path)
             except OSError:
                 pass  # gone, or a read-only cache: nothing to keep
 
-    def reader(self, key: str, again: Callable[[], bytes]) -> Callable[[], bytes]:
-        """A reader of the blob ``key`` for later; a blob missing or damaged by then is made ``again``."""
-        def read() -> bytes:
-            data = self.get_blob(key)
-            return again() if data is None else data
-        return read
+    def reader(self, key: str, again: Callable[[], bytes], fresh: bool = False) -> "BlobReader":
+        """A reader of the blob ``key`` for later; a blob missing or damaged by then is made ``again``.
+
+        ``fresh``: this build wrote the blob (:attr:`fresh` of the handle that did), so the writer may
+        hard-link it into the site without reading it again; any other is checked against its hash
+        after linking (see :class:`BlobReader`)."""
+        return BlobReader(self, key, again, fresh)
 
     def get_blob(self, key: str) -> bytes | None:
         """The bytes with this hash, verified, or None."""
         if self.root is None:
             return None
-        return self._read(self._path("blob", key), key)  # a blob's key is its payload's hash: checked once
+        path = self._path("blob", key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            with os.fdopen(os.dup(fd), "rb") as source:
+                data = source.read()
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if hashlib.sha256(data).hexdigest() != key:
+            return None
+        if st.st_nlink == 1:  # renewed for pruning, unless the site holds it too (its time is the site's)
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+        return data
 
     def settle(self) -> None:
         """After a build: count what it wrote, and prune once the count since the last prune passes
@@ -357,7 +397,8 @@ class Cache:
                         st = os.lstat(path)
                     except OSError:
                         continue
-                    entries.append((st.st_mtime, st.st_size, path))
+                    if st.st_nlink == 1:  # a blob a site holds too frees nothing: neither counted nor removed
+                        entries.append((st.st_mtime, st.st_size, path))
         entries.sort()
         total = sum(size for _, size, _ in entries)
         oldest = time.time() - max_age_days * 86400 if max_age_days is not None else None
@@ -373,3 +414,28 @@ class Cache:
                 continue
             removed, freed = removed + 1, freed + size
         return removed, freed
+
+
+class BlobReader:
+    """A site file's bytes in the cache (:meth:`Cache.reader`): read them, or name the blob to hard-link.
+
+    Calling it gives the bytes, checked against their hash (made again when the blob is missing or
+    damaged). :meth:`link_source` names the blob's file for the writer to hard-link into the site
+    (see ``output.py``), which then checks the linked file: a regular file of the right size, and,
+    unless this build wrote the blob (``fresh``), of the right hash; otherwise it copies the bytes.
+    """
+
+    __slots__ = ("cache", "key", "again", "fresh")
+
+    def __init__(self, cache: Cache, key: str, again: Callable[[], bytes], fresh: bool):
+        self.cache, self.key, self.again, self.fresh = cache, key, again, fresh
+
+    def __call__(self) -> bytes:
+        data = self.cache.get_blob(self.key)
+        return self.again() if data is None else data
+
+    def link_source(self) -> tuple[str, bool] | None:
+        """(the blob's file, whether its bytes are this build's own) or None without a cache."""
+        if self.cache.root is None:
+            return None
+        return str(self.cache._path("blob", self.key)), self.fresh

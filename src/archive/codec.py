@@ -148,6 +148,9 @@ def _tagged(data: dict[str, Any]) -> Any:
 
 
 _NESTED = (list, dict)
+_new_str = str.__new__
+
+"""``_new_str(Markup, text)`` is ``Markup(text)`` for a ``str``, without markupsafe's ``__new__`` in Python."""
 
 
 def _frozen(value: Any) -> Any:
@@ -165,7 +168,7 @@ def _hook(data: dict[str, Any]) -> Any:
     if tag is None:
         return data
     if tag == "html" and len(data) == 2 and type(data.get("v")) is str:  # most tagged objects of a view
-        return Markup(data["v"])
+        return _new_str(Markup, data["v"])
     return _tagged({key: _frozen(item) for key, item in data.items()})
 
 
@@ -197,20 +200,42 @@ def loads(payload: bytes, mapping: Callable[[dict[str, Any]], Any] = dict) -> An
     ``mapping``: what each plain JSON object becomes (a dict subclass that
     templates read, say), so that no second walk over the value is needed.
     """
-    hook = _hook if mapping is dict else (lambda data: mapping(data) if "@" not in data else _hook(data))
     try:
+        segments: list[Markup] = []
         if payload[:1] == _SEGMENTED:
-            payload, hook = _segmented(payload, hook)
+            payload, segments = _segmented(payload)
         # tagged objects are decoded by the parser's hook, bottom up: no second walk over the value
-        return json.loads(payload.decode("utf-8"), object_hook=hook)
+        return json.loads(payload.decode("utf-8"), object_hook=_object_hook(mapping, segments))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a cache entry: {exc}") from None
     except RecursionError:
         raise ValueError("a cache entry nested too deeply") from None
 
 
-def _segmented(payload: bytes, inner: Callable[[dict[str, Any]], Any]) -> tuple[bytes, Any]:
-    """The JSON of a payload with segments, and a hook that puts each segment back where it was."""
+def _object_hook(mapping: Callable[[dict[str, Any]], Any], segments: list[Markup]) -> Callable[[dict[str, Any]], Any]:
+    """The parser's hook: each plain object as a ``mapping``, each tagged one as its value (one call per
+    object: a view holds ~400 of them, most of them HTML)."""
+    plain = mapping is dict
+    count = len(segments)
+
+    def hook(data: dict[str, Any]) -> Any:
+        if "@" not in data:
+            return data if plain else mapping(data)
+        tag = data["@"]
+        if len(data) == 2:
+            if tag == "html" and type(data.get("v")) is str:
+                return _new_str(Markup, data["v"])
+            if tag == "seg":
+                index = data.get("i")
+                if type(index) is not int or not 0 <= index < count:
+                    raise ValueError("not a cache entry: a segment that is not there")
+                return segments[index]
+        return _hook(data)
+    return hook
+
+
+def _segmented(payload: bytes) -> tuple[bytes, list[Markup]]:
+    """The JSON of a payload with segments, and the segments (see :func:`dumps`)."""
     end = payload.find(b"\n")
     head = payload[1:end].split(b" ") if end > 0 else []
     if not head or not all(part.isdigit() for part in head):
@@ -221,14 +246,6 @@ def _segmented(payload: bytes, inner: Callable[[dict[str, Any]], Any]) -> tuple[
     start = end + 1 + sizes[0]
     segments = []
     for size in sizes[1:]:
-        segments.append(Markup(payload[start:start + size].decode("utf-8")))
+        segments.append(_new_str(Markup, payload[start:start + size].decode("utf-8")))
         start += size
-
-    def hook(data: dict[str, Any]) -> Any:
-        if data.get("@") == "seg" and len(data) == 2:
-            index = data.get("i")
-            if type(index) is not int or not 0 <= index < len(segments):
-                raise ValueError("not a cache entry: a segment that is not there")
-            return segments[index]
-        return inner(data)
-    return payload[end + 1:end + 1 + sizes[0]], hook
+    return payload[end + 1:end + 1 + sizes[0]], segments

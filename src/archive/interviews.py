@@ -111,10 +111,12 @@ class InterviewOutput:
     """Time spent on this interview by stage (parse, convert, render), for the benchmark."""
     stored: int = 0
     """Bytes this interview's work wrote to the cache (counted towards the next prune)."""
+    fresh: tuple[str, ...] = ()
+    """The blobs this build wrote (the writer hard-links them into the site unread: see ``Cache.reader``)."""
 
     def slim(self) -> "InterviewOutput":
         """What the build state keeps: keys and facts, none of the bulky per-script values."""
-        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={}, stored=0)
+        return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={}, stored=0, fresh=())
 
 
 codec.register(Parsed, LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
@@ -124,17 +126,32 @@ STAGES = ("parse", "convert", "render")
 
 
 def make_interview(job: InterviewJob) -> InterviewOutput:
-    """Parse, convert and render one interview, taking whatever the cache already holds."""
-    if job.data is None:
-        from .errors import BuildError
-        from .sources import INTERVIEW_FILE, checked_source
+    """Parse, convert and render one interview, taking whatever the cache already holds.
 
-        try:
-            job = dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
-                                                                job.source_hash))
-        except BuildError as error:  # changed since it was hashed: said, nothing made or cached (no key)
-            return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None,
-                                   None, view_keys=job.view_keys)
+    The source is read only when it is parsed (rendering the pages again from cached views, as after
+    a template change, never reads it); one changed since it was hashed is said, nothing made or
+    cached from it (it has no key).
+    """
+    from .errors import BuildError
+
+    try:
+        return _make_interview(job)
+    except BuildError as error:
+        return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None,
+                               None, view_keys=job.view_keys)
+
+
+def _with_source(job: InterviewJob) -> InterviewJob:
+    """The job with its source's bytes, read and checked against its hash (BuildError if it changed)."""
+    if job.data is not None:
+        return job
+    from .sources import INTERVIEW_FILE, checked_source
+
+    return dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
+                                                        job.source_hash))
+
+
+def _make_interview(job: InterviewJob) -> InterviewOutput:
     cache = Cache(Path(job.cache_root) if job.cache_root else None, job.cache_kinds)
     clock = time.perf_counter
     seconds = dict.fromkeys(STAGES, 0.0)
@@ -142,7 +159,9 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     parsed: list[Parsed] = []
 
     def load_parsed() -> Parsed:
+        nonlocal job
         if not parsed:
+            job = _with_source(job)
             parsed.append(_parsed(job, cache))
         return parsed[0]
 
@@ -174,6 +193,7 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     _keep(job, out, cache)
     seconds["render"] += clock() - started
     out.stored = cache.written
+    out.fresh = tuple(sorted(cache.fresh))
     return out
 
 
@@ -186,7 +206,8 @@ def _keep(job: InterviewJob, out: InterviewOutput, cache: Cache) -> None:
     for script in SCRIPTS:
         cache.touch("passages", job.view_keys[script])
     for key, _ in out.files.values():
-        cache.touch("blob", key)
+        if key not in cache.fresh:  # just written: new enough
+            cache.touch("blob", key)
 
 
 def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
@@ -304,14 +325,21 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
     return page
 
 
-def _environment(templates: str | None, cache: Cache):
+def _environment(templates: str | None, cache: Cache | None = None):
+    """This process's environment for the templates folder ``templates`` (templates compiled in memory)."""
     from .render import make_environment
 
-    env = _ENVIRONMENTS.get((templates, cache.root))
+    env = _ENVIRONMENTS.get(templates)
     if env is None:
-        env = _ENVIRONMENTS[(templates, cache.root)] = make_environment(
-            Path(templates) if templates else None, cache.root)
+        env = _ENVIRONMENTS[templates] = make_environment(Path(templates) if templates else None)
     return env
+
+
+def preload(templates: str | None) -> None:
+    """Compile the interview pages' templates now (before a pool forks: its workers then share them)."""
+    from .render import preload as compile_templates
+
+    compile_templates(_environment(templates), Path(templates) if templates else None)
 
 
 def make_all(todo: list[InterviewJob], jobs: int | None,

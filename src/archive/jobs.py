@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .cache import Cache, digest
+from .cache import digest
 from .errors import Diagnostic
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
 
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
-    template_key = page_templates_key(ctx.templates)  # the archive's overrides and the package's defaults
+    template_key = page_templates_key(ctx.templates, cache=ctx.cache)  # the archive's overrides and the package's defaults
     body_key = templates_key(ctx.templates, only=("blocks.html", "labels"))
     settings_key = digest(repr(settings))
     glossary_key = digest(repr(settings.glossary))
@@ -116,9 +116,9 @@ def _before_fork(job: InterviewJob, convert: bool) -> None:
     pages to render again, as after a template change) only the templates are loaded."""
     import gc
 
-    from .interviews import _environment
+    from .interviews import preload
 
-    _environment(job.templates, Cache(Path(job.cache_root) if job.cache_root else None))
+    preload(job.templates)
     if convert:
         _load_converting()
     gc.freeze()

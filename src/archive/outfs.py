@@ -4,7 +4,7 @@ Owns the system calls ``output.py`` builds its guarantees from: opening a
 folder path one component at a time with ``O_NOFOLLOW`` (so a link planted
 inside the site makes the step fail instead of writing or deleting
 elsewhere), writing a new file exclusively, removing the files a manifest
-lists, and exchanging two folders atomically with Linux's
+lists, hard-linking a file in (checked after linking), and exchanging two folders atomically with Linux's
 ``renameat2(RENAME_EXCHANGE)``. Where the exchange is not available (another
 system, an old C library, a filesystem that refuses it), :func:`exchange`
 says so by returning False and the caller falls back to two renames. Every
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Iterable
 
@@ -90,6 +92,52 @@ def write_new(folder: int, name: str, content: bytes | Path) -> None:
     except BaseException:
         unlink_quietly(folder, name)
         raise
+
+
+_CAN_LINK = os.link in os.supports_dir_fd and os.link in os.supports_follow_symlinks
+"""Whether this system links into an open folder without following a link (Linux, macOS)."""
+
+
+def link_new(folder: int, name: str, source: str, size: int, sha: str | None = None) -> bool:
+    """Hard-link the file ``source`` as ``name`` in the open folder (it must not exist), if what got
+    linked is a regular file of ``size`` bytes and, with ``sha``, of that SHA-256; False, leaving
+    nothing, otherwise (a link planted at ``source`` is linked as a link, seen and undone; another
+    filesystem or a system without hard links cannot link at all).
+
+    The check reads the linked file itself, never ``source`` again, so what it passes is exactly
+    what the folder then holds.
+    """
+    if not _CAN_LINK:
+        return False
+    try:
+        os.link(source, name, dst_dir_fd=folder, follow_symlinks=False)
+    except OSError:
+        return False
+    try:
+        if sha is None:
+            st = os.stat(name, dir_fd=folder, follow_symlinks=False)
+            good = stat.S_ISREG(st.st_mode) and st.st_size == size
+        else:
+            good = _holds(folder, name, size, sha)
+    except OSError:
+        good = False
+    if not good:
+        unlink_quietly(folder, name)
+    return good
+
+
+def _holds(folder: int, name: str, size: int, sha: str) -> bool:
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+    try:
+        st = os.fstat(fd)
+        if not (stat.S_ISREG(st.st_mode) and st.st_size == size):
+            return False
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, CHUNK):
+            digest.update(chunk)
+        return digest.hexdigest() == sha
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:

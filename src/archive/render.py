@@ -23,6 +23,9 @@ from jinja2 import meta
 
 from .cache import digest
 from .errors import ArchiveError
+from .jinjaenv import Environment, Fields
+
+__all__ = ["Fields", "make_environment", "render"]  # Fields: what the templates' dicts are (context.py)
 
 TEMPLATES_DIR = "templates"
 """The override folder's name beside the archive folder, and the package's data folder."""
@@ -137,52 +140,105 @@ def templates_key(override: Path | str | None, only: tuple[str, ...] = (),
     return digest(*parts)
 
 
-def _reachable(files: dict[str, Path], roots: Iterable[str]) -> set[str] | None:
+def _sources(override: Path | str | None) -> dict[str, bytes]:
+    """Relative path → bytes of every template file the chain resolves (not the assets)."""
+    return {rel: path.read_bytes() for rel, path in template_files(override).items()
+            if rel.split("/", 1)[0] != ASSETS_DIR}
+
+
+_REFERENCES: dict[tuple[str, str], frozenset[str] | None] = {}
+"""(template path, digest of its bytes) → the templates it names (see :func:`_references`), in this process."""
+REFERENCES_KIND = "templates"
+"""The cache entry holding every template's references, keyed by all the templates' bytes."""
+
+
+def _references(rel: str, data: bytes) -> frozenset[str] | None:
+    """The templates one template extends, includes or imports, from its syntax; None when it names
+    one by a variable or does not parse. Parsed once per process and bytes."""
+    memo = (rel, digest(data))
+    if memo not in _REFERENCES:
+        try:
+            names = set(meta.find_referenced_templates(jinja2.Environment().parse(data.decode("utf-8"))))
+        except (jinja2.TemplateSyntaxError, UnicodeDecodeError):
+            names = {None}
+        _REFERENCES[memo] = None if None in names else frozenset(n for n in names if isinstance(n, str))
+    return _REFERENCES[memo]
+
+
+def _remember_references(sources: dict[str, bytes], cache: Any) -> None:
+    """Fill this process's memo of the templates' references from the cache, one small entry per
+    template and its bytes (so a build parses only the templates changed since the last: each parse
+    costs 5-10 ms), parsing and storing the others. An entry is plain data and checked: a damaged or
+    foreign one is parsed again."""
+    if cache is None:
+        return
+    for rel, data in sources.items():
+        memo = (rel, digest(data))
+        if not rel.endswith(".html") or memo in _REFERENCES:
+            continue
+        key = digest("references", jinja2.__version__, rel, data)
+        found = cache.get(REFERENCES_KIND, key)
+        if isinstance(found, dict) and set(found) == {"names"} and (found["names"] is None or (
+                isinstance(found["names"], list) and all(isinstance(n, str) for n in found["names"]))):
+            _REFERENCES[memo] = None if found["names"] is None else frozenset(found["names"])
+            continue
+        names = _references(rel, data)
+        cache.put(REFERENCES_KIND, key, {"names": None if names is None else sorted(names)})
+
+
+def _reachable(sources: dict[str, bytes], roots: Iterable[str]) -> set[str] | None:
     """The templates ``roots`` read: themselves and every template they extend, include or import,
     found in their syntax; None when one names a template by a variable or does not parse (then
     any template may be read)."""
-    parser = jinja2.Environment()
     seen: set[str] = set()
-    todo = [root for root in roots if root in files]
+    todo = [root for root in roots if root in sources]
     while todo:
         name = todo.pop()
         if name in seen:
             continue
         seen.add(name)
-        try:
-            names = set(meta.find_referenced_templates(parser.parse(files[name].read_text(encoding="utf-8"))))
-        except (jinja2.TemplateSyntaxError, UnicodeDecodeError, OSError):
+        names = _references(name, sources[name])
+        if names is None:
             return None
-        if None in names:
-            return None
-        todo += [n for n in names if isinstance(n, str)]
+        todo += names
     return seen
 
 
-def page_templates_key(override: Path | str | None, roots: tuple[str, ...] = (INTERVIEW_PAGE, BODY_TEMPLATE)) -> str:
+def reachable(override: Path | str | None, roots: Iterable[str], cache: Any = None) -> set[str] | None:
+    """:func:`_reachable` over the templates folder ``override`` (and the package's)."""
+    sources = _sources(override)
+    _remember_references(sources, cache)
+    return _reachable(sources, roots)
+
+
+def page_templates_key(override: Path | str | None, roots: tuple[str, ...] = (INTERVIEW_PAGE, BODY_TEMPLATE),
+                       cache: Any = None) -> str:
     """A hash of what pages made from the templates ``roots`` read: those templates, every template
     they reach (see :func:`_reachable`) and every file that is not a template (labels); the whole
-    folder when that cannot be told. Editing the archive index's template leaves this key as it was."""
-    files = {rel: path for rel, path in template_files(override).items() if rel.split("/", 1)[0] != ASSETS_DIR}
-    read = _reachable(files, roots)
-    return _key({rel: path for rel, path in files.items()
+    folder when that cannot be told. Editing the archive index's template leaves this key as it was.
+    ``cache``: the build cache, where the templates' references are kept (see :func:`_remember_references`)."""
+    sources = _sources(override)
+    _remember_references(sources, cache)
+    read = _reachable(sources, roots)
+    return _key({rel: data for rel, data in sources.items()
                  if read is None or not rel.endswith(".html") or rel in read})
 
 
-def site_templates_key(override: Path | str | None) -> str:
+def site_templates_key(override: Path | str | None, cache: Any = None) -> str:
     """A hash of what the site-wide pages read of the templates: all of them but the interview
     page's, unless another template reaches that one (or any template could: see :func:`_reachable`).
     Editing the interview page's template leaves this key as it was."""
-    files = {rel: path for rel, path in template_files(override).items() if rel.split("/", 1)[0] != ASSETS_DIR}
-    others = _reachable(files, [rel for rel in files if rel.endswith(".html") and rel != INTERVIEW_PAGE])
-    return _key({rel: path for rel, path in files.items()
+    sources = _sources(override)
+    _remember_references(sources, cache)
+    others = _reachable(sources, [rel for rel in sources if rel.endswith(".html") and rel != INTERVIEW_PAGE])
+    return _key({rel: data for rel, data in sources.items()
                  if rel != INTERVIEW_PAGE or others is None or INTERVIEW_PAGE in others})
 
 
-def _key(files: dict[str, Path]) -> str:
+def _key(sources: dict[str, bytes]) -> str:
     parts: list[bytes | str] = []
-    for rel, path in files.items():
-        parts += [rel, path.read_bytes()]
+    for rel, data in sources.items():
+        parts += [rel, data]
     return digest(*parts)
 
 
@@ -191,61 +247,16 @@ def asset_files(override: Path | str | None) -> dict[str, Path]:
     return template_files(override, ASSETS_DIR)
 
 
-class Fields(dict):
-    """A template's dict whose keys Jinja also finds as attributes, at once (the contexts' dicts).
-
-    Jinja reads ``b.type`` by trying ``getattr`` first and the key only after
-    that failed: on a plain dict every lookup raises and catches an exception,
-    which was half the time of rendering an interview's blocks. Otherwise the
-    same plain data (the cache stores it as a dict). The environment looks
-    their keys up first (see :class:`_Environment`); ``__getattr__`` serves
-    any other caller.
-    """
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-_DICT_NAMES = frozenset(dir(Fields))
-
-
-class _Environment(jinja2.Environment):
-    """Jinja's environment, reading a :class:`Fields`' keys without a failed attribute lookup first.
-
-    The result is what Jinja's own lookup gives (a dict's methods still win
-    over keys of the same name); a page of ~600 lookups renders in two thirds
-    of the time.
-    """
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is Fields and attribute not in _DICT_NAMES:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
-
-
-def make_environment(override: Path | str | None, cache: Path | None = None) -> jinja2.Environment:
+def make_environment(override: Path | str | None) -> jinja2.Environment:
     """An environment reading the archive's templates, then the package's; every template is autoescaped.
 
-    With ``cache`` (the build cache folder), compiled templates are kept there
-    (Jinja checks each template's source before using its compiled form).
+    Templates are compiled in each process that renders (a pool's workers are
+    forked after the parent loaded them): never from compiled code kept on
+    disk, which a file planted in the cache could replace with any code.
     """
-    bytecode = None
-    if cache is not None:
-        folder = Path(cache) / "jinja"
-        folder.mkdir(parents=True, exist_ok=True)
-        bytecode = jinja2.FileSystemBytecodeCache(str(folder))
     loader = ChainLoader(template_folders(override))
-    env = _Environment(
+    env = Environment(
         loader=loader,
-        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -256,6 +267,16 @@ def make_environment(override: Path | str | None, cache: Path | None = None) -> 
 
     env.filters["phrases"] = phrases  # {{ title | phrases(page.script) }}: <wbr> at phrase boundaries
     return env
+
+
+def preload(env: jinja2.Environment, override: Path | None) -> None:
+    """Compile the templates an interview page reads (all of them when that cannot be told)."""
+    names = reachable(override, (INTERVIEW_PAGE, BODY_TEMPLATE))
+    for name in sorted(names if names is not None else (n for n in env.list_templates() if n.endswith(".html"))):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            pass  # reported where a page renders it, with its line
 
 
 def render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
