@@ -16,7 +16,6 @@ and by ``archive cache prune``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import os
@@ -77,7 +76,8 @@ def code_version(remember: Path | None = None) -> str:
     folders change when a library is installed, upgraded or removed: see
     :mod:`archive.freshness`), and takes it from there while that digest is
     the same, as git's index does for files. As there, a module modified
-    within ``RACY_NS`` of the moment it was listed is never vouched for.
+    within ``RACY_NS`` of the moment it was listed is never vouched for
+    (see :func:`archive.filehashes.remembered_by_stat`).
     """
     if "" not in _CODE:
         _CODE[""] = package_code(Path(__file__).resolve().parent, remember)
@@ -86,50 +86,10 @@ def code_version(remember: Path | None = None) -> str:
 
 def package_code(root: Path, remember: Path | None = None) -> str:
     """:func:`code_version` of the package at ``root``, remembered in ``remember`` (a cache folder) if given."""
-    import json
+    from .filehashes import remembered_by_stat
 
-    from .freshness import RACY_NS, _installation
-
-    started = time.time_ns()
-    stats, newest = _module_stats(root)
-    stats = digest(stats, *_installation())
-    path = remember / CODE_FILE if remember is not None else None
-    if path is not None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                known = json.load(f)
-            if known["stats"] == stats and _is_digest(known["code"]):
-                return known["code"]
-        except (OSError, TypeError, ValueError, KeyError):
-            pass  # none, damaged or of other files: compute it
-    version = _code_digest(root)
-    if path is not None and newest < started - RACY_NS:  # a module changed just now may change again unseen
-        tmp = path.with_name(f"{CODE_FILE}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps({"stats": stats, "code": version}), encoding="utf-8")
-            os.replace(tmp, path)
-        except OSError:  # an optimisation only
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    return version
-
-
-def _module_stats(root: Path) -> tuple[str, int]:
-    """Every module's relative path, size, times and inode, and the newest modification time (ns)."""
-    lines, newest = [], 0
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(n for n in names if n.endswith(".py")):
-            full = os.path.join(folder, name)
-            st = os.stat(full)
-            lines.append(f"{os.path.relpath(full, root)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}"
-                         f"\0{st.st_ino}")
-            newest = max(newest, st.st_mtime_ns)
-    return "\n".join(lines), newest
-
-
-def _is_digest(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    return remembered_by_stat(root, remember / CODE_FILE if remember is not None else None,
+                              lambda: _code_digest(root))
 
 
 def _code_digest(root: Path) -> str:
