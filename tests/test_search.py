@@ -183,6 +183,21 @@ def test_the_step_keeps_no_shard_s_bundle_once_stored_and_runs_one_pagefind_at_a
     assert {rel: e.read() for rel, e in bundle_files.items()} == {rel: (out / rel).read_bytes() for rel in bundle_files}
 
 
+def test_a_stored_listing_naming_anything_but_a_blob_is_a_miss(tmp_path):
+    from archive.cache import Cache
+    from archive.postplan import _stored
+
+    cache = Cache(tmp_path / "cache")
+    blob = cache.put_blob(b"index")
+    never = lambda: {}  # noqa: E731 - nothing is read in this test
+    cache.put("post", "good", {"zh-hant/pagefind/index/a.pf_index": [blob, 5]})
+    found = _stored(cache, "good", never)
+    assert found is not None and found["zh-hant/pagefind/index/a.pf_index"].read() == b"index"
+    for planted in (["../../../etc/passwd", 5], [blob.upper(), 5], [blob, -1], [blob], "x"):
+        cache.put("post", "planted", {"zh-hant/pagefind/index/a.pf_index": planted})
+        assert _stored(cache, "planted", never) is None
+
+
 def _bundle_blobs(project: Path) -> list[Path]:
     """The cache's copies of the site's search bundle files (a blob's name is its content's hash)."""
     from archive.manifest import read_manifest

@@ -263,8 +263,9 @@ def _run_pagefind(pages: list[tuple[str, str]]) -> dict[str, bytes]:
     user's (``pagefind.yml`` in the working folder) changes the index. One
     Pagefind process at a time (the next shard's pages are written meanwhile):
     a shard of 64 interviews peaks near 200 MB, and the build's own process
-    holds about 300 MB at N = 1,000, so two side by side would pass the 600 MB
-    the whole process tree may use.
+    holds about 285 MB at N = 2,000 (the shards' bundles are in the cache, not
+    in it: see :mod:`archive.postplan`), so two side by side would pass the
+    600 MB the whole process tree may use.
     """
     exe = _executable()
     with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
