@@ -22,17 +22,18 @@ CASES = [
     ("(笑)", "（笑）"),
     ("▲鐘面,攝於今年5月。(圖源:北岸週刊)", "▲鐘面，攝於今年5月。（圖源：北岸週刊）"),
     ("好, 世界", "好， 世界"),
-    # never: Latin text, numbers, URLs, code, punctuation with a Latin or digit neighbour
+    # never: Latin text, numbers, URLs, punctuation with a Latin or digit neighbour
     ("Chen (the keeper) said, ok: yes; no? fine!", "Chen (the keeper) said, ok: yes; no? fine!"),
     ("時間是12:30,人數是3,000人", "時間是12:30,人數是3,000人"),
     ("見https://example.org/a,b?c=1,好", "見https://example.org/a,b?c=1,好"),
-    ("寫法`a,b`和`中,文`", "寫法`a,b`和`中,文`"),
     ("Hello,世界", "Hello,世界"),
     ("英文名叫Lighthouse (North), 很短", "英文名叫Lighthouse (North), 很短"),
     ("空的()不算", "空的()不算"),
-    # code as Markdown reads it: ``` opens a span only with a closing ```, so this is text (hypothesis found it)
+    # backticks are characters of the text (the importer escapes them; PUN001 reads parsed text runs, where
+    # code is a node of its own): hypothesis found the two disagreeing when backticks were read as code
+    ("寫法`a,b`和`中,文`", "寫法`a,b`和`中，文`"),
     ("```燈也(笑)`", "```燈也（笑）`"),
-    ("``寫法`中,文``和(笑)", "``寫法`中,文``和（笑）"),
+    ("``寫法`中,文``和(笑)", "``寫法`中，文``和（笑）"),
     # nested pairs, innermost first, in one call (hypothesis found a second call still changing the outer)
     ("(。(1)。)", "（。（1）。）"),
     ("甲(乙(丙)丁)戊", "甲（乙（丙）丁）戊"),

@@ -135,3 +135,12 @@ def test_question_labels(line: str):
 @pytest.mark.parametrize("line", ["記者會上很熱鬧。", "Quiet: 甲", "主持人說：好。", "問題是：甲"])
 def test_not_question_labels(line: str):
     assert classify(1, line).kind == "text"
+
+
+@pytest.mark.parametrize("text", ["`記者:問：-{`", "`甲:乙[^a]丙`", "寫法`中,文`和(笑)"])
+def test_backticks_in_plain_text_are_text_for_the_importer_and_the_check(text: str):
+    """Hypothesis found ```記者:問：-{``` imported with its colon kept (read as code) and PUN001 then
+    warning on the escaped result, whose override marker splits the line into two text runs."""
+    result = import_text(text, "any.txt", "any", "interview/any/index.md")
+    assert result.report.errors == ()
+    assert not any(w.code == "PUN001" for w in result.report.warnings), result.markdown

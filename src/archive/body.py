@@ -1,7 +1,8 @@
-"""The body of an interview: markdown-it's block tree → lead and sections.
+"""The body of an interview: markdown-it's block tokens → a block tree → lead and sections.
 
-Owns the walk over the blocks after the front matter, one ``_on_<type>``
-handler per node type (MyST's ``render_<type>`` dispatch): the lead until
+Owns the block tree (:class:`BlockNode`, made in one pass) and the walk over
+the blocks after the front matter, one ``_on_<type>`` handler per node type
+(MyST's ``render_<type>`` dispatch): the lead until
 the first ``## 01.`` heading, then sections with an optional ``###`` kicker,
 questions opened by the interviewer's label, answers by each interviewee's
 label (or unlabelled, when there is only one), narration between them, an
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
 
 from .errors import Code, Diagnostic
 from .figures import read_paragraph
@@ -35,6 +36,59 @@ UNSUPPORTED = {
     "code_block": "a line indented by four spaces is a code block; remove the indentation",
     "fence": "code fences have no place in an interview; remove the ``` lines",
 }
+
+
+class BlockNode:
+    """One node of the block tree: what markdown-it's ``SyntaxTreeNode`` offers the walk, made cheaply.
+
+    ``token`` is the node's own token (a leaf such as ``inline`` or ``hr``) or
+    its opening token (``paragraph_open`` for a paragraph); ``map``, ``markup``,
+    ``tag`` and ``meta`` are read from it, as ``SyntaxTreeNode`` reads them.
+    An inline token keeps its flat children: :class:`InlineReader` reads them
+    with an explicit stack, so 5,000 nested emphasis marks cost neither
+    recursion nor copies of the list.
+    """
+
+    __slots__ = ("type", "token", "children")
+
+    def __init__(self, type: str, token: Token | None) -> None:
+        self.type, self.token = type, token
+        self.children: list[BlockNode] = []
+
+    @property
+    def map(self) -> list[int] | None:
+        return self.token.map if self.token is not None else None
+
+    @property
+    def markup(self) -> str:
+        return self.token.markup if self.token is not None else ""
+
+    @property
+    def tag(self) -> str:
+        return self.token.tag if self.token is not None else ""
+
+    @property
+    def meta(self) -> dict:
+        return self.token.meta if self.token is not None else {}
+
+
+def block_tree(tokens: Sequence[Token]) -> BlockNode:
+    """The block tokens as a tree, built in one pass without recursion (the root's type is ``root``)."""
+    root = BlockNode("root", None)
+    stack = [root]
+    for token in tokens:
+        nesting = token.nesting
+        if nesting == 1:
+            kind = token.type
+            node = BlockNode(kind[:-5] if kind.endswith("_open") else kind, token)
+            stack[-1].children.append(node)
+            stack.append(node)
+        elif nesting == -1:
+            if len(stack) > 1:
+                stack.pop()
+        else:
+            stack[-1].children.append(BlockNode(token.type, token))
+    return root
 
 
 @dataclass
@@ -75,17 +129,17 @@ class Body:
         self.sections: list[Section] = []
         self.current: _Section | None = None
         self.turn: _Turn | None = None
-        self.notes: SyntaxTreeNode | None = None
+        self.notes: BlockNode | None = None
         self.kicker_may_follow = False
         self.questions = 0
 
     def error(self, code: Code, line: int, message: str) -> None:
         self.diags.append(Diagnostic.make(code, self.reader.path, line, message))
 
-    def line(self, node: SyntaxTreeNode) -> int:
+    def line(self, node: BlockNode) -> int:
         return (node.map[0] if node.map else 0) + 1 + self.offset
 
-    def run(self, tree: SyntaxTreeNode) -> tuple[tuple[Block, ...], tuple[Section, ...], SyntaxTreeNode | None]:
+    def run(self, tree: BlockNode) -> tuple[tuple[Block, ...], tuple[Section, ...], BlockNode | None]:
         """(lead, sections, the footnote block node or None).
 
         Each handler is called with the node and whether a ``###`` kicker may
@@ -107,13 +161,13 @@ class Body:
 
     # -- one handler per node type
 
-    def _on_footnote_block(self, node: SyntaxTreeNode, _: bool) -> None:
+    def _on_footnote_block(self, node: BlockNode, _: bool) -> None:
         self.notes = node
 
-    def _on_hr(self, node: SyntaxTreeNode, _: bool) -> None:
+    def _on_hr(self, node: BlockNode, _: bool) -> None:
         self._close_turn()
 
-    def _on_heading(self, node: SyntaxTreeNode, kicker_may_follow: bool) -> None:
+    def _on_heading(self, node: BlockNode, kicker_may_follow: bool) -> None:
         line, markup = self.line(node), node.markup
         inline = node.children[0].token.children or [] if node.children else []
         if node.tag == "h2" and markup.startswith("#"):
@@ -131,7 +185,7 @@ class Body:
                        "sections are '## 01. headline', kickers '### …' right below them, and "
                        "the title comes from the front matter")
 
-    def _on_blockquote(self, node: SyntaxTreeNode, _: bool) -> None:
+    def _on_blockquote(self, node: BlockNode, _: bool) -> None:
         line = self.line(node)
         if self.current is not None:
             self.error(Code.MD002, line, "a blockquote is only for the editor's remark in the lead; "
@@ -141,17 +195,18 @@ class Body:
             self.lead.append(Remark(tuple(p for p in inner if isinstance(p, Paragraph)),
                                     Span(self.reader.path, line)))
 
-    def _on_paragraph(self, node: SyntaxTreeNode, _: bool) -> None:
-        block = self._read(node)
+    def _on_paragraph(self, node: BlockNode, _: bool) -> None:
+        line = self.line(node)
+        block = self._read(node, line)
         if self.current is None:
             self.lead.append(block)
         elif isinstance(block, Figure):
             turn = self.turn
             (turn.blocks if turn and turn.speaker else self.current.blocks).append(block)
         else:
-            self._place(block, self.line(node))
+            self._place(block, line)
 
-    def _on_other(self, node: SyntaxTreeNode, _: bool) -> None:
+    def _on_other(self, node: BlockNode, _: bool) -> None:
         """Lists, code blocks and anything else the format has no place for."""
         what = node.type
         advice = UNSUPPORTED.get(what, f"{what.replace('_', ' ')} is not part of the interview format; "
@@ -256,10 +311,11 @@ class Body:
             self.error(Code.SEC001, line, "this section has no headline; write it after the number")
         return _Section(sid, number, headline, Span(self.reader.path, line))
 
-    def _read(self, node: SyntaxTreeNode) -> Paragraph | Figure:
+    def _read(self, node: BlockNode, line: int | None = None) -> Paragraph | Figure:
         inline = node.children[0].token if node.children else None
         children = (inline.children or []) if inline is not None else []
-        return read_paragraph(self.reader, children, self.line(node), self.folder, self.script)
+        return read_paragraph(self.reader, children, self.line(node) if line is None else line,
+                              self.folder, self.script)
 
 
 def _headline_tokens(inline: Token, match: re.Match[str] | None) -> list[Token]:
@@ -276,7 +332,7 @@ def _headline_tokens(inline: Token, match: re.Match[str] | None) -> list[Token]:
     return children
 
 
-def descendant_paragraphs(node: SyntaxTreeNode) -> list[SyntaxTreeNode]:
+def descendant_paragraphs(node: BlockNode) -> list[BlockNode]:
     """Every paragraph inside ``node``, at any depth, in document order."""
     found, stack = [], list(reversed(node.children))
     while stack:

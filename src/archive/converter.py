@@ -57,6 +57,9 @@ class Converter:
         self.profile = None if source == target else PROFILES[(source, conversion)]
         self.quotes = _QUOTES[target] if quotes else ()
         self.quote_re = _QUOTE_RE[target] if quotes else None
+        self.quote_marks = tuple(mark for mark, _ in self.quotes)
+        """The marks :meth:`_quote` changes (none when quotes are kept): ``mark in text`` for each is
+        several times cheaper than a search with :attr:`quote_re`."""
         pairs: dict[str, str] = {n.source: n.target for n in names}
         # later entries (the interview's own) override earlier ones (the archive's) and any name
         for entry in glossary:
@@ -85,7 +88,7 @@ class Converter:
         if not runs:
             return []
         outs = [[text for _, text in run] for run in runs] if self.profile is None else self._convert(runs)
-        if self.quote_re is not None and self.quote_re.search("".join(map("".join, outs))):
+        if self.quote_marks and has_any("".join(map("".join, outs)), self.quote_marks):
             outs = [self._quote(run, out) for run, out in zip(runs, outs)]
         return outs
 
@@ -159,6 +162,14 @@ class Converter:
             out.append(text)
             at += len(text)
         return out
+
+
+def has_any(text: str, marks: tuple[str, ...]) -> bool:
+    """Whether any of ``marks`` occurs in ``text``."""
+    for mark in marks:
+        if mark in text:
+            return True
+    return False
 
 
 def _cut(joined: str, originals: list[str]) -> list[str] | None:

@@ -33,6 +33,9 @@ HOLE = "\ufffc"
 def read_paragraph(reader: InlineReader, children: Sequence[Token], line: int,
                    folder: str, script: str) -> Paragraph | Figure:
     """A paragraph's inline tokens → a Paragraph, or a Figure when it starts with an image or ▲."""
+    first = children[0] if children else None
+    if first is not None and first.type == "text" and not first.content.startswith(CAPTION_MARK):
+        return Paragraph(reader.tokens(children, line), Span(reader.path, line))  # most paragraphs
     children = list(children)
     span = Span(reader.path, line)
     image = None

@@ -99,6 +99,8 @@ class InlineReader:
 
     def tokens(self, children: Sequence[Token], line: int) -> tuple[Inline, ...]:
         """Convert the children of one inline token; ``line`` is its first source line."""
+        if len(children) == 1 and children[0].type == "text":  # a paragraph of plain text
+            return _merge(self._words(children[0].content, line, stage=True))
         stack: list[tuple[str, list[Inline], Token | None]] = [("root", [], None)]
         too_deep = 0
         for tok in children:
@@ -209,19 +211,20 @@ class InlineReader:
             return []
         if not stage and (OVERRIDE_OPEN in text or OVERRIDE_CLOSE in text):
             self._unmatched(OVERRIDE_OPEN if OVERRIDE_OPEN in text else OVERRIDE_CLOSE, line)
-        self._punctuation(text, line)
-        for match in LEFTOVER_REF_RE.finditer(text):
+        if "," in text or ":" in text or ";" in text or "?" in text or "!" in text or "(" in text or ")" in text:
+            self._punctuation(text, line)  # only these (textcheck.FULL) can be reported
+        for match in LEFTOVER_REF_RE.finditer(text) if "[" in text else ():
             label = match.group(1)
             at = line + text.count("\n", 0, match.start())
             if label in self.defined or not NOTE_LABEL_RE.match(label):
                 continue  # a defined note that markdown-it could not link is reported elsewhere
             self.error(Code.FN001, at, f"note [^{label}] is referenced but never defined; "
                        f"add a line '[^{label}]: …' or remove the reference", needle=match.group(0))
-        for match in RAW_HTML_RE.finditer(text):
+        for match in RAW_HTML_RE.finditer(text) if "<" in text else ():
             at = line + text.count("\n", 0, match.start())
             self.error(Code.MD001, at, f"raw HTML '{match.group(0)[:30]}' is shown as text, not "
                        "passed through; use Markdown instead", needle=match.group(0))
-        if not stage:
+        if not stage or not ("（" in text or "(" in text or "[" in text or "【" in text):
             return [Text(text)]
         out: list[Inline] = []
         pos = 0
@@ -263,6 +266,8 @@ class InlineReader:
 
 def _merge(items: list[Inline]) -> tuple[Inline, ...]:
     """Join adjacent Text leaves so equal content always yields equal trees."""
+    if len(items) == 1 and not (type(items[0]) is Text and not items[0].text):
+        return (items[0],)
     out: list[Inline] = []
     for item in items:
         if isinstance(item, Text) and out and isinstance(out[-1], Text):
@@ -275,19 +280,30 @@ def _merge(items: list[Inline]) -> tuple[Inline, ...]:
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 CJK_LINE_BREAK_RE = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
 """A soft line break next to Chinese text: it vanishes on the page (Chinese has no spaces between words)."""
-_SPACE_RE = re.compile(r"\s+")
 
 
 def reading_text(value: str) -> str:
-    """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space."""
-    return _SPACE_RE.sub(" ", CJK_LINE_BREAK_RE.sub("", value)).strip()
+    """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space.
+
+    ``str.split()`` cuts at the characters ``\\s`` matches (both ask ``str.isspace``), in C.
+    """
+    if "\n" in value:
+        value = CJK_LINE_BREAK_RE.sub("", value)
+    return " ".join(value.split())
 
 
 def plain_text(inlines: Sequence[Inline], script: str = "hant") -> str:
     """The text of inline content, without markup (for titles, alt text and JSON)."""
+    if type(inlines) is tuple and len(inlines) == 1 and type(inlines[0]) is Text:  # the commonest run
+        return inlines[0].text
     parts: list[str] = []
     for item in inlines:
-        if isinstance(item, (Text, Protected, InlineCode)):
+        kind = type(item)
+        if kind is Text or kind is Protected or kind is InlineCode:
+            parts.append(item.text)
+        elif kind is Stage or kind is Emphasis or kind is Link:
+            parts.append(plain_text(item.children, script))
+        elif isinstance(item, (Text, Protected, InlineCode)):
             parts.append(item.text)
         elif isinstance(item, Variant):
             parts.append(item.hant if script == "hant" else item.hans)

@@ -7,7 +7,13 @@ definition line (mdit-py-plugins lets a second ``[^a]:`` replace the first
 silently), footnote references run only where a label can end, and guards that
 turn floods of ``[`` and of ``*``/``_`` into text or one ``bracket_flood``
 token. Every rule that looks ahead for a closing mark remembers where it found
-it (:func:`find_after`), so no position is scanned twice.
+it (:func:`find_after`), so no position is scanned twice. A line that only a
+paragraph (or a ``---``/``===`` heading under it) can start goes straight to
+those two rules instead of through the nine before them, which is most lines of
+an interview (:func:`_plain_paragraph`); inline content holding no character
+an inline rule reacts to becomes its one text token without an inline parse
+(:func:`_inline`); ``normalize`` runs only on a body that has something to
+normalize. tests/test_fast_paths.py holds each to markdown-it's own result.
 """
 
 from __future__ import annotations
@@ -16,7 +22,12 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.lheading import lheading
+from markdown_it.rules_block.paragraph import paragraph
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.normalize import normalize
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import footnote_ref
 
@@ -35,6 +46,22 @@ MAX_DELIMITERS = 4000
 """More '*' and '_' than this in one paragraph and it is not read for emphasis."""
 OPEN_RUN_RE = re.compile(r"(?:\\?-\{)+")
 CLOSE_RUN_RE = re.compile(r"(?:\}-)+")
+BLOCK_MARKS = frozenset("`~>*-_+0123456789[<#")
+"""The first characters of a line that a block rule other than lheading and paragraph can take:
+fences, blockquotes, rules, lists, footnote and reference definitions, HTML, ATX headings."""
+
+
+def _plain_paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """A line starting with none of :data:`BLOCK_MARKS`, not indented as code: lheading, else paragraph.
+
+    Every other block rule gives up on such a line (each checks its mark
+    first), so trying them all in turn, as markdown-it does, decides the same
+    at nine calls' cost; here they are skipped. Not a terminator of any block.
+    """
+    if state.sCount[start] - state.blkIndent >= 4 or \
+            state.src[state.bMarks[start] + state.tShift[start]] in BLOCK_MARKS:
+        return False
+    return lheading(state, start, end, silent) or paragraph(state, start, end, silent)
 
 
 def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -47,6 +74,35 @@ def _record_footnote_defs(state: StateBlock, start: int, end: int, silent: bool)
         state.env.setdefault("archive_defs", []).append(
             (match.group(1), start, state.sCount[start] + 1))
     return False
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's ``normalize`` (``\\r`` line ends to ``\\n``, NUL to U+FFFD), only where there is one."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
+def _inline(state: StateCore) -> None:
+    """markdown-it's ``inline`` core rule, with plain text spared the inline parser.
+
+    Content with no terminator character (none of the marks the ``text`` rule
+    stops at, which every other inline rule of ours and markdown-it's needs to
+    start) is consumed whole by the ``text`` rule and becomes one text token:
+    that token is made here directly. Anything else is parsed as before.
+    """
+    md = state.md
+    terminator = md.inline.terminator_re.search
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            content = token.content
+            if content and terminator(content) is None and not token.children:
+                text = Token("text", "", 0)
+                text.content = content
+                token.children.append(text)
+            else:
+                md.inline.parse(content, md, state.env, token.children)
 
 
 def find_after(state: StateInline, pattern: re.Pattern[str], pos: int) -> int:
@@ -207,6 +263,10 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.before("text", "archive_override", override_rule)
     md.inline.ruler.before("link", "archive_bracket", _bracket_guard)
     md.inline.ruler.before("emphasis", "archive_long_run", _long_delimiter_run)
+    md.block.ruler.before("code", "archive_plain_paragraph", _plain_paragraph)
+    md.core.ruler.at("normalize", _normalize)
+    md.core.ruler.at("inline", _inline)
+    md.disable(["html_block", "html_inline"])  # with "html" off, both give up on every input
     md.block.ruler.before("footnote_def", "archive_record_defs", _record_footnote_defs,
                           {"alt": ["paragraph", "reference"]})
     md.validateLink = lambda url: True  # judged by InlineReader, which reports instead of dropping

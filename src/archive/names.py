@@ -107,8 +107,14 @@ def hant_surname(char: str) -> tuple[str, str | None]:
     return meant[0], f"the surname {char} may be {' or '.join(meant)}"
 
 
+@lru_cache(maxsize=4096)
 def name_form(name: str, source: str, target: str, profile: str) -> NameForm:
-    """``name`` (plain text, ``source`` script) as it reads in ``target`` with OpenCC ``profile``."""
+    """``name`` (plain text, ``source`` script) as it reads in ``target`` with OpenCC ``profile``.
+
+    Remembered per process: the same people are named in many interviews, and
+    every interview asks twice (its conversion and its CNV001 check), each
+    answer costing a few engine calls.
+    """
     parts = split(name, source, profile)
     if parts is None:
         return NameForm(name, engine.convert(profile, name))

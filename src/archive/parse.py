@@ -5,7 +5,7 @@ kickers, questions and answers, narration and notes (front matter lives in
 :mod:`archive.frontmatter`, figures in :mod:`archive.figures`).
 :func:`parse_interview` never raises on any input: it returns a model (None
 when errors make one meaningless) and every diagnostic found. The body is a
-walk over markdown-it's block tree (``SyntaxTreeNode``) with one ``_on_<type>``
+walk over markdown-it's block tree (:class:`BlockNode`, a lean ``SyntaxTreeNode``) with one ``_on_<type>``
 handler per node type, as MyST's ``render_<type>``; work is linear in the
 size of the input.
 """
@@ -16,11 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
-
 from . import textcheck
-from .body import Body, descendant_paragraphs
+from .body import Body, BlockNode, block_tree, descendant_paragraphs
 from .config import DEFAULT_STAGE_DIRECTIONS, YMap, load_yaml
 from .errors import Code, Diagnostic, Severity
 from .figures import read_paragraph
@@ -68,26 +65,6 @@ def parse_interview(text: str, path: str, folder: str,
                                              "the text nests too deeply to read; simplify the markup"),))
 
 
-class BlockTree(SyntaxTreeNode):
-    """markdown-it's syntax tree for blocks only: an inline token keeps its flat children.
-
-    Inline content is read by :class:`InlineReader` with an explicit stack, so
-    5,000 nested emphasis marks cost neither recursion nor copies of the list.
-    """
-
-    def __init__(self, tokens: Sequence[Token] = (), *, create_root: bool = True) -> None:
-        self.token = None
-        self.nester_tokens = None
-        self._parent = None
-        self._children = []
-        if create_root:
-            self._set_children_from_tokens(tokens)
-        elif len(tokens) == 1:
-            self.token = tokens[0]
-        else:
-            super().__init__(tokens, create_root=False)
-
-
 def _parse(raw: str, path: str, folder: str, stage_words: Sequence[str]) -> Parsed:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     lines = text.split("\n")
@@ -103,7 +80,7 @@ def _parse(raw: str, path: str, folder: str, stage_words: Sequence[str]) -> Pars
     reader = InlineReader(path, stage_words, lines)
     meta = _front(front, reader, folder, diags)
     env: dict = {}
-    tree = BlockTree(_MD.parse(body, env))
+    tree = block_tree(_MD.parse(body, env))
     defs = env.get("archive_defs", [])
     reader.defined = frozenset(label for label, _, _ in defs)
     script = (meta.script if meta else None) or "hant"
@@ -143,7 +120,7 @@ def _front(front: str, reader: InlineReader, folder: str, diags: list[Diagnostic
     return meta
 
 
-def _notes(reader: InlineReader, block: SyntaxTreeNode | None, defs: list[tuple[str, int, int]],
+def _notes(reader: InlineReader, block: BlockNode | None, defs: list[tuple[str, int, int]],
            offset: int, folder: str, script: str) -> tuple[Note, ...]:
     """The notes in order of first reference; FN002/FN003/FN004 for definitions that cannot be."""
     path = reader.path

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import engine
-from .converter import PROFILES, Converter, Piece, Run
+from .converter import PROFILES, Converter, Piece, Run, has_any
 from .errors import Code as Codes, Diagnostic
 from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, LineBreak, Link, Paragraph, Person,
                     Protected, Script, Stage, Text, Variant)
@@ -176,17 +176,17 @@ def _pieces(inlines: Iterable[Any], source: str, out: list[Piece]) -> None:
             _pieces(item.children, source, out)
 
 
-def _as_written(inlines: Iterable[Any], quote_re: Any) -> bool:
-    """No override to resolve and (``quote_re`` given) no quotation mark to change: what the source
+def _as_written(inlines: Iterable[Any], marks: tuple[str, ...]) -> bool:
+    """No override to resolve and no quotation mark of ``marks`` to change: what the source
     script's own page shows as the source has it."""
     for item in inlines:
         kind = type(item)
         if kind is Variant:
             return False
         if kind is Text:
-            if quote_re is not None and quote_re.search(item.text):
+            if marks and has_any(item.text, marks):
                 return False
-        elif kind in _NESTED and not _as_written(item.children, quote_re):
+        elif kind in _NESTED and not _as_written(item.children, marks):
             return False
     return True
 
@@ -234,15 +234,22 @@ class _Walk:
 
     def gather(self, node: Any, extra: list[Run]) -> None:
         """Note the pieces of every run under ``node``; the plain strings that convert go to ``extra``."""
-        plan = _plan(type(node))
-        if type(node) is Person:
+        cls = type(node)
+        if cls is Paragraph:  # the commonest node by far, as in node()
+            if node.content:
+                pieces: list[Piece] = []
+                _pieces(node.content, self.source, pieces)
+                self.runs[id(node.content)] = tuple(pieces)
+            return
+        plan = _plan(cls)
+        if cls is Person:
             extra.append((("text", node.label),))
         values = plan.values(node)
         for i, kind in plan.fields:
             value = values[i]
             if kind is _RUN:
                 if value:
-                    pieces: list[Piece] = []
+                    pieces = []
                     _pieces(value, self.source, pieces)
                     self.runs[id(value)] = tuple(pieces)
             elif kind is _NODES:
@@ -260,7 +267,7 @@ class _Walk:
             return inlines
         texts = self.done.get(id(inlines))
         if texts is None:  # not gathered: the source script's own page, which calls no engine
-            if self.convert.profile is None and _as_written(inlines, self.convert.quote_re):
+            if self.convert.profile is None and _as_written(inlines, self.convert.quote_marks):
                 return inlines
             pieces: list[Piece] = []
             _pieces(inlines, self.source, pieces)

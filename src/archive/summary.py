@@ -10,14 +10,13 @@ templates, from these fields.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
-from .model import Emphasis, Figure, Inline, Interview, Link, NoteRef, Paragraph, Question, Stage
+from .model import Figure, Inline, Interview, NoteRef, Paragraph, Question
 from .urls import interview_dir, media_dir
 
 
@@ -156,13 +155,12 @@ def _terms(interview: Interview) -> dict[str, str]:
               for n in interview.notes}
     found: dict[str, str] = {}
     for inlines in _inline_runs(interview):
-        before = ""
-        for item in inlines:
-            if isinstance(item, NoteRef):
-                if item.label not in found:
-                    found[item.label] = _term(before, bodies.get(item.label, ""))
-            else:
-                before += plain_text((item,), interview.script)
+        before, done = "", 0  # the text before inlines[done] (a note reference has none)
+        for at, item in enumerate(inlines):
+            if isinstance(item, NoteRef) and item.label not in found:
+                before += plain_text(inlines[done:at], interview.script)
+                done = at
+                found[item.label] = _term(before, bodies.get(item.label, ""))
     return found
 
 
@@ -214,7 +212,7 @@ def passages(interview: Interview) -> tuple[Passage, ...]:
 
 def _passages(interview: Interview) -> Iterable[Passage]:
     script = interview.script
-    plain = lambda inlines: reading_text(plain_text(_without_refs(inlines), script))  # noqa: E731
+    plain = lambda inlines: reading_text(plain_text(inlines, script))  # noqa: E731 (a note reference has no text)
     lead = [plain(b.content) for b in _lead_paragraphs(interview)]
     if lead:
         yield Passage("top", "\n".join(lead))
@@ -238,16 +236,3 @@ def _lead_paragraphs(interview: Interview):
         for inner in getattr(block, "paragraphs", None) or (block,):
             if isinstance(inner, Paragraph):
                 yield inner
-
-
-def _without_refs(inlines: Sequence[Inline]) -> tuple[Inline, ...]:
-    """Inline content without note references (their numbers are not words of the text)."""
-    out: list[Inline] = []
-    for item in inlines:
-        if isinstance(item, NoteRef):
-            continue
-        if isinstance(item, (Emphasis, Link, Stage)):
-            item = dataclasses.replace(item, children=_without_refs(item.children))
-        out.append(item)
-    return tuple(out)
-

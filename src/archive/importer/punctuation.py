@@ -7,8 +7,10 @@ character or Chinese punctuation before it; after it, one of those or the end
 of the line, spaces and ``*`` markers skipped) becomes ``，：；？！``; a pair
 ``( )`` becomes ``（ ）`` when Chinese stands before it (or the line starts
 with it) and after it (or the line ends, or it encloses Chinese). Latin text,
-numbers (``12:30``, ``3,000``), URLs and ```code``` are never touched. The
-change is one character for one, so positions and line numbers do not move.
+numbers (``12:30``, ``3,000``) and URLs are never touched. A backtick in
+plain text is a character like any other (the importer escapes it), not
+code. The change is one character for one, so positions and line numbers do
+not move.
 """
 
 from __future__ import annotations

@@ -1,0 +1,158 @@
+"""The cold build's shortcuts give what the general path they skip gives, for any input.
+
+Each shortcut of the parser, the JSON writer and the page view (see
+bench/stages.py for what they save) is compared with the general path it
+stands in for: markdown-it's own rules (every block rule tried in turn, the
+inline parser on every run of text, ``normalize`` on every body, the HTML
+rules on), ``json.dumps`` of :func:`archive.serialize.to_data`, markupsafe's
+``escape``, and the regex passes of ``reading_text``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from markdown_it.rules_core.inline import inline
+from markdown_it.rules_core.normalize import normalize
+from markupsafe import escape
+
+from archive import textcheck
+from archive.context import escape_text
+from archive.errors import Code
+from archive.markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
+from archive.mdrules import make_markdown
+from archive.model import (Code as InlineCode, Emphasis, Figure, LineBreak, Link, NoteRef, Paragraph, Protected,
+                           Span, Stage, Text, Variant)
+from archive.parse import parse_interview
+from archive.scripts import to_script
+from archive.serialize import SCHEMA_VERSION, interview_json, to_data
+
+SETTINGS = settings(max_examples=300, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SAMPLE = Path(__file__).resolve().parent.parent / "interview"
+
+FAST = make_markdown()
+GENERAL = make_markdown()
+GENERAL.block.ruler.disable("archive_plain_paragraph")
+GENERAL.core.ruler.at("inline", inline)
+GENERAL.core.ruler.at("normalize", normalize)
+GENERAL.enable(["html_block", "html_inline"])
+
+# the marks of every block and inline rule, Chinese text, spaces, tabs, line ends, NUL
+markdown_text = st.lists(st.sampled_from(
+    list("`~>*-_+1.)[]^:<!#=\\{}()&;/ \t\n\r\0ab") + ["中", "文", "。", "（笑）", "-{", "}-", "[^a]", "    ",
+                                                    "http://x.y", "![a](b.svg)", "▲", "<b>", "&amp;"]),
+    max_size=80).map("".join)
+
+
+def tokens(md, text: str) -> list[dict]:
+    return [token.as_dict() for token in md.parse(text, {})]
+
+
+@SETTINGS
+@given(markdown_text)
+def test_the_parser_shortcuts_give_markdown_its_own_tokens(text: str) -> None:
+    assert tokens(FAST, text) == tokens(GENERAL, text)
+
+
+def test_the_shortcuts_are_taken() -> None:
+    """The plain paragraph and the plain run above are what the fast rules exist for."""
+    assert FAST.block.ruler.getRules("")[0].__name__ == "_plain_paragraph"
+    paragraph = FAST.parse("中文。\n\n[^a]: 註。\n")[1]
+    assert [child.type for child in paragraph.children] == ["text"]
+
+
+@SETTINGS
+@given(markdown_text)
+def test_html_rules_stay_off_whatever_the_input(text: str) -> None:
+    """They are disabled because they give up with ``html`` off: nothing is raw HTML either way."""
+    assert not any(token.type.startswith("html") for token in FAST.parse(text, {}))
+    assert tokens(FAST, text) == tokens(GENERAL, text)
+
+
+def test_every_half_width_mark_is_still_reported() -> None:
+    """The punctuation check runs only on text holding one of textcheck.FULL's marks: each is reported."""
+    for mark in textcheck.FULL:
+        words = "甲(乙)丙" if mark in "()" else f"甲{mark}乙"  # a parenthesis is reported in pairs
+        source = (f"---\ntitle: 標題\ndate: 2020-01-02\nscript: hant\nsummary: 摘要\n"
+                  f"interviewees: [{{name: 陳小明, label: 陳}}]\nsource: {{outlet: 報}}\n---\n\n"
+                  f"## 01. 一\n\n問：{words}？\n\n陳：答。\n")
+        parsed = parse_interview(source, "x/index.md", "x")
+        assert any(d.code == Code.PUN001.name and d.line == 12 for d in parsed.diagnostics), mark
+
+
+@SETTINGS
+@given(st.text(max_size=60))
+def test_escape_text_is_markupsafe_escape(text: str) -> None:
+    assert escape_text(text) == str(escape(text))
+
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(list("中文ab \t\n\r\x0b\x0c\x1c\x1f\x85\u3000\xa0\u2028\u200b\ufeff\u180e")),
+               max_size=30))
+def test_reading_text_is_the_two_regex_passes(text: str) -> None:
+    assert reading_text(text) == _SPACE_RE.sub(" ", CJK_LINE_BREAK_RE.sub("", text)).strip()
+
+
+def test_str_split_and_regex_whitespace_agree_on_every_character() -> None:
+    """What reading_text relies on: ``str.split()`` cuts exactly where ``\\s`` matches."""
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert re.fullmatch(r"\s*", spaces)
+    assert len(_SPACE_RE.sub("", "".join(chr(c) for c in range(0x110000) if not (0xD800 <= c < 0xE000)))) \
+        == 0x110000 - 0x800 - len(spaces)
+
+
+def test_plain_text_reads_every_inline() -> None:
+    inlines = (Text("甲"), Protected("乙"), Variant(hans="丙", hant="丁"), InlineCode("x"), LineBreak(),
+               Stage((Text("（笑）"),)), Emphasis((Text("戊"), NoteRef("a", 1, Span("p", 1))), strong=True),
+               Link("https://x", (Text("己"),)))
+    assert plain_text(inlines, "hant") == "甲乙丁x\n（笑）戊己"
+    assert plain_text(inlines, "hans") == "甲乙丙x\n（笑）戊己"
+    assert plain_text((Text("一"),)) == "一"
+
+
+def _dumped(interview) -> bytes:
+    data = to_data(interview)
+    del data["folder"], data["draft"]
+    return (json.dumps({"schema": SCHEMA_VERSION, "interview": data}, ensure_ascii=False,
+                       separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def test_interview_json_is_json_dumps_of_the_data_in_both_scripts() -> None:
+    checked = 0
+    for source in sorted(SAMPLE.glob("*/index.md")):
+        parsed = parse_interview(source.read_text("utf-8"), str(source), str(source.parent))
+        if parsed.interview is None:
+            continue
+        for script in ("hant", "hans"):
+            converted = to_script(parsed.interview, script)
+            assert interview_json(converted) == _dumped(converted)
+            checked += 1
+    assert checked >= 4
+
+
+awkward = st.text(alphabet=st.sampled_from(list('a"\\\n\t\x00\x1f\u2028中\U0001F600/<>&')), max_size=8)
+
+
+@SETTINGS
+@given(awkward, awkward, st.booleans(), st.one_of(st.none(), awkward), st.integers(-5, 10 ** 12))
+def test_interview_json_writes_any_values_as_json_dumps(text: str, other: str, strong: bool,
+                                                        image: str | None, number: int) -> None:
+    """Text needing escapes, None, booleans, big numbers, empty tuples and a field-less node."""
+    parsed = parse_interview((SAMPLE / sorted(p.name for p in SAMPLE.iterdir()
+                                              if (p / "index.md").is_file())[0] / "index.md").read_text("utf-8"),
+                             "x/index.md", "x")
+    assert parsed.interview is not None
+    span = Span(other, number, 1)
+    figure = Figure(image, text, (Text(text), LineBreak()), (), span, (Protected(other),))
+    lead = (Paragraph((Emphasis((Text(text),), strong=strong), Link(other, (), "s", None)), span), figure)
+    from dataclasses import replace
+    interview = replace(parsed.interview, lead=lead, date=dt.date(2001, 2, 3), subtitle=())
+    assert interview_json(interview) == _dumped(interview)
