@@ -125,5 +125,121 @@ def test_pagefind_failing_is_one_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "site").exists()
 
 
+class _Bundle(dict):
+    """A shard's bundle as Pagefind's output is read (a dict that can be followed by a weak reference)."""
+
+
+def test_the_step_keeps_no_shard_s_bundle_once_stored_and_runs_one_pagefind_at_a_time(tmp_path, sharded, monkeypatch):
+    """Each shard's files go to the cache when it is done; the step passes on readers, not bytes.
+
+    Counted, not measured: every bundle read from Pagefind's output is followed by
+    a weak reference, and when the shards are joined none is still held (before,
+    the step held every shard's bundle until the site was written: 152 MB at
+    N = 2,000). Pagefind runs one process at a time.
+    """
+    import gc
+    import subprocess
+    import weakref
+
+    from archive.build import plan_site
+
+    bundles: list[weakref.ref] = []
+    real_read = search._read_bundle
+
+    def read_bundle(folder):
+        found = _Bundle(real_read(folder))
+        bundles.append(weakref.ref(found))
+        return found
+
+    held_at_join: list[int] = []
+    real_combine = search.combine
+
+    def combine(parts, site):
+        gc.collect()
+        held_at_join.append(sum(ref() is not None for ref in bundles))
+        return real_combine(parts, site)
+
+    running, most = [0], [0]
+    real_run = subprocess.run
+
+    def run(*args, **kwargs):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            return real_run(*args, **kwargs)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(search, "_read_bundle", read_bundle)
+    monkeypatch.setattr(search, "combine", combine)
+    monkeypatch.setattr(search.subprocess, "run", run)
+    plan = plan_site(SAMPLE, TEMPLATES, cache_dir=tmp_path / "cache")
+    assert len(bundles) == len(sharded) >= 4 and held_at_join == [0]
+    assert most[0] == 1
+    bundle_files = {rel: e for rel, e in plan.files.items() if "/pagefind/" in rel and not rel.endswith(LISTING)}
+    assert bundle_files and not any(isinstance(e.content, bytes) for e in bundle_files.values())
+    out = tmp_path / "site"
+    build(SAMPLE, out, TEMPLATES, cache_dir=False)  # the same files as a build that never used a cache
+    assert {rel: e.read() for rel, e in bundle_files.items()} == {rel: (out / rel).read_bytes() for rel in bundle_files}
+
+
+def test_a_stored_listing_naming_anything_but_a_blob_is_a_miss(tmp_path):
+    from archive.cache import Cache
+    from archive.postplan import _stored
+
+    cache = Cache(tmp_path / "cache")
+    blob = cache.put_blob(b"index")
+    never = lambda: {}  # noqa: E731 - nothing is read in this test
+    cache.put("post", "good", {"zh-hant/pagefind/index/a.pf_index": [blob, 5]})
+    found = _stored(cache, "good", never)
+    assert found is not None and found["zh-hant/pagefind/index/a.pf_index"].read() == b"index"
+    for planted in (["../../../etc/passwd", 5], [blob.upper(), 5], [blob, -1], [blob], "x"):
+        cache.put("post", "planted", {"zh-hant/pagefind/index/a.pf_index": planted})
+        assert _stored(cache, "planted", never) is None
+
+
+def _bundle_blobs(project: Path) -> list[Path]:
+    """The cache's copies of the site's search bundle files (a blob's name is its content's hash)."""
+    from archive.manifest import read_manifest
+
+    hashes = {h for rel, h in read_manifest(project / "site").items() if "/pagefind/" in rel}
+    return [p for p in (project / ".archive-cache/blob").rglob("*") if p.name in hashes]
+
+
+def test_a_bundle_file_gone_from_the_cache_is_made_again_when_the_site_needs_it(tmp_path, sharded):
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "interview")
+    shutil.copytree(TEMPLATES, project / "templates")
+    build(project / "interview", project / "site")
+    first = _tree(project / "site")
+    blobs = _bundle_blobs(project)
+    assert blobs
+    for path in blobs:
+        path.write_bytes(path.read_bytes()[:40])
+    sharded.clear()
+    shutil.rmtree(project / "site")
+    build(project / "interview", project / "site")
+    assert sharded and _tree(project / "site") == first
+
+
+def test_pagefind_failing_while_the_site_is_written_leaves_it_as_it_was(tmp_path, sharded, monkeypatch):
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "interview")
+    shutil.copytree(TEMPLATES, project / "templates")
+    build(project / "interview", project / "site")
+    for path in _bundle_blobs(project):
+        path.unlink()
+    gone = next(p for p in sorted((project / "site/zh-hant/pagefind").rglob("*")) if p.is_file() and p.name != LISTING)
+    gone.unlink()  # the site needs it again: its stored copy is missing, so its shard is made again
+    before = _tree(project / "site")
+    from archive.errors import ArchiveError
+
+    monkeypatch.setattr(search, "_executable", lambda: Path("/bin/false"))
+    with pytest.raises(ArchiveError) as caught:  # a message for the user, not a traceback
+        build(project / "interview", project / "site")
+    assert "Pagefind failed while indexing" in str(caught.value) and "--no-search" in str(caught.value)
+    assert _tree(project / "site") == before
+
+
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

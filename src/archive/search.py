@@ -36,7 +36,9 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from markupsafe import escape
 
+from .errors import ArchiveError
 from .model import SCRIPTS
+from .output import Entry
 from .urls import DIRS, INTERVIEW_DATA, OTHER
 
 if TYPE_CHECKING:
@@ -211,32 +213,34 @@ def index_shard(files: Mapping[str, object], site: SiteInput, folder: Path | Non
     return out
 
 
-def combine(parts: Mapping[str, Mapping[str, bytes]], site: SiteInput) -> dict[str, bytes]:
+def combine(parts: Mapping[str, Mapping[str, Entry]], site: SiteInput) -> dict[str, Entry]:
     """The shards laid out in each script's ``pagefind/`` folder, with :data:`LISTING`.
 
     The first shard (by number) sits in the folder itself with Pagefind's
     script and WebAssembly, so ``pagefind/pagefind.js`` starts on it; every
     other shard is a folder ``pagefind/<k>/`` of index files only, which
-    ``app.js`` merges (Pagefind's ``mergeIndex``).
+    ``app.js`` merges (Pagefind's ``mergeIndex``). Only each shard's
+    :data:`COUNTS` is read here: the bundles' files are passed on unread.
     """
-    out: dict[str, bytes] = {}
+    out: dict[str, Entry] = {}
     for script in SCRIPTS:
         base = f"{DIRS[script]}/{BUNDLE}"
         mine = sorted((name for name in parts if name.startswith(f"{DIRS[script]}/")),
                       key=lambda name: int(name.rsplit("/", 1)[1]))
         counts: Counter[str] = Counter()
         for name in mine:
-            counts.update(_counts(parts[name].get(COUNTS, b"{}")))
+            if COUNTS in parts[name]:
+                counts.update(_counts(parts[name][COUNTS].read()))
         shards = [name for name in mine if ENTRY in parts[name]]
         for i, name in enumerate(shards):
             where = base if i == 0 else f"{base}/{name.rsplit('/', 1)[1]}"
-            for rel, data in parts[name].items():
+            for rel, entry in parts[name].items():
                 if rel != COUNTS and _BUNDLE_FILE.match(rel) and (i == 0 or not _RUNTIME.match(rel)):
-                    out[f"{where}/{rel}"] = data
+                    out[f"{where}/{rel}"] = entry
         table = char_table(counts, script)
         listing = {"shards": [f"{name.rsplit('/', 1)[1]}/" for name in shards[1:]],
                    "from": "".join(table), "to": "".join(table.values())}
-        out[f"{base}/{LISTING}"] = json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode()
+        out[f"{base}/{LISTING}"] = Entry.of(json.dumps(listing, ensure_ascii=False, separators=(",", ":")).encode())
     return out
 
 
@@ -259,8 +263,9 @@ def _run_pagefind(pages: list[tuple[str, str]]) -> dict[str, bytes]:
     user's (``pagefind.yml`` in the working folder) changes the index. One
     Pagefind process at a time (the next shard's pages are written meanwhile):
     a shard of 64 interviews peaks near 200 MB, and the build's own process
-    holds about 300 MB at N = 1,000, so two side by side would pass the 600 MB
-    the whole process tree may use.
+    holds about 285 MB at N = 2,000 (the shards' bundles are in the cache, not
+    in it: see :mod:`archive.postplan`), so two side by side would pass the
+    600 MB the whole process tree may use.
     """
     exe = _executable()
     with tempfile.TemporaryDirectory(prefix="archive-search-") as tmp:
@@ -317,8 +322,9 @@ def _read_bundle(folder: Path) -> dict[str, bytes]:
     return found
 
 
-class SearchError(Exception):
-    """Pagefind is missing or failed; the message says what to do."""
+class SearchError(ArchiveError):
+    """Pagefind is missing or failed; the message says what to do (shown as it is, also when a shard is
+    made again while the site is written because its stored bundle went missing)."""
 
 
 def reads(rel: str) -> bool:
