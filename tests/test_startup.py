@@ -30,7 +30,10 @@ HEAVY = ("jinja2", "markdown_it", "lxml", "concurrent.futures.process", "yaml", 
 
 _PROBE = """
 import atexit, json, os, runpy, sys
-atexit.register(lambda: open(os.environ["ARCHIVE_PROBE"], "w").write(json.dumps(sorted(sys.modules))))
+probe = lambda: open(os.environ["ARCHIVE_PROBE"], "w").write(json.dumps(sorted(sys.modules)))
+atexit.register(probe)
+real_exit = os._exit  # the command ends with os._exit (cli.run), which runs no atexit function
+os._exit = lambda code: (probe(), real_exit(code))
 sys.argv = ["archive", *json.loads(os.environ["ARCHIVE_ARGS"])]
 runpy.run_module("archive", run_name="__main__", alter_sys=True)
 """
@@ -91,6 +94,23 @@ def test_a_no_op_build_in_a_fresh_process_imports_no_part_of_the_pipeline(projec
     assert again.returncode == 0, again.stderr
     assert " 0 files written" in again.stdout, (first.stdout, again.stdout)
     assert [m for m in HEAVY if m in modules] == []
+
+
+def test_a_no_op_that_repeats_a_warning_imports_no_part_of_the_pipeline_either(project, tmp_path):
+    """The warning's path is shown relative to the current folder (sources.path_from_here): that module
+    imports the settings' reader (YAML) and the parser (Markdown) only where they are used."""
+    settings = project / "interview" / "archive.yml"
+    settings.write_text("".join(line for line in settings.read_text(encoding="utf-8").splitlines(keepends=True)
+                                if not line.startswith("base_url:")), encoding="utf-8")
+    _aged(project)
+    args = ["build", "--archive", "interview", "--out", "site", "--no-search"]
+    _run(args, project, tmp_path)
+    if not (project / ".archive-cache" / STAMP_DIR).is_dir():  # this package's code was saved a moment ago
+        time.sleep(RACY_NS / 1e9)
+        _run(args, project, tmp_path)
+    again, modules = _run(args, project, tmp_path)
+    assert " 0 files written" in again.stdout and "PUB001" in again.stderr, (again.stdout, again.stderr)
+    assert [m for m in HEAVY if m in modules] == [] and "archive.parse" not in modules
 
 
 def test_a_no_op_repeats_the_warnings_of_the_build_it_stands_for(project):

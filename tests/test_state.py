@@ -44,3 +44,13 @@ def test_anything_malformed_is_an_empty_state():
                     good.replace(b'"photo.svg"', b"7"), good.replace(b"2024-02-29", b"2024-02-30"),
                     good.replace(b'"Diagnostic"', b'"Exploit"')):
         assert state.loads(payload) == {}
+
+
+def test_the_same_bytes_give_the_state_already_read_and_other_bytes_are_decoded():
+    """``archive serve`` rebuilds in one process: the state it wrote is not decoded again."""
+    payload = state.dumps({"interview/a": _output("interview/a")})
+    first = state.loads(payload)
+    assert state.loads(bytes(payload)) is first
+    other = payload.replace(b"slug-1", b"slug-2")
+    assert state.loads(other) is not first and state.loads(other)["interview/a"].targets.slug == "slug-2"
+    assert state.loads(state.FORMAT + b"\n[]") == {} and state.loads(state.FORMAT) == {}

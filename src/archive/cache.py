@@ -21,7 +21,6 @@ import itertools
 import os
 import stat
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -61,12 +60,41 @@ def library_versions() -> list[str]:
     return found
 
 
-@lru_cache(maxsize=None)
-def code_version() -> str:
-    """A hash of this package's source, the converter's and the libraries' versions: new code, new keys."""
+CODE_FILE = "code.json"
+"""The remembered :func:`code_version`, by the stat of the package's files (in the cache folder)."""
+_CODE: dict[str, str] = {}
+"""This process's code version (its modules are loaded once: it cannot change while it runs)."""
+
+
+def code_version(remember: Path | None = None) -> str:
+    """A hash of this package's source, the converter's and the libraries' versions: new code, new keys.
+
+    Reading every module and asking ``importlib.metadata`` for the libraries
+    costs a fresh process 25–40 ms, so a build with a cache (``remember``)
+    keeps the result in ``CODE_FILE`` beside a digest of every module's path,
+    size, times and inode and of the Python installation (whose library
+    folders change when a library is installed, upgraded or removed: see
+    :mod:`archive.freshness`), and takes it from there while that digest is
+    the same, as git's index does for files. As there, a module modified
+    within ``RACY_NS`` of the moment it was listed is never vouched for
+    (see :func:`archive.filehashes.remembered_by_stat`).
+    """
+    if "" not in _CODE:
+        _CODE[""] = package_code(Path(__file__).resolve().parent, remember)
+    return _CODE[""]
+
+
+def package_code(root: Path, remember: Path | None = None) -> str:
+    """:func:`code_version` of the package at ``root``, remembered in ``remember`` (a cache folder) if given."""
+    from .filehashes import remembered_by_stat
+
+    return remembered_by_stat(root, remember / CODE_FILE if remember is not None else None,
+                              lambda: _code_digest(root))
+
+
+def _code_digest(root: Path) -> str:
     from .scripts import converter_version
 
-    root = Path(__file__).resolve().parent
     parts: list[bytes | str] = [converter_version(), *library_versions()]
     for path in sorted(root.rglob("*.py")):
         parts += [path.relative_to(root).as_posix(), path.read_bytes()]

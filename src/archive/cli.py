@@ -265,6 +265,26 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> None:
+    """The command's entry point (``archive``, ``python -m archive``): :func:`main`, then exit at once.
+
+    When the command is done, all the interpreter's own teardown would do is
+    free every object one by one and collect cycles among them: after a
+    one-interview rebuild at N = 1,000, 0.1 s of CPU (a sixth of the
+    command). By then every file is closed (writes go through ``with`` and
+    an atomic rename), worker processes are joined and the output is
+    flushed here, so the process ends with ``os._exit``. ``main`` itself
+    returns normally (tests and other callers run it in their process).
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: what Python's own exit would report
+        code = code or 120
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import time
 
@@ -34,37 +35,99 @@ _SKIP = frozenset({"__pycache__"})
 """Folders of derived files that never change a build's output."""
 
 
-def _walk(folder: str, lines: list[str]) -> int:
-    """Append ``path size mtime inode`` for every file under ``folder``; returns the newest mtime (ns)."""
+def _walk(folder: str, lines: list[str], tree: dict[str, list] | None = None) -> int:
+    """Append ``path size mtime inode`` for every file under ``folder``; returns the newest mtime (ns).
+
+    ``tree``: also keep each folder's entries there, as (name, stat), the stat None for a folder
+    (see :class:`Tree`); a folder with an entry that could not be read is left out of it.
+    """
     newest = 0
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
         lines.append(f"{folder} -")
         return 0
+    kept: list | None = [] if tree is not None else None
     for entry in entries:
         try:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in _SKIP:
-                    newest = max(newest, _walk(entry.path, lines))
+                    newest = max(newest, _walk(entry.path, lines, tree))
+                if kept is not None:
+                    kept.append((entry.name, None))
                 continue
             st = entry.stat()
         except OSError:
             lines.append(f"{entry.path} ?")
+            kept = None
             continue
         lines.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
         newest = max(newest, st.st_mtime_ns)
+        if kept is not None:
+            kept.append((entry.name, st))
+    if kept is not None and tree is not None:
+        tree[folder] = kept
     return newest
 
 
-def _listing(folders: list[str]) -> tuple[str, int]:
-    """A digest of every file under ``folders`` (by path, size, mtime, inode) and the newest mtime."""
+def _listing(folders: list[str], tree: dict[str, list] | None = None) -> tuple[str, int]:
+    """A digest of every file under ``folders`` (by path, size, mtime, inode) and the newest mtime.
+
+    ``tree``: keep the first folder's entries there (see :func:`_walk`).
+    """
     lines: list[str] = []
     newest = 0
-    for folder in folders:
+    for i, folder in enumerate(folders):
         lines.append(f"[{folder}]")
-        newest = max(newest, _walk(folder, lines))
+        newest = max(newest, _walk(folder, lines, tree if i == 0 else None))
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest(), newest
+
+
+def _files_listing(folder: str, files: list[str]) -> str | None:
+    """:func:`_listing` of ``[folder]`` when it holds exactly ``files`` (relative paths), found without
+    listing the folder: each file's own stat, in the order the walk visits them (by name, folder by folder).
+
+    None when one of them is not a regular file (then the folder is walked). A file added beside them
+    is not seen here, but the next build's walk sees it: that build then builds (the safe side).
+    """
+    lines = [f"[{folder}]"]
+    for rel in sorted(files, key=lambda rel: rel.split("/")):
+        path = f"{folder}/{rel}"
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode) or "__pycache__" in rel.split("/"):
+            return None
+        lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class Tree:
+    """The archive folder as the no-op decision listed it, for the build that follows to read, not list again.
+
+    ``folders`` maps each folder's absolute path to its entries, by name:
+    (name, ``os.stat`` of the entry, following a symbolic link) or (name,
+    None) for a real folder. A folder missing from it (one not listed, or
+    with an entry that could not be read) is to be listed from the disk.
+    Listed at ``started`` or later: a hash recorded against one of these
+    stats must count as taken then (see :mod:`archive.filehashes`).
+    """
+
+    def __init__(self, started: int, folders: dict[str, list]):
+        self.started = started
+        self.folders = folders
+
+    def entries(self, folder: str | os.PathLike) -> list[tuple[str, os.stat_result | None]] | None:
+        return self.folders.get(os.path.abspath(folder))
+
+    def stat(self, path: str | os.PathLike) -> os.stat_result | None | bool:
+        """The listed stat of a file (None: a folder; False: not known from the listing)."""
+        folder, name = os.path.split(os.path.abspath(path))
+        for entry, st in self.folders.get(folder, ()):
+            if entry == name:
+                return st
+        return False
 
 
 def _installation() -> list[str]:
@@ -100,6 +163,8 @@ class Stamp:
         self.path = os.path.join(cache_root, STAMP_DIR, name)
         self.listed: tuple[list[str], str, int] | None = None
         """(folders, digest, newest mtime) of the inputs as listed before the build, if they were."""
+        self.tree: Tree | None = None
+        """The archive folder's entries as listed then (for the build to read instead of listing it again)."""
         self.options = hashlib.sha256(repr((VERSION, options, _installation())).encode(
             "utf-8", "surrogateescape")).hexdigest()
 
@@ -116,17 +181,22 @@ class Stamp:
         if not isinstance(folders, list) or folders[:1] != [self.archive] \
                 or not all(isinstance(f, str) for f in folders):
             return None
-        self.listed = (folders, *_listing(folders))
+        tree: dict[str, list] = {}
+        self.listed = (folders, *_listing(folders, tree))
+        self.tree = Tree(self.started, tree)
         if state.get("inputs") != self.listed[1] or state.get("outputs") != _listing([self.out])[0]:
             return None
         report = state.get("report")
         return report if isinstance(report, dict) else None
 
-    def record(self, report: dict, folders: list[str]) -> None:
+    def record(self, report: dict, folders: list[str], written: list[str] | None = None) -> None:
         """Keep this build's stamp; ``folders`` are the input folders beyond the archive and this package.
 
         Listed after the build: a file modified since the build started (or
         just before) is too fresh to vouch for, and then no stamp is kept.
+        ``written``: every file the output holds (relative paths), when the
+        build knows them: they are then looked at one by one instead of
+        listing the output folder (see :func:`_files_listing`).
         """
         every = list(dict.fromkeys([self.archive, *(os.path.abspath(f) for f in folders), *_package_folders()]))
         # the inputs as listed before the build, when it read the same folders: a file changed since then
@@ -136,13 +206,14 @@ class Stamp:
         if newest >= self.started - RACY_NS:
             self.forget()
             return
+        outputs = (_files_listing(self.out, written) if written is not None else None) or _listing([self.out])[0]
         state = {"version": VERSION, "options": self.options, "folders": every, "inputs": inputs,
-                 "outputs": _listing([self.out])[0], "report": report}
+                 "outputs": outputs, "report": report}
         tmp = f"{self.path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(state, f, ensure_ascii=False)
+                f.write(json.dumps(state, ensure_ascii=False))  # dumps: the C encoder (dump is pure Python)
             os.replace(tmp, self.path)
         except OSError:  # the stamp is an optimisation: without it the next build is a full one
             self.forget(tmp)

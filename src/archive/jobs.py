@@ -31,7 +31,8 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
     from .model import SCRIPTS
     from .render import page_templates_key, templates_key
     from .filehashes import FileHashes
-    from .sources import INTERVIEW_FILE, hashed_source
+    from .output import Entry
+    from .sources import INTERVIEW_FILE, hashed_files, hashed_source
 
     diagnostics = list(scan.diagnostics)
     settings = scan.settings
@@ -43,19 +44,30 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
     media: dict[str, Entry] = {}
     jobs: list[InterviewJob] = []
     cache_root = str(ctx.cache.root) if ctx.cache.root else None
-    hashes = FileHashes(ctx.cache.root if ctx.cache.kinds is None else None)  # never in a scratch cache
-    for folder, display in scan.sources:
-        sha, _, problems = hashed_source(folder / INTERVIEW_FILE, display, hashes)  # the worker reads it again
-        diagnostics.extend(problems)
+    tree = scan.tree  # the archive as the no-op decision listed it (stats taken then), or None
+    hashes = FileHashes(ctx.cache.root if ctx.cache.kinds is None else None,  # never in a scratch cache
+                        tree.started if tree is not None else None)
+
+    def folder_key(folder: Path) -> str:
+        """The images beside an interview, by name and content: they decide FIG001 and the copies."""
+        parts: list[str] = []
+        for path, sha, size in hashed_files(folder, hashes, INTERVIEW_FILE, tree):
+            parts += [os.path.basename(path), sha]
+            media[path] = Entry(sha, size, Path(path))
+        return digest(*parts)
+
+    for folder, display in scan.sources:  # (paths as text: 1,000 pathlib joins cost more than the rest of a key)
+        name = str(folder)
+        sha, _, problems = hashed_source(os.path.join(name, INTERVIEW_FILE), display, hashes, tree)
+        diagnostics.extend(problems)  # (the worker reads the source again, checked against ``sha``)
         if sha is None:
             continue
-        parse_key = digest(ctx.code, display, str(folder), sha, stage_key, glossary_key,
-                           _folder_key(folder, media, hashes))
+        parse_key = digest(ctx.code, display, name, sha, stage_key, glossary_key, folder_key(folder))
         view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
-        jobs.append(InterviewJob(str(folder), display, None, parse_key, view_keys, page_keys, settings,
+        jobs.append(InterviewJob(name, display, None, parse_key, view_keys, page_keys, settings,
                                  str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha))
-    hashes.save({str(Path(job.folder) / INTERVIEW_FILE) for job in jobs} | set(media))
+    hashes.save({os.path.join(job.folder, INTERVIEW_FILE) for job in jobs} | set(media))
     return jobs, media, diagnostics
 
 
@@ -82,15 +94,18 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
                                and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
     if len(todo) >= PARALLEL_FROM:
+        import gc
+
+        gc.enable()  # paused for a small rebuild (see build._collector_paused); workers collect as usual
         _before_fork(todo[0], convert=to_convert > 0)
     for made in make_all(todo, workers, progress):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
             stages[stage] += spent
-    new_state = {k: v.slim() for k, v in results.items() if not v.blobs}
+    new_state = {k: v if v is state.get(k) else v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
-        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state))
+        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state, state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
 
 
@@ -121,15 +136,3 @@ def _load_converting() -> None:
         engine(PROFILES[(script, "tw")])  # the default conversion; others load in the worker that needs them
     slug("甲", "p")
     _taiwan_frequency()
-
-
-def _folder_key(folder: Path, seen: dict[str, Entry], hashes) -> str:
-    """The images beside an interview, by name and content: they decide FIG001 and the copies."""
-    from .output import Entry
-    from .sources import INTERVIEW_FILE, hashed_files
-
-    parts: list[str] = []
-    for path, sha, size in hashed_files(folder, hashes, INTERVIEW_FILE):
-        parts += [os.path.basename(path), sha]
-        seen[path] = Entry(sha, size, Path(path))
-    return digest(*parts)

@@ -8,6 +8,7 @@ interview to another interview's anchors.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import stat
@@ -15,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import read_settings
 from .errors import BuildError, Code, Diagnostic
-from .model import Interview, Link, Question, Settings, Span
-from .parse import Parsed, parse_interview
 
-if TYPE_CHECKING:
-    from .filehashes import FileHashes
+if TYPE_CHECKING:  # the settings' reader (YAML) and the parser (Markdown) are imported where used:
+    from .filehashes import FileHashes  # a no-op build rebases its warnings' paths with this module
+    from .freshness import Tree
+    from .model import Interview, Link, Settings, Span
+    from .parse import Parsed
 
 SETTINGS_FILE = "archive.yml"
 GLOSSARY_FILE = "glossary.yml"
@@ -97,10 +98,17 @@ class Scan:
     sources: tuple[tuple[Path, str], ...]
     """(interview folder, display path of its index.md), sorted."""
     settings_files: tuple[Path, ...]
+    tree: Tree | None = None
+    """The archive as the no-op decision listed it, when it did (read instead of listing it again)."""
 
 
-def scan_archive(root: Path | str) -> Scan:
-    """Settings, glossary and the list of interview folders; never raises on bad content."""
+def scan_archive(root: Path | str, tree: Tree | None = None) -> Scan:
+    """Settings, glossary and the list of interview folders; never raises on bad content.
+
+    ``tree``: the archive folder as already listed (:class:`archive.freshness.Tree`), read instead of the disk.
+    """
+    from .config import read_settings
+
     root = Path(root)
     base = root.resolve().parent
     diags: list[Diagnostic] = []
@@ -120,19 +128,54 @@ def scan_archive(root: Path | str) -> Scan:
     diags.extend(setting_diags)
     sources = []
     prefix = display_path(root, base)
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        source = folder / INTERVIEW_FILE
-        if os.path.lexists(source) and not source.is_dir():  # read_source_bytes judges what it is
-            sources.append((folder, f"{prefix}/{folder.name}/{INTERVIEW_FILE}"))
-        elif any(folder.glob("*.md")):
+    top = _Entries(root, tree)
+    for name in sorted(name for name in top.names() if top.is_dir(name) and not name.startswith(".")):
+        folder = root / name
+        inside = _Entries(folder, tree)
+        if inside.exists(INTERVIEW_FILE) and not inside.is_dir(INTERVIEW_FILE):  # read_source_bytes judges it
+            sources.append((folder, f"{prefix}/{name}/{INTERVIEW_FILE}"))
+        elif any(fnmatch.fnmatchcase(entry, "*.md") for entry in inside.names()):
             diags.append(Diagnostic.make(Code.ARC001, display_path(folder, base), 1,
                                          f"this folder has Markdown but no {INTERVIEW_FILE}; "
                                          f"name the interview's file {INTERVIEW_FILE}"))
-    for stray in sorted(root.glob("*.md")):
+    for stray in sorted(root / name for name in top.names() if fnmatch.fnmatchcase(name, "*.md")):
         diags.append(Diagnostic.make(Code.ARC001, display_path(stray, base), 1,
                                      f"interviews live in folders: move this file to "
                                      f"{stray.stem}/{INTERVIEW_FILE}"))
-    return Scan(root, base, settings, tuple(diags), tuple(sources), tuple(files))
+    return Scan(root, base, settings, tuple(diags), tuple(sources), tuple(files), tree)
+
+
+class _Entries:
+    """One folder's entries: from the listing ``tree`` when it holds the folder, else from the disk."""
+
+    def __init__(self, folder: Path, tree: Tree | None):
+        listed = tree.entries(folder) if tree is not None else None
+        if listed is None:
+            try:
+                with os.scandir(folder) as found:
+                    listed = [(e.name, None if e.is_dir(follow_symlinks=False) else _stat(e.path)) for e in found]
+            except OSError:
+                listed = []
+        self.kinds = dict(listed)
+
+    def names(self) -> list[str]:
+        return list(self.kinds)
+
+    def exists(self, name: str) -> bool:
+        return name in self.kinds
+
+    def is_dir(self, name: str) -> bool:
+        """A folder, or a link to one (as ``Path.is_dir`` says)."""
+        st = self.kinds.get(name, False)
+        return st is None or (st is not False and st is not True and stat.S_ISDIR(st.st_mode))
+
+
+def _stat(path: str) -> os.stat_result | bool:
+    """``os.stat`` following links; True for an entry that is there but cannot be followed (a broken link)."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return True
 
 
 def read_source(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
@@ -141,7 +184,7 @@ def read_source(path: Path, shown: str) -> tuple[str | None, list[Diagnostic]]:
     return _read(path, shown, diags), diags
 
 
-def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
+def read_source_bytes(path: Path | str, shown: str) -> tuple[bytes | None, list[Diagnostic]]:
     """The bytes of one source file (decoded later, by :func:`decode_source`).
 
     Only a regular file is read: a FIFO named ``index.md`` or ``archive.yml``
@@ -165,13 +208,17 @@ def read_source_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Diagno
         return None, [Diagnostic.make(Code.ARC001, shown, 1, f"cannot read the file: {exc.strerror}")]
 
 
-def hashed_source(path: Path, shown: str, hashes: "FileHashes") -> tuple[str | None, bytes | None, list[Diagnostic]]:
+def hashed_source(path: Path | str, shown: str, hashes: "FileHashes",
+                  tree: Tree | None = None) -> tuple[str | None, bytes | None, list[Diagnostic]]:
     """(SHA-256, bytes, problems) of one source; the bytes are None when ``hashes`` vouches for the hash
-    (read them with :func:`checked_source` before use), the hash too when the file cannot be read."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        st = None
+    (read them with :func:`checked_source` before use), the hash too when the file cannot be read.
+    ``tree``: the archive as listed (its stat is taken from there when it holds the file)."""
+    st = tree.stat(path) if tree is not None else False
+    if st is False:
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
     if st is not None and stat.S_ISREG(st.st_mode):
         known = hashes.get(str(path), st)
         if known is not None:
@@ -194,20 +241,26 @@ def checked_source(path: Path, shown: str, sha: str) -> bytes:
     return data
 
 
-def hashed_files(folder: Path, hashes: "FileHashes", skip: str) -> list[tuple[str, str, int]]:
-    """(path, SHA-256, size) of every regular file in ``folder`` but ``skip``, by name."""
+def hashed_files(folder: Path, hashes: "FileHashes", skip: str, tree: Tree | None = None) -> list[tuple[str, str, int]]:
+    """(path, SHA-256, size) of every regular file in ``folder`` but ``skip``, by name.
+
+    ``tree``: the archive as listed (the folder's entries and their stats are taken from there when it holds it).
+    """
+    listed = tree.entries(folder) if tree is not None else None
+    if listed is None:
+        with os.scandir(folder) as entries:
+            listed = [(e.name, e.stat()) for e in entries if e.is_file()]
     found = []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name == skip or not entry.is_file():
-                continue
-            st = entry.stat()
-            sha = hashes.get(entry.path, st)
-            if sha is None:
-                with open(entry.path, "rb") as f:
-                    sha = hashlib.sha256(f.read()).hexdigest()
-                hashes.put(entry.path, st, sha)
-            found.append((entry.path, sha, st.st_size))
+    for name, st in sorted(listed, key=lambda e: e[0]):
+        if name == skip or st is None or not stat.S_ISREG(st.st_mode):
+            continue
+        path = os.path.join(folder, name)
+        sha = hashes.get(path, st)
+        if sha is None:
+            with open(path, "rb") as f:
+                sha = hashlib.sha256(f.read()).hexdigest()
+            hashes.put(path, st, sha)
+        found.append((path, sha, st.st_size))
     return found
 
 
@@ -238,6 +291,8 @@ def link_targets(parsed: Parsed) -> LinkTargets | None:
 
 def read_archive(root: Path | str) -> Archive:
     """Read and parse every interview under ``root``; never raises on bad content."""
+    from .parse import parse_interview
+
     scan = scan_archive(root)
     diags = list(scan.diagnostics)
     interviews: list[Interview] = []
@@ -263,6 +318,8 @@ def read_archive(root: Path | str) -> Archive:
 
 def anchors(interview: Interview) -> dict[str, Span]:
     """Every id an interview's page defines from its content, with where it came from."""
+    from .model import Question
+
     out: dict[str, Span] = {}
     for section in interview.sections:
         out.setdefault(section.id, section.span)

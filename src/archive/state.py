@@ -5,12 +5,16 @@ interview's keys, link targets, diagnostics and files, about 2 KB each) and
 writes it again when anything changed, so at N = 1,000 its decoding and
 encoding were a third of an edit-one rebuild through the generic cache codec
 (ten tagged objects per interview, each built by a hook). Here an interview
-is one plain JSON array in a fixed order, decoded by the JSON parser alone;
-anchors travel as one space-separated string (ids never contain spaces);
-only the rare parts (diagnostics, links) go through :mod:`archive.codec`.
-Anything that does not have the expected shape makes the whole state a miss
-(every interview is made again), never an error: like every cache entry it
-is data, checked, and never trusted to name a path or run code.
+is one plain JSON array in a fixed order, on a line of its own (JSON text
+never holds a raw line break), decoded by the JSON parser alone; anchors
+travel as one space-separated string (ids never contain spaces); only the
+rare parts (diagnostics, links) go through :mod:`archive.codec`. The state
+read remembers each interview's line, so that writing it again after an
+edit encodes only the interviews made again and copies the others' lines
+(at N = 1,000, 1 ms instead of 20). Anything that does not have the
+expected shape makes the whole state a miss (every interview is made
+again), never an error: like every cache entry it is data, checked, and
+never trusted to name a path or run code.
 """
 
 from __future__ import annotations
@@ -23,27 +27,68 @@ from . import codec
 from .interviews import InterviewOutput
 from .sources import LinkTargets
 
-FORMAT = 1
+FORMAT = b"archive-state 2"
+"""The first line of a state; then one line per interview."""
 
 
-def dumps(outputs: dict[str, InterviewOutput]) -> bytes:
-    """The state of these interviews (by folder), as bytes; outputs with unsaved page bytes are left out."""
-    rows = [_row(output) for _, output in sorted(outputs.items()) if not output.blobs]
-    return json.dumps([FORMAT, rows], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+class State(dict):
+    """The outputs a state holds, by folder, and the line each was read from (see :func:`dumps`)."""
+
+    def __init__(self, outputs: dict[str, InterviewOutput] | None = None, lines: dict[str, bytes] | None = None):
+        super().__init__(outputs or {})
+        self.lines = lines or {}
 
 
-def loads(payload: bytes | None) -> dict[str, InterviewOutput]:
-    """The outputs a state holds, by folder; empty for anything :func:`dumps` did not make."""
+def dumps(outputs: dict[str, InterviewOutput], previous: State | None = None) -> bytes:
+    """The state of these interviews (by folder), as bytes; outputs with unsaved page bytes are left out.
+
+    An output that is the very object ``previous`` read is written as the line it was read from.
+    """
+    kept, lines = {}, {}
+    for folder, output in sorted(outputs.items()):
+        if output.blobs:
+            continue
+        same = previous is not None and previous.get(folder) is output
+        kept[folder] = output
+        lines[folder] = previous.lines[folder] if same else _line(output)  # type: ignore[union-attr]
+    payload = b"\n".join([FORMAT, *lines.values()])
+    _remember(payload, State(kept, lines))
+    return payload
+
+
+def loads(payload: bytes | None) -> State:
+    """The outputs a state holds, by folder; empty for anything :func:`dumps` did not make.
+
+    The same bytes as this process last wrote or read give that state again, without decoding
+    (``archive serve`` rebuilds in one process).
+    """
     if payload is None:
-        return {}
+        return State()
+    if _LAST and _LAST[0] == payload:
+        return _LAST[1]
+    head, *lines = payload.split(b"\n")
+    if head != FORMAT:
+        return State()
     try:
-        head, rows = json.loads(payload.decode("utf-8"))
-        if head != FORMAT or not isinstance(rows, list):
-            return {}
-        outputs = [_output(row) for row in rows]
+        outputs = [_output(json.loads(line)) for line in lines]
     except (ValueError, TypeError, KeyError, AttributeError):
-        return {}
-    return {output.folder: output for output in outputs}
+        return State()
+    read = State({output.folder: output for output in outputs},
+                 {output.folder: line for output, line in zip(outputs, lines)})
+    _remember(payload, read)
+    return read
+
+
+_LAST: list = []
+"""(payload, state) this process last wrote or read."""
+
+
+def _remember(payload: bytes, read: State) -> None:
+    _LAST[:] = [payload, read]
+
+
+def _line(output: InterviewOutput) -> bytes:
+    return json.dumps(_row(output), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _row(o: InterviewOutput) -> list[Any]:
