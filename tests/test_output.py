@@ -327,3 +327,21 @@ def test_cli_deep_emphasis_is_never_a_traceback(project):
     result = run_cli(project, "--archive", "interview", "--out", "site")
     assert "Traceback" not in result.stderr, result.stderr[-500:]
     assert result.returncode in (0, 1, 2)
+
+
+def test_the_writer_tells_what_the_site_holds_afterwards_as_lstat_would(tmp_path):
+    """The no-op stamp takes the site's listing from the writer's own walk (one walk, not two):
+    after an in-place write and after a write of nothing, every file and the manifest, each with
+    the stat the disk gives now (a renamed file's new inode and time, not the old one's)."""
+    source, out = tmp_path / "interview", tmp_path / "site"
+    source.mkdir()
+    files = {f"d{i}/page.html": f"<p>{i}</p>\n".encode() for i in range(6)}
+    write_site(files, out, source)
+    for change in ({"d1/page.html": b"<p>new</p>\n"}, {}):
+        files = dict(files, **change)
+        stats: dict = {}
+        write_site(files, out, source, stats=stats)
+        assert set(stats) == set(files) | {MANIFEST}
+        for rel, st in stats.items():
+            now = os.lstat(out / rel)
+            assert (st.st_ino, st.st_size, st.st_mtime_ns) == (now.st_ino, now.st_size, now.st_mtime_ns), rel

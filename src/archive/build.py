@@ -85,7 +85,8 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
                          tree=stamp.tree if stamp else None)
         from .output import MANIFEST, write_site
 
-        written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent)
+        stats: dict = {}  # what the site holds afterwards, as the writer saw it (for the stamp)
+        written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent, stats)
     pages = sum(1 for name in plan.files if name.endswith(".html"))
     report = BuildReport(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
                          plan.diagnostics, tuple(written), plan.made, plan.stages)
@@ -93,7 +94,7 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
         stamp.record({"interviews": report.interviews, "pages": pages, "files": report.files,
                       "warnings": [[d.path, d.line, d.col, d.code, int(d.severity), d.message]
                                    for d in report.warnings]}, [str(f) for f in plan.template_folders],
-                     [*plan.files, MANIFEST])  # what the output holds now: no need to list it
+                     [*plan.files, MANIFEST], stats)  # what the output holds now: no need to list it
     return report
 
 

@@ -83,20 +83,25 @@ def _listing(folders: list[str], tree: dict[str, list] | None = None) -> tuple[s
     return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest(), newest
 
 
-def _files_listing(folder: str, files: list[str]) -> str | None:
+def _files_listing(folder: str, files: list[str], known: dict[str, os.stat_result] | None = None) -> str | None:
     """:func:`_listing` of ``[folder]`` when it holds exactly ``files`` (relative paths), found without
     listing the folder: each file's own stat, in the order the walk visits them (by name, folder by folder).
 
     None when one of them is not a regular file (then the folder is walked). A file added beside them
     is not seen here, but the next build's walk sees it: that build then builds (the safe side).
+    ``known``: the ``lstat`` of some of them, taken by the writer during this build (a file changed
+    since has another stat, which the next build's listing sees: it builds).
     """
+    known = known or {}
     lines = [f"[{folder}]"]
     for rel in sorted(files, key=lambda rel: rel.split("/")):
         path = f"{folder}/{rel}"
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return None
+        st = known.get(rel)
+        if st is None:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None
         if not stat.S_ISREG(st.st_mode) or "__pycache__" in rel.split("/"):
             return None
         lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}")
@@ -189,14 +194,16 @@ class Stamp:
         report = state.get("report")
         return report if isinstance(report, dict) else None
 
-    def record(self, report: dict, folders: list[str], written: list[str] | None = None) -> None:
+    def record(self, report: dict, folders: list[str], written: list[str] | None = None,
+               known: dict[str, os.stat_result] | None = None) -> None:
         """Keep this build's stamp; ``folders`` are the input folders beyond the archive and this package.
 
         Listed after the build: a file modified since the build started (or
         just before) is too fresh to vouch for, and then no stamp is kept.
         ``written``: every file the output holds (relative paths), when the
         build knows them: they are then looked at one by one instead of
-        listing the output folder (see :func:`_files_listing`).
+        listing the output folder (see :func:`_files_listing`); ``known``: their stats where the
+        writer took them.
         """
         every = list(dict.fromkeys([self.archive, *(os.path.abspath(f) for f in folders), *_package_folders()]))
         # the inputs as listed before the build, when it read the same folders: a file changed since then
@@ -206,7 +213,7 @@ class Stamp:
         if newest >= self.started - RACY_NS:
             self.forget()
             return
-        outputs = (_files_listing(self.out, written) if written is not None else None) or _listing([self.out])[0]
+        outputs = (_files_listing(self.out, written, known) if written is not None else None) or _listing([self.out])[0]
         state = {"version": VERSION, "options": self.options, "folders": every, "inputs": inputs,
                  "outputs": outputs, "report": report}
         tmp = f"{self.path}.{os.getpid()}.tmp"

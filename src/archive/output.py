@@ -74,12 +74,11 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def _scan(out: Path) -> tuple[set[str], list[str]]:
-    """Every regular file under ``out`` (relative paths), and every link or special file (never followed).
-
-    Uses the directory entries' types, so it costs no ``stat`` per file.
-    """
-    files: set[str] = set()
+def _scan(out: Path) -> tuple[dict[str, os.stat_result], list[str]]:
+    """Every regular file under ``out`` (relative path → its ``lstat``), and every link or special
+    file (never followed). One walk serves the writer's three questions: which files differ in size
+    from the plan, which are not ours, and (for the no-op stamp) what the site holds afterwards."""
+    files: dict[str, os.stat_result] = {}
     odd: list[str] = []
     folders = [("", str(out))]
     while folders:
@@ -88,7 +87,10 @@ def _scan(out: Path) -> tuple[set[str], list[str]]:
             for entry in entries:
                 rel = prefix + entry.name
                 if entry.is_file(follow_symlinks=False):
-                    files.add(rel)
+                    try:
+                        files[rel] = entry.stat(follow_symlinks=False)
+                    except OSError:  # gone since it was listed
+                        pass
                 elif entry.is_dir(follow_symlinks=False):
                     folders.append((rel + "/", entry.path))
                 else:
@@ -105,13 +107,16 @@ def _temp_target(rel: str) -> str:
     return f"{folder}/{target}" if folder else target
 
 
-def _site_leftovers(out: Path, listed: Mapping[str, str], planned: Mapping[str, object] | None = None) -> list[str]:
+def _site_leftovers(out: Path, listed: Mapping[str, str], planned: Mapping[str, object] | None = None,
+                    scanned: tuple[Mapping[str, os.stat_result], list[str]] | None = None) -> list[str]:
     """Refuse a site holding links or files not ours; return the temporary files of a killed in-place write.
 
     A ``.NAME.archive-new`` file counts as ours when NAME is the manifest,
     listed in it or planned by this build: nothing else uses that pattern there.
+    ``scanned``: :func:`_scan` of ``out`` when the caller has just made it.
     """
-    files, odd = _scan(out)
+    found, odd = scanned or _scan(out)
+    files = set(found)
     if odd:
         raise ArchiveError(f"refusing to write into {out}: it holds a symbolic link or special file archive did not "
                            f"make ({', '.join(odd[:5])}); archive never writes through one: remove it and build again")
@@ -191,7 +196,8 @@ def _remove_site(folder: Path, cut_short: bool = False) -> None:
         pass  # something not ours is inside, or it is gone: leave it
 
 
-def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None) -> list[str]:
+def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None,
+               stats: dict[str, os.stat_result] | None = None) -> list[str]:
     """Write ``files`` as the site at ``out``; returns the paths whose content changed.
 
     When every file is already there with the same content, nothing is written
@@ -204,6 +210,9 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
     from the current site) and exchanged with the current one atomically; the
     old site is then removed (it was ours: see the manifest). Builds into the
     same folder wait for each other (a lock on the parent folder).
+
+    ``stats``: filled with ``lstat`` of the files the site holds afterwards (relative path, the
+    manifest too) where the writer knows them without another walk (not after a staged write).
     """
     check_output(out, source, project, contents=False)
     entries = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
@@ -218,30 +227,52 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
         raise _write_error(exc, out.parent) from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _write_locked(entries, out, source, project)
+        return _write_locked(entries, out, source, project, stats)
     finally:
         os.close(lock)
 
 
-def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Path | None) -> list[str]:
+def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Path | None,
+                  stats: dict[str, os.stat_result] | None) -> list[str]:
     _leftover_folders(out)
     old = read_manifest(out) if out.is_dir() else None
-    root = str(out)
+    scanned = _scan(out) if old is not None else ({}, [])  # without a manifest every file is to write
+    present = scanned[0]
     changed = sorted(rel for rel, entry in files.items()
-                     if (old or {}).get(rel) != entry.hash or not _same_size(os.path.join(root, rel), entry.size))
+                     if (old or {}).get(rel) != entry.hash or not _same_size(present.get(rel), entry.size))
     if old is not None and not changed and set(old) == set(files):
+        _keep_stats(stats, present, files, [])
         return []  # the site is already this build: write nothing, touch nothing
     if out.is_dir() and any(out.iterdir()):
         if old is None:
             check_output(out, source, project)  # raises: not empty and not ours
-        for temp in _site_leftovers(out, old or {}, files):
+        for temp in _site_leftovers(out, old or {}, files, scanned if old is not None else None):
             _remove_site_file(out, temp)
     removed = sorted(set(old or {}) - set(files))
     if old is not None and len(changed) + len(removed) <= IN_PLACE_SHARE * len(files):
         _replace_in_place(files, changed, removed, out)
+        _keep_stats(stats, present, files, changed, out)
     else:
         _restage(files, set(changed), out, source, project)
     return changed
+
+
+def _keep_stats(stats: dict[str, os.stat_result] | None, present: Mapping[str, os.stat_result],
+                files: Mapping[str, Entry], changed: list[str], out: Path | None = None) -> None:
+    """Fill ``stats`` with every file the site now holds (and its manifest): the scan's ``lstat`` of
+    those left as they were, a new one of those just renamed into place. A file missing from it is
+    looked at by the caller."""
+    if stats is None:
+        return
+    fresh = set(changed)
+    for rel in [*files, MANIFEST]:
+        if rel in fresh or rel == MANIFEST and changed:
+            try:
+                stats[rel] = os.lstat(os.path.join(str(out), rel))
+            except OSError:
+                pass
+        elif rel in present:
+            stats[rel] = present[rel]
 
 
 def _remove_site_file(out: Path, rel: str) -> None:
@@ -397,9 +428,6 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
         os.close(root)
 
 
-def _same_size(path: Path | str, size: int) -> bool:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and st.st_size == size
+def _same_size(st: os.stat_result | None, size: int) -> bool:
+    """Whether a regular file of the scan (its ``lstat``, None when absent) has ``size`` bytes."""
+    return st is not None and stat.S_ISREG(st.st_mode) and st.st_size == size
