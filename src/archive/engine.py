@@ -13,7 +13,6 @@ install the module ``opencc`` with the same ``OpenCC(config).convert`` API).
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,8 @@ def engine_version() -> str:
     environment that shadows a global installation reports the one actually
     imported. Used in cache keys and by ``archive --version``.
     """
+    from importlib import metadata  # 13 ms with the email package it loads: only when asked
+
     module = _module()
     where = Path(module.__file__).resolve()
     content = where.read_bytes()

@@ -30,7 +30,6 @@ import subprocess
 import tempfile
 import threading
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -76,6 +75,8 @@ _RUNTIME = re.compile(r"^(pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefin
 
 def version() -> str:
     """Pagefind's version: part of the search step's cache key."""
+    from importlib import metadata  # 13 ms to import: not on a build's path without search
+
     try:
         return f"pagefind {metadata.version('pagefind')}"
     except metadata.PackageNotFoundError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import metadata
 
 from markupsafe import Markup, escape
 
@@ -29,6 +28,8 @@ def _parser(script: str):
 
 
 def version() -> str:
+    from importlib import metadata  # only a cache key's making asks (13 ms to import)
+
     try:
         return f"budoux {metadata.version('budoux')}"
     except metadata.PackageNotFoundError:
