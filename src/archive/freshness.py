@@ -122,13 +122,20 @@ class Tree:
     def __init__(self, started: int, folders: dict[str, list]):
         self.started = started
         self.folders = folders
+        self.cwd = os.getcwd()
+        """The working folder relative paths are read from (``os.path.abspath`` asks the system each time:
+        three times per interview of a build)."""
+
+    def _abs(self, path: str | os.PathLike) -> str:
+        path = os.fspath(path)
+        return os.path.normpath(path if os.path.isabs(path) else os.path.join(self.cwd, path))
 
     def entries(self, folder: str | os.PathLike) -> list[tuple[str, os.stat_result | None]] | None:
-        return self.folders.get(os.path.abspath(folder))
+        return self.folders.get(self._abs(folder))
 
     def stat(self, path: str | os.PathLike) -> os.stat_result | None | bool:
         """The listed stat of a file (None: a folder; False: not known from the listing)."""
-        folder, name = os.path.split(os.path.abspath(path))
+        folder, name = os.path.split(self._abs(path))
         for entry, st in self.folders.get(folder, ()):
             if entry == name:
                 return st
