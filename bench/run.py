@@ -31,6 +31,13 @@ What is fair about it:
   build and an edit with search are set against Hugo followed by Pagefind
   (``python -m pagefind``, the ``pagefind[extended]`` package) on Hugo's
   pages.
+- Our side runs as a newsroom installs it: ``pip install`` of this
+  checkout (not editable) into a fresh virtual environment, bytecode
+  compiled at install, so it pays its own interpreter start and imports and
+  nothing of the machine it runs on (``--in-place`` runs the checkout's
+  ``src`` with the current interpreter instead: a sandbox's start-up hooks
+  in its site-packages, ~20 ms a process here, are then counted too).
+  Pagefind comes from the same environment for both sides.
 - Memory is sampled from /proc every 20 ms for the whole process tree, on
   both sides: the largest single process's resident size (also from the
   kernel's own peak figure, ``wait4``) and the tree's proportional set size
@@ -65,6 +72,9 @@ sys.path.insert(0, str(HERE))
 from synth import front_matter, generate, interview  # noqa: E402
 
 MB = 2**20
+PYTHON = sys.executable
+"""The interpreter our side runs with (see :func:`install`); the checkout's ``src`` is on its path when
+it is the current one (``--in-place``)."""
 VICTIM = 3
 """The interview edited in the edit-one runs."""
 
@@ -129,9 +139,27 @@ def _pss(pid: int, fallback: int) -> int:
     return fallback
 
 
+def _env() -> dict[str, str]:
+    """The environment of every timed command: the checkout's code on the path only ``--in-place``."""
+    env = {**os.environ, "CI": "1"}
+    env.pop("PYTHONPATH", None)
+    if PYTHON == sys.executable:
+        env["PYTHONPATH"] = str(REPO / "src")
+    return env
+
+
+def install(folder: Path) -> str:
+    """A fresh virtual environment in ``folder`` with this checkout installed (not editable); its python."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    python = str(folder / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO)],
+                   check=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    return python
+
+
 def measure(cmd: list[str], cwd: Path, expect: Callable[[str], bool] | None = None) -> Run:
     """Run ``cmd`` as a fresh process; its time and peak memory. Fails loudly on an unexpected result."""
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "CI": "1"}
+    env = _env()
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # this machine sets it; an installed Python keeps its bytecode
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -233,7 +261,7 @@ class Workspace:
 
     # our side
     def ours(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "archive", *args]
+        return [PYTHON, "-m", "archive", *args]
 
     def build(self, *extra: str) -> list[str]:
         return self.ours("build", "--archive", "interview", "--out", "site", "--quiet", *extra)
@@ -270,7 +298,7 @@ class Workspace:
         _before_last(self.hugo / "layouts/_default/single.html", "</main>", f"<span hidden>bench edit {self.edits}</span>")
 
     def pagefind(self) -> list[str]:
-        return [sys.executable, "-m", "pagefind", "--site", "public", "--silent"]
+        return [PYTHON, "-m", "pagefind", "--site", "public", "--silent"]
 
 
 def _edited(text: str, count: int) -> str:
@@ -293,8 +321,8 @@ def _before_last(path: Path, marker: str, text: str) -> None:
 def has_search() -> bool:
     """Whether our build indexes search and can be told not to (``archive build --no-search``)."""
     try:
-        out = subprocess.run([sys.executable, "-m", "archive", "build", "--help"], capture_output=True, text=True,
-                             timeout=120, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+        out = subprocess.run([PYTHON, "-m", "archive", "build", "--help"], capture_output=True, text=True,
+                             timeout=120, env=_env())
     except subprocess.TimeoutExpired:
         return False
     return "--no-search" in out.stdout
@@ -457,16 +485,23 @@ def main() -> None:
     parser.add_argument("--search-up-to", type=int, default=1000, metavar="N",
                         help="run the rows with search only up to this N (default 1000: at 2,000 one "
                              "build with search takes minutes)")
+    parser.add_argument("--in-place", action="store_true",
+                        help="run the checkout's src with this interpreter instead of a fresh installation")
     args = parser.parse_args()
     if shutil.which("hugo") is None:
         raise SystemExit("hugo is not installed (apt-get install hugo): the benchmark compares against it")
+    global PYTHON
+    venv = None if args.in_place else tempfile.TemporaryDirectory(prefix="archive-bench-venv-")
+    if venv is not None:
+        PYTHON = install(Path(venv.name))
     log = lambda line: print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)  # noqa: E731
     search = has_search()
     start = machine()
     results = {n: bench(n, args.runs, search, search and n <= args.search_up_to, log) for n in args.counts}
     end = machine()
     print(f"Machine: {start['cores']} cores, {start['cpu']}; load average (1, 5, 15 min) {start['load']} at "
-          f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}. "
+          f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}; archive "
+          f"{'run from the checkout' if args.in_place else 'installed with pip into a fresh virtual environment'}. "
           f"Wall-clock seconds of a fresh process, median of {args.runs} pairs run alternately; the ratio is the "
           "median of the pairs' ratios; memory is the peak resident size of the largest process and the peak "
           "proportional set size of the whole process tree (MB; a page shared by forked workers counts once); "
