@@ -181,32 +181,59 @@ def test_a_damaged_stamp_is_a_full_build_never_an_error(project):
 
 
 def test_the_cache_is_pruned_only_once_enough_was_written(tmp_path, monkeypatch):
-    """A prune walks the whole cache: a small rebuild must not pay for one, a large one must."""
+    """A prune walks the whole cache: a small rebuild must not pay for one. Past PRUNE_AFTER one is
+    due and the next build runs it while its workers work; past PRUNE_NOW the build prunes at once."""
     import archive.cache as cache_module
     from archive.cache import LEDGER, Cache
 
     walks = []
-    monkeypatch.setattr(Cache, "prune", lambda self, *args, **kw: walks.append(self.root) or (0, 0))
+    monkeypatch.setattr(Cache, "prune", lambda self, *args, **kw: walks.append((self.root, kw)) or (0, 0))
     monkeypatch.setattr(cache_module, "PRUNE_AFTER", 10_000)
+    monkeypatch.setattr(cache_module, "PRUNE_NOW", 20_000)
     root = tmp_path / "cache"
     first = Cache(root)
+    assert first.background_prune() is None  # no cache folder yet: nothing to prune
     first.put_blob(b"a" * 1_000)
-    first.settle()
-    assert walks == [root]  # no count yet (a cache from before the count): prune now
-    assert (root / LEDGER).read_text() == "0"
+    first.settle()  # no count yet (a cache from before the count): a prune is due
+    assert walks == [] and int((root / LEDGER).read_text().split()[0]) >= 10_000
+    due = Cache(root)
+    run = due.background_prune()
+    assert run is not None
+    run()
+    assert walks == [(root, {"keep_since": first.opened - 1})]  # the last build's working set is kept
+    due.put_blob(b"b" * 4_000)
+    due.settle()
+    assert int((root / LEDGER).read_text().split()[0]) == 4_000  # counted again from that prune
     small = Cache(root)
-    small.put_blob(b"b" * 4_000)
+    assert small.background_prune() is None
+    small.put_blob(b"c" * 8_000)
     small.settle()
-    assert walks == [root] and int((root / LEDGER).read_text()) >= 4_000
-    large = Cache(root)
-    large.put_blob(b"c" * 8_000)
-    large.settle()
-    assert walks == [root, root] and (root / LEDGER).read_text() == "0"
+    assert len(walks) == 1 and int((root / LEDGER).read_text().split()[0]) >= 12_000
+    huge = Cache(root)
+    huge.put_blob(b"d" * 9_000)
+    huge.settle()  # past PRUNE_NOW without a prune on the way: now
+    assert len(walks) == 2 and (root / LEDGER).read_text().split()[0] == "0"
     (root / LEDGER).write_text("not a number")
-    again = Cache(root)
-    again.put_blob(b"d")
-    again.settle()
-    assert len(walks) == 3
+    assert Cache(root).background_prune() is not None
+
+
+def test_a_due_prune_runs_while_the_workers_work_and_is_joined(tmp_path):
+    """make_all runs ``meanwhile`` in a thread once the workers are forked (fork is chosen: no other
+    thread ran before), and the thread is done when the generator is."""
+    import threading
+
+    from archive import interviews
+
+    seen = []
+
+    def meanwhile() -> None:
+        seen.append((threading.current_thread().name, len(threading.enumerate())))
+
+    made = list(interviews.make_all([_job(tmp_path, i) for i in range(interviews.PARALLEL_FROM)], 2, None,
+                                    meanwhile=meanwhile))
+    assert len(made) == interviews.PARALLEL_FROM and [name for name, _ in seen] == ["archive-meanwhile"]
+    assert not any(t.name == "archive-meanwhile" for t in threading.enumerate())
+    assert list(interviews.make_all([], 2, None, meanwhile=meanwhile)) == [] and len(seen) == 1  # no workers
 
 
 def test_a_scratch_cache_keeps_only_its_kinds_and_never_prunes(tmp_path):
@@ -272,3 +299,11 @@ def test_an_edit_rebuild_without_search_loads_neither_the_search_adapter_nor_pyp
     assert again.returncode == 0, again.stderr
     assert "markdown_it" in modules and " 0 files written" not in again.stdout, again.stdout
     assert [m for m in ("archive.search", "pypinyin", "asyncio", "xml.sax") if m in modules] == []
+
+
+def _job(tmp_path: Path, n: int):
+    """A job whose source is gone: the worker reports it at once (enough to run the pool)."""
+    from archive.interviews import InterviewJob
+
+    return InterviewJob(str(tmp_path / f"gone-{n}"), f"gone-{n}/index.md", None, "k", {}, {}, None, None, None,
+                        source_hash="0" * 64)

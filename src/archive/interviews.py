@@ -342,9 +342,14 @@ def preload(templates: str | None) -> None:
     compile_templates(_environment(templates), Path(templates) if templates else None)
 
 
-def make_all(todo: list[InterviewJob], jobs: int | None,
-             progress: Callable[[int, int], None] | None) -> Iterable[InterviewOutput]:
-    """Make the interviews in ``todo``, in worker processes when there are enough of them."""
+def make_all(todo: list[InterviewJob], jobs: int | None, progress: Callable[[int, int], None] | None,
+             meanwhile: Callable[[], None] | None = None) -> Iterable[InterviewOutput]:
+    """Make the interviews in ``todo``, in worker processes when there are enough of them.
+
+    ``meanwhile``: work for this process while workers run (a due cache prune), in a thread started
+    once they are forked (a fork while another thread runs is not safe) and joined before returning;
+    not run without workers.
+    """
     workers = jobs or os.cpu_count() or 1
     done = 0
     if len(todo) < PARALLEL_FROM or workers == 1:
@@ -359,13 +364,22 @@ def make_all(todo: list[InterviewJob], jobs: int | None,
 
     # fork is fast, but only safe while this process runs no other thread (archive serve does)
     method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        chunk = max(1, min(16, len(todo) // (workers * 4)))
-        for made in pool.map(make_interview, todo, chunksize=chunk):
-            yield made
-            done += 1
-            if progress:
-                progress(done, len(todo))
+    helper = None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+            chunk = max(1, min(16, len(todo) // (workers * 4)))
+            results = pool.map(make_interview, todo, chunksize=chunk)  # submits all: the workers exist now
+            if meanwhile is not None:
+                helper = threading.Thread(target=meanwhile, name="archive-meanwhile", daemon=True)
+                helper.start()
+            for made in results:
+                yield made
+                done += 1
+                if progress:
+                    progress(done, len(todo))
+    finally:
+        if helper is not None:
+            helper.join()
 
 
 def images_of(interview: Interview) -> tuple[str, ...]:

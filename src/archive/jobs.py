@@ -98,7 +98,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
 
         gc.enable()  # paused for a small rebuild (see build._collector_paused); workers collect as usual
         _before_fork(todo[0], convert=to_convert > 0)
-    for made in make_all(todo, workers, progress):
+    for made in make_all(todo, workers, progress, meanwhile=ctx.cache.background_prune()):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
