@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from archive import cache as cache_module
+from archive import codeversion as cache_module
 from archive import state
-from archive.cache import CODE_FILE, package_code
+from archive.codeversion import CODE_FILE, package_code
 from archive.filehashes import RACY_NS, FileHashes
 from archive.freshness import Stamp, Tree, _listing
 from archive.interviews import InterviewOutput
@@ -211,7 +211,7 @@ def test_a_remembered_code_version_needs_no_package_metadata(tmp_path):
     """importlib.metadata (and the email package it imports) costs a fresh process ~10 ms."""
     remember = tmp_path / "cache"
     remember.mkdir()
-    script = ("import sys; from pathlib import Path; from archive.cache import code_version; "
+    script = ("import sys; from pathlib import Path; from archive.codeversion import code_version; "
               f"print(code_version(Path({str(remember)!r}))); print('importlib.metadata' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": str(Path(cache_module.__file__).resolve().parent.parent)}
     first = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from archive import engine
-from archive.cache import code_version
+from archive.codeversion import code_version
 from archive.scripts import converter_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def test_the_installed_engine_is_opencc_1_4_2():
 def test_converter_version_names_the_engine_and_the_surname_registry():
     version = converter_version()
     assert version.startswith(engine.engine_version() + "; faker ")
-    assert code_version()  # the cache key is made from it (cache.code_version calls converter_version)
+    assert code_version()  # the cache key is made from it (codeversion.code_version calls converter_version)
 
 
 def test_archive_version_prints_the_engine():

@@ -223,17 +223,18 @@ def test_a_due_prune_runs_while_the_workers_work_and_is_joined(tmp_path):
     import threading
 
     from archive import interviews
+    from archive.jobs import make_all
 
     seen = []
 
     def meanwhile() -> None:
         seen.append((threading.current_thread().name, len(threading.enumerate())))
 
-    made = list(interviews.make_all([_job(tmp_path, i) for i in range(interviews.PARALLEL_FROM)], 2, None,
+    made = list(make_all([_job(tmp_path, i) for i in range(interviews.PARALLEL_FROM)], 2, None,
                                     meanwhile=meanwhile))
     assert len(made) == interviews.PARALLEL_FROM and [name for name, _ in seen] == ["archive-meanwhile"]
     assert not any(t.name == "archive-meanwhile" for t in threading.enumerate())
-    assert list(interviews.make_all([], 2, None, meanwhile=meanwhile)) == [] and len(seen) == 1  # no workers
+    assert list(make_all([], 2, None, meanwhile=meanwhile)) == [] and len(seen) == 1  # no workers
 
 
 def test_a_scratch_cache_keeps_only_its_kinds_and_never_prunes(tmp_path):

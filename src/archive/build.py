@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from .cache import CACHE_DIR, Cache, code_version, digest
+from .cache import CACHE_DIR, Cache, digest
+from .codeversion import code_version
 from .errors import BuildError, Code, Diagnostic, Severity, has_errors
 from .freshness import Stamp, Tree
 

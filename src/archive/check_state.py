@@ -22,8 +22,9 @@ import os
 import time
 from typing import Any
 
-from .cache import Cache, code_version, digest
+from .cache import Cache, digest
 from .check_page import Summary
+from .codeversion import code_version
 from .freshness import RACY_NS
 
 KIND = "check"

@@ -10,7 +10,7 @@ goes on to use a file's bytes checks them against the hash (see
 not built under another file's key. The record is plain JSON in the cache
 folder; a damaged one is ignored, a missing cache means every file is read.
 The same rule keeps a digest of this package's own modules
-(:func:`remembered_by_stat`, for :func:`archive.cache.code_version`).
+(:func:`remembered_by_stat`, for :func:`archive.codeversion.code_version`).
 """
 
 from __future__ import annotations

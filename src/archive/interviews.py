@@ -33,13 +33,10 @@ the cache, read when written out).
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from . import codec
 from .cache import Cache, digest
@@ -76,7 +73,7 @@ class InterviewJob:
     cache_kinds: tuple[str, ...] | None = None
     """The kinds of values the cache stores (a scratch cache keeps few), see :class:`Cache`."""
     code: str = ""
-    """:func:`archive.cache.code_version` of the build (part of keys the worker makes itself)."""
+    """:func:`archive.codeversion.code_version` of the build (part of keys the worker makes itself)."""
     source_hash: str = ""
     """SHA-256 of the source's bytes (what ``parse_key`` was made from)."""
 
@@ -340,46 +337,6 @@ def preload(templates: str | None) -> None:
     from .render import preload as compile_templates
 
     compile_templates(_environment(templates), Path(templates) if templates else None)
-
-
-def make_all(todo: list[InterviewJob], jobs: int | None, progress: Callable[[int, int], None] | None,
-             meanwhile: Callable[[], None] | None = None) -> Iterable[InterviewOutput]:
-    """Make the interviews in ``todo``, in worker processes when there are enough of them.
-
-    ``meanwhile``: work for this process while workers run (a due cache prune), in a thread started
-    once they are forked (a fork while another thread runs is not safe) and joined before returning;
-    not run without workers.
-    """
-    workers = jobs or os.cpu_count() or 1
-    done = 0
-    if len(todo) < PARALLEL_FROM or workers == 1:
-        for job in todo:
-            yield make_interview(job)
-            done += 1
-            if progress:
-                progress(done, len(todo))
-        return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    # fork is fast, but only safe while this process runs no other thread (archive serve does)
-    method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
-    helper = None
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-            chunk = max(1, min(16, len(todo) // (workers * 4)))
-            results = pool.map(make_interview, todo, chunksize=chunk)  # submits all: the workers exist now
-            if meanwhile is not None:
-                helper = threading.Thread(target=meanwhile, name="archive-meanwhile", daemon=True)
-                helper.start()
-            for made in results:
-                yield made
-                done += 1
-                if progress:
-                    progress(done, len(todo))
-    finally:
-        if helper is not None:
-            helper.join()
 
 
 def images_of(interview: Interview) -> tuple[str, ...]:

@@ -3,14 +3,17 @@
 Owns the interview jobs (each interview's source hash, images and cache
 keys, see :mod:`archive.filehashes` for hashes known without reading) and
 the decision, from the last build's state (:mod:`archive.state`), of which
-ones to make again; the making itself is :mod:`archive.interviews`.
+ones to make again, and the worker processes that make them (:func:`make_all`;
+the making of one is :mod:`archive.interviews`).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .cache import digest
 from .errors import Diagnostic
@@ -75,7 +78,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
                     progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
     """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
     from . import state as build_state
-    from .interviews import PARALLEL_FROM, STAGES, InterviewOutput, make_all
+    from .interviews import PARALLEL_FROM, STAGES, InterviewOutput
 
     state_key = digest(ctx.code, str(ctx.archive.resolve()))
     state = build_state.loads(ctx.cache.get_bytes("state", state_key))
@@ -107,6 +110,49 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
     if todo or set(new_state) != set(state):
         ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state, state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
+
+
+def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | None,
+             meanwhile: Callable[[], None] | None = None) -> Iterator[InterviewOutput]:
+    """Make the interviews in ``todo``, in worker processes when there are enough of them.
+
+    ``meanwhile``: work for this process while workers run (a due cache prune), in a thread started
+    once they are forked (a fork while another thread runs is not safe) and joined before returning;
+    not run without workers.
+    """
+    from . import interviews
+    from .interviews import make_interview
+
+    workers = jobs or os.cpu_count() or 1
+    done = 0
+    if len(todo) < interviews.PARALLEL_FROM or workers == 1:
+        for job in todo:
+            yield make_interview(job)
+            done += 1
+            if progress:
+                progress(done, len(todo))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    # fork is fast, but only safe while this process runs no other thread (archive serve does)
+    method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
+    helper = None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+            chunk = max(1, min(16, len(todo) // (workers * 4)))
+            results = pool.map(make_interview, todo, chunksize=chunk)  # submits all: the workers exist now
+            if meanwhile is not None:
+                helper = threading.Thread(target=meanwhile, name="archive-meanwhile", daemon=True)
+                helper.start()
+            for made in results:
+                yield made
+                done += 1
+                if progress:
+                    progress(done, len(todo))
+    finally:
+        if helper is not None:
+            helper.join()
 
 
 def _before_fork(job: InterviewJob, convert: bool) -> None:

@@ -21,6 +21,8 @@ import stat
 from pathlib import Path
 from typing import Iterable
 
+from .errors import ArchiveError
+
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 AT_FDCWD = -100
@@ -211,3 +213,19 @@ def exchange(first: Path, second: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(second))
+
+
+def write_error(exc: OSError, path: Path, done: str = "the previous site is untouched") -> ArchiveError:
+    """One line for a write that failed: where, why, and what to do."""
+    reason = exc.strerror or str(exc)
+    if isinstance(exc.filename, str) and os.path.isabs(exc.filename) and ".staging-" not in exc.filename:
+        reason += f" ({exc.filename})"  # e.g. the source file a copy reads
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some disk space (or raise the quota) and build again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "make the folder writable for this user or choose another --out"
+    elif exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        advice = "a symbolic link or a file stands where the site needs a folder: remove it and build again"
+    else:
+        advice = "fix the cause and build again"
+    return ArchiveError(f"cannot write {path}: {reason}; {advice}; {done}")

@@ -19,7 +19,6 @@ cache ever writes into an existing file, sharing storage shares no change.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import os
@@ -33,6 +32,7 @@ from typing import Callable, Mapping
 from . import outfs
 from .errors import ArchiveError
 from .manifest import MANIFEST, MANIFEST_HEADER, manifest_text, plain_path, read_manifest, read_nofollow
+from .outfs import write_error as _write_error
 
 __all__ = ["MANIFEST", "MANIFEST_HEADER", "Entry", "check_output", "plain_path", "read_manifest", "write_site"]
 
@@ -306,22 +306,6 @@ def _place(folder: int, name: str, entry: Entry) -> None:
     if found is not None and outfs.link_new(folder, name, found[0], entry.size, None if found[1] else entry.hash):
         return
     outfs.write_new(folder, name, _content(entry))
-
-
-def _write_error(exc: OSError, path: Path, done: str = "the previous site is untouched") -> ArchiveError:
-    """One line for a write that failed: where, why, and what to do."""
-    reason = exc.strerror or str(exc)
-    if isinstance(exc.filename, str) and os.path.isabs(exc.filename) and ".staging-" not in exc.filename:
-        reason += f" ({exc.filename})"  # e.g. the source file a copy reads
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        advice = "free some disk space (or raise the quota) and build again"
-    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        advice = "make the folder writable for this user or choose another --out"
-    elif exc.errno in (errno.ELOOP, errno.ENOTDIR):
-        advice = "a symbolic link or a file stands where the site needs a folder: remove it and build again"
-    else:
-        advice = "fix the cause and build again"
-    return ArchiveError(f"cannot write {path}: {reason}; {advice}; {done}")
 
 
 def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: Path, project: Path | None) -> None:

@@ -54,7 +54,7 @@ class PostStep:
 
 def _search_step() -> PostStep:
     from . import search
-    from .cache import code_version
+    from .codeversion import code_version
 
     return PostStep(name="search", version=f"{search.version()} {code_version()}", reads=search.reads,
                     run=search.index_shard, split=search.split, combine=search.combine)
