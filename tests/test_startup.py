@@ -215,6 +215,11 @@ def test_the_cache_is_pruned_only_once_enough_was_written(tmp_path, monkeypatch)
     assert len(walks) == 2 and (root / LEDGER).read_text().split()[0] == "0"
     (root / LEDGER).write_text("not a number")
     assert Cache(root).background_prune() is not None
+    fresh_root = tmp_path / "fresh"
+    fresh = Cache(fresh_root)  # a new folder holds only this build's working set: no walk at its end
+    fresh.put_blob(b"e" * 30_000)
+    fresh.settle()
+    assert len(walks) == 2 and int((fresh_root / LEDGER).read_text().split()[0]) >= 30_000
 
 
 def test_a_due_prune_runs_while_the_workers_work_and_is_joined(tmp_path):

@@ -70,6 +70,9 @@ class Cache:
         self.failure: str | None = None
         """Why the cache stopped being written (the first failure), or None."""
         self.opened = time.time()
+        self.created = root is not None and not os.path.isdir(root)
+        """Whether the folder is new with this handle: then it holds only what this build wrote, which a
+        prune keeps (``keep_since``), so a prune at this build's end would walk it for nothing."""
         self.pruned = False
         """Whether this handle pruned (a due prune run during the build's workers)."""
         """When this handle was made (a build's start): what was used since is that build's working set."""
@@ -297,7 +300,7 @@ class Cache:
             total = self.written
         else:
             total = (ledger[0] if ledger is not None else PRUNE_AFTER) + self.written
-        if total >= PRUNE_NOW:
+        if total >= PRUNE_NOW and not self.created:
             self.prune(keep_since=self.opened - 1)
             total = 0
         try:
