@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from archive import check as check_module
-from archive import interviews as interviews_module
+from archive import parse as parse_module
 from archive.cli import main
 
 from conftest import REPO, SAMPLE
@@ -95,7 +95,7 @@ def test_unexpected_error_in_build_is_one_line_naming_the_file(content_repo, mon
     def broken(*args, **kwargs):
         raise RuntimeError("a stage fell over")
 
-    monkeypatch.setattr(interviews_module, "parse_interview", broken)
+    monkeypatch.setattr(parse_module, "parse_interview", broken)  # read where a source is parsed
     monkeypatch.chdir(content_repo)
     code = main(["build", "--archive", "content/interview", "--no-cache", "--format", "github"])
     out, err = capsys.readouterr()

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import yaml
 from markupsafe import Markup, escape
 
-from .markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
+from .plaintext import CJK_LINE_BREAK_RE, plain_text, reading_text
 from .model import (SCRIPTS, Answer, Code, Emphasis, Figure, Inline, Interview, LineBreak, Link,
                     Narration, Note, NoteRef, Paragraph, Protected, Question, Remark, Section,
                     Settings, Stage, Text, Variant, note_ref_id)

@@ -36,17 +36,19 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import codec
 from .cache import Cache, digest
 from .errors import Diagnostic
 from .model import SCRIPTS, Answer, Figure, Interview, Question, Settings
-from .parse import Parsed, parse_interview
 from .serialize import interview_json
 from .sources import LinkTargets, decode_source, link_targets
 from .summary import NoteEntry, Passage, PersonEntry, SectionEntry, Summary, passages, person_ids, summarize
 from .urls import INTERVIEW_DATA, interview_dir
+
+if TYPE_CHECKING:  # the parser (markdown-it) is imported only where a source is parsed: rendering
+    from .parse import Parsed  # pages again from cached views (a template change) never loads it
 
 PARALLEL_FROM = 8
 """Below this many interviews to (re)make, work stays in this process: starting workers costs more."""
@@ -116,7 +118,7 @@ class InterviewOutput:
         return dataclasses.replace(self, summaries={}, passages={}, blobs={}, seconds={}, stored=0, fresh=())
 
 
-codec.register(Parsed, LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
+codec.register(LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
 
 _ENVIRONMENTS: dict[Any, Any] = {}
 STAGES = ("parse", "convert", "render")
@@ -208,6 +210,8 @@ def _keep(job: InterviewJob, out: InterviewOutput, cache: Cache) -> None:
 
 
 def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
+    from .parse import Parsed, parse_interview
+
     text, problems = decode_source(job.data, job.display)
     if text is None:
         return Parsed(None, tuple(problems))

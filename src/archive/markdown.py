@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from . import textcheck
 from .errors import Code, Diagnostic
 from .mdrules import MAX_BRACKETS, MAX_DELIMITERS, OVERRIDE_CLOSE, OVERRIDE_OPEN
+from .plaintext import CJK_LINE_BREAK_RE, plain_text, reading_text  # noqa: F401  (the parser's text helpers)
 from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteRef, Protected,
                     Span, Stage, Text, Variant)
 
@@ -275,40 +276,3 @@ def _merge(items: list[Inline]) -> tuple[Inline, ...]:
         elif not (isinstance(item, Text) and not item.text):
             out.append(item)
     return tuple(out)
-
-
-_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-CJK_LINE_BREAK_RE = re.compile(rf"(?<=[{_CJK}])\n|\n(?=[{_CJK}])")
-"""A soft line break next to Chinese text: it vanishes on the page (Chinese has no spaces between words)."""
-
-
-def reading_text(value: str) -> str:
-    """Plain text as a reader sees it: soft breaks next to Chinese gone, other whitespace runs one space.
-
-    ``str.split()`` cuts at the characters ``\\s`` matches (both ask ``str.isspace``), in C.
-    """
-    if "\n" in value:
-        value = CJK_LINE_BREAK_RE.sub("", value)
-    return " ".join(value.split())
-
-
-def plain_text(inlines: Sequence[Inline], script: str = "hant") -> str:
-    """The text of inline content, without markup (for titles, alt text and JSON)."""
-    if type(inlines) is tuple and len(inlines) == 1 and type(inlines[0]) is Text:  # the commonest run
-        return inlines[0].text
-    parts: list[str] = []
-    for item in inlines:
-        kind = type(item)
-        if kind is Text or kind is Protected or kind is InlineCode:
-            parts.append(item.text)
-        elif kind is Stage or kind is Emphasis or kind is Link:
-            parts.append(plain_text(item.children, script))
-        elif isinstance(item, (Text, Protected, InlineCode)):
-            parts.append(item.text)
-        elif isinstance(item, Variant):
-            parts.append(item.hant if script == "hant" else item.hans)
-        elif isinstance(item, (Stage, Emphasis, Link)):
-            parts.append(plain_text(item.children, script))
-        elif isinstance(item, LineBreak):
-            parts.append("\n")
-    return "".join(parts)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
+from .plaintext import CJK_LINE_BREAK_RE, plain_text, reading_text
 from .model import Figure, Inline, Interview, NoteRef, Paragraph, Question
 from .urls import interview_dir, media_dir
 
