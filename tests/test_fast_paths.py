@@ -23,7 +23,7 @@ from markupsafe import escape
 from archive import textcheck
 from archive.context import escape_text
 from archive.errors import Code
-from archive.markdown import CJK_LINE_BREAK_RE, plain_text, reading_text
+from archive.plaintext import CJK_LINE_BREAK_RE, plain_text, reading_text
 from archive.mdrules import make_markdown
 from archive.model import (Code as InlineCode, Emphasis, Figure, LineBreak, Link, NoteRef, Paragraph, Protected,
                            Span, Stage, Text, Variant)

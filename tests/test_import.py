@@ -47,7 +47,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from archive.check import run_check
 from archive.importer import escape, import_text
 from archive.importer.punctuation import normalise_line
-from archive.markdown import plain_text
+from archive.plaintext import plain_text
 from archive.model import Figure, Narration, NoteRef, Paragraph, Question, Remark
 from archive.parse import parse_interview
 

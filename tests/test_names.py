@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.build import build
-from archive.markdown import plain_text
+from archive.plaintext import plain_text
 from archive.model import GlossaryEntry
 from archive.names import hant_surname, name_form, split
 from archive.parse import parse_interview

@@ -143,7 +143,7 @@ def _paragraph(markdown: str, script: str = "hans") -> tuple:
 
 
 def _first(interview, target):
-    from archive.markdown import plain_text
+    from archive.plaintext import plain_text
 
     converted = to_script(interview, target)
     block = converted.sections[0].blocks[0].paragraphs[0]
@@ -289,7 +289,7 @@ def _reference_run(pieces, source, target, conversion, forms, quotes):
 
 
 def _reference(interview, target, archive_glossary=(), quotes=True):
-    from archive.markdown import plain_text
+    from archive.plaintext import plain_text
 
     source, conversion = interview.source_script, interview.conversion
     profile = None if source == target else PROFILES[(source, conversion)]

@@ -18,8 +18,9 @@ from markdown_it.token import Token
 
 from . import media
 from .errors import Code
-from .markdown import InlineReader, plain_text
+from .markdown import InlineReader
 from .model import Figure, Inline, Paragraph, Protected, Span, Text, Variant
+from .plaintext import plain_text
 
 CAPTION_MARK = ("▲", "△")
 CREDIT_OPEN_RE = re.compile(r"[（(]\s*((?:圖源|图源|攝影|摄影|圖片來源|图片来源|圖|图)\s*[:：])")

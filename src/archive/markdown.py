@@ -21,7 +21,6 @@ from markdown_it.token import Token
 from . import textcheck
 from .errors import Code, Diagnostic
 from .mdrules import MAX_BRACKETS, MAX_DELIMITERS, OVERRIDE_CLOSE, OVERRIDE_OPEN
-from .plaintext import CJK_LINE_BREAK_RE, plain_text, reading_text  # noqa: F401  (the parser's text helpers)
 from .model import (Code as InlineCode, Emphasis, Inline, LineBreak, Link, NoteRef, Protected,
                     Span, Stage, Text, Variant)
 

@@ -311,7 +311,7 @@ class _Walk:
                     new = list(values)
                 new[i] = changed
         if cls is Figure and node.alt_content:
-            from .markdown import plain_text
+            from .plaintext import plain_text
 
             new = list(values) if new is None else new
             new[plan.names.index("alt")] = plain_text(new[plan.names.index("alt_content")], self.target)
@@ -321,7 +321,7 @@ class _Walk:
 def _label(person: Person, converted_name: tuple, convert: Converter) -> str:
     """A speaker label is usually a surname (范, 于): take it from the converted name, where the
     name rules, the glossary and overrides decide it, rather than from OpenCC, which reads 于 as a preposition."""
-    from .markdown import plain_text
+    from .plaintext import plain_text
 
     source_name = plain_text(person.name, convert.source)
     if person.label and source_name.startswith(person.label):
