@@ -337,8 +337,9 @@ def test_the_writer_tells_what_the_site_holds_afterwards_as_lstat_would(tmp_path
     source.mkdir()
     files = {f"d{i}/page.html": f"<p>{i}</p>\n".encode() for i in range(6)}
     write_site(files, out, source)
-    for change in ({"d1/page.html": b"<p>new</p>\n"}, {}):
-        files = dict(files, **change)
+    for change in ({"d1/page.html": b"<p>new</p>\n"}, {}, None):
+        # None: a file dropped, nothing else changed (the manifest alone is written again)
+        files = dict(files, **change) if change is not None else {k: v for k, v in files.items() if k != "d5/page.html"}
         stats: dict = {}
         write_site(files, out, source, stats=stats)
         assert set(stats) == set(files) | {MANIFEST}

@@ -241,7 +241,7 @@ def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Pat
     changed = sorted(rel for rel, entry in files.items()
                      if (old or {}).get(rel) != entry.hash or not _same_size(present.get(rel), entry.size))
     if old is not None and not changed and set(old) == set(files):
-        _keep_stats(stats, present, files, [])
+        _keep_stats(stats, present, files, out, renamed=())
         return []  # the site is already this build: write nothing, touch nothing
     if out.is_dir() and any(out.iterdir()):
         if old is None:
@@ -251,22 +251,22 @@ def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Pat
     removed = sorted(set(old or {}) - set(files))
     if old is not None and len(changed) + len(removed) <= IN_PLACE_SHARE * len(files):
         _replace_in_place(files, changed, removed, out)
-        _keep_stats(stats, present, files, changed, out)
+        _keep_stats(stats, present, files, out, renamed=(*changed, MANIFEST))  # the manifest always
     else:
         _restage(files, set(changed), out, source, project)
     return changed
 
 
 def _keep_stats(stats: dict[str, os.stat_result] | None, present: Mapping[str, os.stat_result],
-                files: Mapping[str, Entry], changed: list[str], out: Path | None = None) -> None:
-    """Fill ``stats`` with every file the site now holds (and its manifest): the scan's ``lstat`` of
-    those left as they were, a new one of those just renamed into place. A file missing from it is
+                files: Mapping[str, Entry], out: Path, renamed: tuple[str, ...]) -> None:
+    """Fill ``stats`` with every file the site now holds (and its manifest): a new ``lstat`` of those
+    just ``renamed`` into place, the scan's of those left as they were. A file missing from it is
     looked at by the caller."""
     if stats is None:
         return
-    fresh = set(changed)
+    fresh = set(renamed)
     for rel in [*files, MANIFEST]:
-        if rel in fresh or rel == MANIFEST and changed:
+        if rel in fresh:
             try:
                 stats[rel] = os.lstat(os.path.join(str(out), rel))
             except OSError:
