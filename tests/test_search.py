@@ -78,11 +78,17 @@ def test_shards_are_laid_out_first_in_the_bundle_then_in_numbered_folders(tmp_pa
     assert len(sharded) == shards and sum(sharded) == 2 * interviews  # one Pagefind run per shard
 
 
-def test_an_edit_re_indexes_one_shard_per_script_and_equals_a_fresh_build(tmp_path, sharded):
+def _built(tmp_path: Path) -> Path:
+    """A copy of the sample project (archive and templates), built once with its search index."""
     project = tmp_path / "project"
     shutil.copytree(SAMPLE, project / "interview")
     shutil.copytree(TEMPLATES, project / "templates")
     build(project / "interview", project / "site")
+    return project
+
+
+def test_an_edit_re_indexes_one_shard_per_script_and_equals_a_fresh_build(tmp_path, sharded):
+    project = _built(tmp_path)
     sharded.clear()
     report = build(project / "interview", project / "site")
     assert sharded == [] and report.written == ()
@@ -99,10 +105,7 @@ def test_an_edit_re_indexes_one_shard_per_script_and_equals_a_fresh_build(tmp_pa
 
 
 def test_a_damaged_shard_in_the_cache_is_a_miss(tmp_path, sharded):
-    project = tmp_path / "project"
-    shutil.copytree(SAMPLE, project / "interview")
-    shutil.copytree(TEMPLATES, project / "templates")
-    build(project / "interview", project / "site")
+    project = _built(tmp_path)
     first = _tree(project / "site")
     cache = project / ".archive-cache"
     assert cache.is_dir()
@@ -207,10 +210,7 @@ def _bundle_blobs(project: Path) -> list[Path]:
 
 
 def test_a_bundle_file_gone_from_the_cache_is_made_again_when_the_site_needs_it(tmp_path, sharded):
-    project = tmp_path / "project"
-    shutil.copytree(SAMPLE, project / "interview")
-    shutil.copytree(TEMPLATES, project / "templates")
-    build(project / "interview", project / "site")
+    project = _built(tmp_path)
     first = _tree(project / "site")
     blobs = _bundle_blobs(project)
     assert blobs
@@ -223,10 +223,7 @@ def test_a_bundle_file_gone_from_the_cache_is_made_again_when_the_site_needs_it(
 
 
 def test_pagefind_failing_while_the_site_is_written_leaves_it_as_it_was(tmp_path, sharded, monkeypatch):
-    project = tmp_path / "project"
-    shutil.copytree(SAMPLE, project / "interview")
-    shutil.copytree(TEMPLATES, project / "templates")
-    build(project / "interview", project / "site")
+    project = _built(tmp_path)
     for path in _bundle_blobs(project):
         path.unlink()
     gone = next(p for p in sorted((project / "site/zh-hant/pagefind").rglob("*")) if p.is_file() and p.name != LISTING)
