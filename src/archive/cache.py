@@ -70,12 +70,12 @@ class Cache:
         self.failure: str | None = None
         """Why the cache stopped being written (the first failure), or None."""
         self.opened = time.time()
+        """When this handle was made (a build's start): what was used since is that build's working set."""
         self.created = root is not None and not os.path.isdir(root)
         """Whether the folder is new with this handle: then it holds only what this build wrote, which a
         prune keeps (``keep_since``), so a prune at this build's end would walk it for nothing."""
         self.pruned = False
         """Whether this handle pruned (a due prune run during the build's workers)."""
-        """When this handle was made (a build's start): what was used since is that build's working set."""
         self.fresh: set[str] = set()
         """The blobs this handle wrote (their bytes are this build's own: see :meth:`reader`)."""
 
