@@ -137,10 +137,11 @@ def test_not_question_labels(line: str):
     assert classify(1, line).kind == "text"
 
 
-@pytest.mark.parametrize("text", ["`記者:問：-{`", "`甲:乙[^a]丙`", "寫法`中,文`和(笑)"])
-def test_backticks_in_plain_text_are_text_for_the_importer_and_the_check(text: str):
+@pytest.mark.parametrize("text", ["`記者:問：-{`", "`甲:乙[^a]丙`", "寫法`中,文`和(笑)", "https://a.b/c,d-{問：(笑)"])
+def test_the_importer_and_the_check_read_backticks_and_addresses_alike(text: str):
     """Hypothesis found ```記者:問：-{``` imported with its colon kept (read as code) and PUN001 then
-    warning on the escaped result, whose override marker splits the line into two text runs."""
+    warning on the escaped result, whose override marker splits the line into two text runs; and an
+    address running on over such a marker into Chinese (``https://a.b/c,d-{問：(笑)``)."""
     result = import_text(text, "any.txt", "any", "interview/any/index.md")
     assert result.report.errors == ()
     assert not any(w.code == "PUN001" for w in result.report.warnings), result.markdown
