@@ -21,7 +21,11 @@ What is fair about it:
   anything is timed (the disk cache then holds both sides' inputs and
   programs); a "cold" build has no cache of its own on either side (ours:
   no ``.archive-cache`` and no site; Hugo: no ``public/``, no resources and
-  an empty ``--cacheDir``).
+  an empty ``--cacheDir``). What a cold build replaces is moved aside, not
+  deleted, and deleted after the last timed run: ext4 is slow to allocate
+  inodes for a minute or more after many were deleted (see
+  ``Workspace.set_aside``), which charged each side for the files it had
+  just removed rather than for its build.
 - Hugo has no incremental mode outside its server, so each of our rebuilds
   (no-op, one interview edited, a template changed) is set against Hugo
   doing the same edit and building again; ``archive check`` (of the site
@@ -258,6 +262,8 @@ class Workspace:
                 (folder / "index.md").write_text(hugo_page(markdown), encoding="utf-8")
                 shutil.copyfile(self.project / "interview" / slug / "photo.svg", folder / "photo.svg")
         self.edits = 0
+        self.set_asides = 0
+        (root / "set-aside").mkdir(parents=True)
 
     # our side
     def ours(self, *args: str) -> list[str]:
@@ -266,9 +272,22 @@ class Workspace:
     def build(self, *extra: str) -> list[str]:
         return self.ours("build", "--archive", "interview", "--out", "site", "--quiet", *extra)
 
+    def set_aside(self, path: Path) -> None:
+        """Move ``path`` out of the way instead of deleting it (it goes with the workspace, untimed).
+
+        A timed build must not pay for the deletion before it: for a minute or more after files are
+        deleted, ext4 skips their inodes when it allocates new ones (``recently_deleted``, reading the
+        inode table for each), which made the build after an ``rm -rf`` of the last one spend up to
+        7 s more in the kernel at N = 1,000 (perf: 25 % of all samples), in proportion to the files
+        each side had just deleted and now creates. A newsroom's cold build (a fresh clone in CI)
+        follows no such deletion."""
+        if path.exists():
+            self.set_asides += 1
+            path.rename(self.root / "set-aside" / str(self.set_asides))
+
     def forget_ours(self) -> None:
         for name in (".archive-cache", "site", "site-nocache"):
-            shutil.rmtree(self.project / name, ignore_errors=True)
+            self.set_aside(self.project / name)
 
     def edit_ours(self) -> None:
         self.edits += 1
@@ -285,7 +304,7 @@ class Workspace:
 
     def forget_hugo(self) -> None:
         for path in (self.hugo / "public", self.hugo / "resources", self.root / "hugo-cache"):
-            shutil.rmtree(path, ignore_errors=True)
+            self.set_aside(path)
 
     def edit_hugo(self) -> None:
         self.edits += 1
@@ -364,82 +383,84 @@ def paired(row: Row, runs: int, ours: Callable[[], Run], hugo: Callable[[], Run]
     return row
 
 
-def bench(n: int, runs: int, no_search: bool, search: bool,
+def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
           log: Callable[[str], None]) -> tuple[list[Row], str]:
-    """Every row for one N, and the cold build's share of worker time by stage."""
-    with tempfile.TemporaryDirectory(prefix=f"archive-bench-{n}-") as tmp:
-        ws = Workspace(Path(tmp), n)
-        ours_dir, hugo_dir = ws.project, ws.hugo
-        wrote_nothing = lambda out: " 0 files written" in out  # noqa: E731
-        plain = ("--no-search",) if no_search else ()
-        """Our flags for the rows set against Hugo alone: the same work, no search index."""
-        log(f"N = {n}: warming both sides")
+    """Every row for one N, and the cold build's share of worker time by stage.
+
+    The workspace is made in ``where`` and left there: it is deleted with the other N's after the last
+    timed run (see :meth:`Workspace.set_aside`)."""
+    ws = Workspace(where / f"n{n}", n)
+    ours_dir, hugo_dir = ws.project, ws.hugo
+    wrote_nothing = lambda out: " 0 files written" in out  # noqa: E731
+    plain = ("--no-search",) if no_search else ()
+    """Our flags for the rows set against Hugo alone: the same work, no search index."""
+    log(f"N = {n}: warming both sides")
+    measure(ws.build(*plain), ours_dir)
+    measure(ws.hugo_build(), hugo_dir)
+
+    def ours_cold(*extra: str) -> Run:
+        ws.forget_ours()
+        return measure(ws.build(*extra), ours_dir)
+
+    def hugo_cold() -> Run:
+        ws.forget_hugo()
+        return measure(ws.hugo_build(), hugo_dir)
+
+    def ours_after(change: Callable[[], None], cmd: list[str], expect=None) -> Callable[[], Run]:
+        return lambda: (change(), measure(cmd, ours_dir, expect))[1]
+
+    def hugo_after(change: Callable[[], None]) -> Callable[[], Run]:
+        return lambda: (change(), measure(ws.hugo_build(), hugo_dir))[1]
+
+    nothing = lambda: None  # noqa: E731
+
+    def edited_and_built() -> None:  # what CI checks: the site an editor's one-interview change rebuilt
+        ws.edit_ours()
         measure(ws.build(*plain), ours_dir)
-        measure(ws.hugo_build(), hugo_dir)
-
-        def ours_cold(*extra: str) -> Run:
-            ws.forget_ours()
-            return measure(ws.build(*extra), ours_dir)
-
-        def hugo_cold() -> Run:
-            ws.forget_hugo()
-            return measure(ws.hugo_build(), hugo_dir)
-
-        def ours_after(change: Callable[[], None], cmd: list[str], expect=None) -> Callable[[], Run]:
-            return lambda: (change(), measure(cmd, ours_dir, expect))[1]
-
-        def hugo_after(change: Callable[[], None]) -> Callable[[], Run]:
-            return lambda: (change(), measure(ws.hugo_build(), hugo_dir))[1]
-
-        nothing = lambda: None  # noqa: E731
-
-        def edited_and_built() -> None:  # what CI checks: the site an editor's one-interview change rebuilt
-            ws.edit_ours()
-            measure(ws.build(*plain), ours_dir)
-        rows = []
-        log(f"N = {n}: cold builds")
-        cold = Row("cold build (no cache)", "Hugo, cold", ratio_target=3.0)
-        bare = Row("cold build, `--no-cache`", "Hugo, cold", ratio_target=3.0)
-        full = Row("cold build with search", "Hugo + Pagefind, cold", ratio_target=3.0)
-        for i in range(runs):  # one Hugo cold build (and Pagefind on its pages) is set against each of ours
-            ours_first = i % 2 == 0
-            if ours_first:
-                cold.ours.append(ours_cold("--timings", *plain))
-            hugo = hugo_cold()
-            cold.hugo.append(hugo)
-            bare.hugo.append(hugo)
-            if search:
-                full.hugo.append(hugo + measure(ws.pagefind(), hugo_dir))
-            if not ours_first:
-                cold.ours.append(ours_cold("--timings", *plain))
-            bare.ours.append(ours_cold("--no-cache", *plain))
-            if search:
-                full.ours.append(ours_cold())
-        rows += [cold, bare] + ([full] if search else [])
-        measure(ws.build(*plain), ours_dir)  # the cache and site the rebuilds start from
-        log(f"N = {n}: no-op rebuilds")
-        rows.append(paired(Row("no-op rebuild", "Hugo, rebuild", seconds_target=0.3), runs,
-                           ours_after(nothing, ws.build(*plain), wrote_nothing), hugo_after(nothing)))
-        log(f"N = {n}: one interview edited")
-        rows.append(paired(Row("one interview edited", "Hugo, rebuild", seconds_target=0.5), runs,
-                           ours_after(ws.edit_ours, ws.build(*plain)), hugo_after(ws.edit_hugo)))
-        log(f"N = {n}: template changed")
-        rows.append(paired(Row("template changed", "Hugo, rebuild", ratio_target=0.5), runs,
-                           ours_after(ws.retemplate_ours, ws.build(*plain)), hugo_after(ws.retemplate_hugo)))
-        log(f"N = {n}: archive check")
-        measure(ws.ours("check", "--archive", "interview", "--site", "site", "-q"), ours_dir)  # warmed, as CI's
-        # cache (or an editor's last check) is; each timed check then follows one edit and rebuild
-        rows.append(paired(Row("`archive check` of the site", "Hugo, rebuild", ratio_target=0.3), runs,
-                           ours_after(edited_and_built, ws.ours("check", "--archive", "interview", "--site", "site",
-                                                                "-q")),
-                           hugo_after(nothing)))
+    rows = []
+    log(f"N = {n}: cold builds")
+    cold = Row("cold build (no cache)", "Hugo, cold", ratio_target=3.0)
+    bare = Row("cold build, `--no-cache`", "Hugo, cold", ratio_target=3.0)
+    full = Row("cold build with search", "Hugo + Pagefind, cold", ratio_target=3.0)
+    for i in range(runs):  # one Hugo cold build (and Pagefind on its pages) is set against each of ours
+        ours_first = i % 2 == 0
+        if ours_first:
+            cold.ours.append(ours_cold("--timings", *plain))
+        hugo = hugo_cold()
+        cold.hugo.append(hugo)
+        bare.hugo.append(hugo)
         if search:
-            measure(ws.build(), ours_dir)  # now with its search index
-            log(f"N = {n}: one interview edited, with search")
-            rows.append(paired(Row("one interview edited, with search", "Hugo + Pagefind, rebuild"), runs,
-                               ours_after(ws.edit_ours, ws.build()),
-                               lambda: hugo_after(ws.edit_hugo)() + measure(ws.pagefind(), hugo_dir)))
-        return rows, stage_share(cold.ours[0].output)
+            full.hugo.append(hugo + measure(ws.pagefind(), hugo_dir))
+        if not ours_first:
+            cold.ours.append(ours_cold("--timings", *plain))
+        bare.ours.append(ours_cold("--no-cache", *plain))
+        if search:
+            full.ours.append(ours_cold())
+    rows += [cold, bare] + ([full] if search else [])
+    measure(ws.build(*plain), ours_dir)  # the cache and site the rebuilds start from
+    log(f"N = {n}: no-op rebuilds")
+    rows.append(paired(Row("no-op rebuild", "Hugo, rebuild", seconds_target=0.3), runs,
+                       ours_after(nothing, ws.build(*plain), wrote_nothing), hugo_after(nothing)))
+    log(f"N = {n}: one interview edited")
+    rows.append(paired(Row("one interview edited", "Hugo, rebuild", seconds_target=0.5), runs,
+                       ours_after(ws.edit_ours, ws.build(*plain)), hugo_after(ws.edit_hugo)))
+    log(f"N = {n}: template changed")
+    rows.append(paired(Row("template changed", "Hugo, rebuild", ratio_target=0.5), runs,
+                       ours_after(ws.retemplate_ours, ws.build(*plain)), hugo_after(ws.retemplate_hugo)))
+    log(f"N = {n}: archive check")
+    measure(ws.ours("check", "--archive", "interview", "--site", "site", "-q"), ours_dir)  # warmed, as CI's
+    # cache (or an editor's last check) is; each timed check then follows one edit and rebuild
+    rows.append(paired(Row("`archive check` of the site", "Hugo, rebuild", ratio_target=0.3), runs,
+                       ours_after(edited_and_built, ws.ours("check", "--archive", "interview", "--site", "site",
+                                                            "-q")),
+                       hugo_after(nothing)))
+    if search:
+        measure(ws.build(), ours_dir)  # now with its search index
+        log(f"N = {n}: one interview edited, with search")
+        rows.append(paired(Row("one interview edited, with search", "Hugo + Pagefind, rebuild"), runs,
+                           ours_after(ws.edit_ours, ws.build()),
+                           lambda: hugo_after(ws.edit_hugo)() + measure(ws.pagefind(), hugo_dir)))
+    return rows, stage_share(cold.ours[0].output)
 
 
 def stage_share(output: str) -> str:
@@ -497,8 +518,10 @@ def main() -> None:
     log = lambda line: print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)  # noqa: E731
     search = has_search()
     start = machine()
-    results = {n: bench(n, args.runs, search, search and n <= args.search_up_to, log) for n in args.counts}
-    end = machine()
+    with tempfile.TemporaryDirectory(prefix="archive-bench-") as where:
+        results = {n: bench(n, args.runs, search, search and n <= args.search_up_to, Path(where), log)
+                   for n in args.counts}
+        end = machine()
     print(f"Machine: {start['cores']} cores, {start['cpu']}; load average (1, 5, 15 min) {start['load']} at "
           f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}; archive "
           f"{'run from the checkout' if args.in_place else 'installed with pip into a fresh virtual environment'}. "
