@@ -160,3 +160,19 @@ def test_a_draft_is_left_out_of_the_site_and_the_index(content_repo):
 def test_drafts_flag_exists():
     args = __import__("archive.cli", fromlist=["make_parser"]).make_parser().parse_args(["build", "--drafts"])
     assert args.drafts is True and args.format == "text"
+
+
+def test_jobs_takes_a_number_of_processes_and_one_builds_the_same_site(content_repo):
+    """``--jobs 1`` makes everything in the one process (no helper, no workers): the same site."""
+    bad = _archive(content_repo, "build", "--archive", "content/interview", "--jobs", "0")
+    assert bad.returncode == 2 and "'0' is not a number of processes" in bad.stderr
+    assert not (content_repo / "site").exists()
+    for jobs, out in (("1", "one"), ("2", "two")):
+        done = _archive(content_repo, "build", "--archive", "content/interview", "--out", out, "-j", jobs,
+                        "--no-cache")
+        assert done.returncode == 0, done.stderr
+    files = {name: sorted(p.relative_to(content_repo / name).as_posix() for p in (content_repo / name).rglob("*")
+                          if p.is_file() and p.name != ".archive-site") for name in ("one", "two")}
+    assert files["one"] == files["two"] and files["one"]
+    assert all((content_repo / "one" / rel).read_bytes() == (content_repo / "two" / rel).read_bytes()
+               for rel in files["one"])

@@ -88,7 +88,7 @@ def _build(args: argparse.Namespace) -> int:
         report = build(args.archive, args.out, args.templates, strict=args.strict,
                        cache_dir=False if args.no_cache else True,
                        progress=_progress(args.quiet or args.format != "text"), drafts=args.drafts,
-                       search=getattr(args, "search", True))
+                       search=getattr(args, "search", True), jobs=args.jobs)
     except BuildError as exc:
         diagnostics = _rebased(exc.diagnostics, args.archive)
         _report(diagnostics, args.format, True)
@@ -171,6 +171,16 @@ def _iso_date(value: str):
         raise argparse.ArgumentTypeError(f"'{value}' is not a date written YYYY-MM-DD") from None
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1 or more)")
+    return number
+
+
 def _import(args: argparse.Namespace) -> int:
     from .importer import run
 
@@ -216,6 +226,8 @@ def make_parser() -> argparse.ArgumentParser:
     p_build.add_argument("--quiet", "-q", action="store_true", help="print only problems and the summary")
     p_build.add_argument("--no-cache", action="store_true", help="ignore and do not write .archive-cache/")
     p_build.add_argument("--timings", action="store_true", help="print the time spent by stage (parse, convert, render)")
+    p_build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
+                         help="processes that make interviews (default: one per core; 1: all in this one)")
     p_build.add_argument("--drafts", action="store_true", help="include interviews marked draft: true")
     p_build.add_argument("--format", choices=("text", "github", "json"), default="text",
                          help="how to print findings (github: workflow annotations; json: one document on stdout)")
