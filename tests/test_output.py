@@ -346,3 +346,41 @@ def test_the_writer_tells_what_the_site_holds_afterwards_as_lstat_would(tmp_path
         for rel, st in stats.items():
             now = os.lstat(out / rel)
             assert (st.st_ino, st.st_size, st.st_mtime_ns) == (now.st_ino, now.st_size, now.st_mtime_ns), rel
+
+
+# ------------------------------------------------------------------ the site read ahead (output.prescan)
+
+def _small_site(tmp_path: Path, **changes: bytes) -> dict[str, bytes]:
+    files = {f"p{i}/index.html": f"<p>{i}</p>".encode() for i in range(10)}
+    files.update({f"{name}/index.html": data for name, data in changes.items()})
+    return files
+
+
+def test_a_site_read_ahead_writes_what_reading_it_then_would(tmp_path):
+    from archive.output import prescan
+
+    source = tmp_path / "interview"
+    source.mkdir()
+    out = tmp_path / "site"
+    write_site(_small_site(tmp_path), out, source)
+    ahead = prescan(out)
+    assert ahead is not None and len(ahead.listed) == 10 and "p3/index.html" in ahead.scanned[0]
+    assert write_site(_small_site(tmp_path, p3=b"<p>new</p>"), out, source, ahead=ahead) == ["p3/index.html"]
+    assert (out / "p3/index.html").read_bytes() == b"<p>new</p>"
+    assert prescan(tmp_path / "nowhere") is None
+
+
+def test_a_site_read_ahead_is_not_used_once_another_build_changed_it(tmp_path):
+    """Read ahead, then another build writes the site: the writer must see the site as it now is.
+    (With the stale reading it would take p3 for the old bytes it planned and leave the other build's.)"""
+    from archive.output import prescan
+
+    source = tmp_path / "interview"
+    source.mkdir()
+    out = tmp_path / "site"
+    first = _small_site(tmp_path)
+    write_site(first, out, source)
+    ahead = prescan(out)
+    write_site(_small_site(tmp_path, p3=b"<p>other</p>"), out, source)  # another build, meanwhile
+    assert write_site(first, out, source, ahead=ahead) == ["p3/index.html"]
+    assert tree(out) == {**first, MANIFEST: (out / MANIFEST).read_bytes()}

@@ -82,12 +82,14 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
     if recorded is not None:
         return _unchanged(recorded, out, started)                                # nothing changed anywhere
     with _collector_paused(), _scratch(cache_dir, out) as cache:
-        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search, cache=cache,
-                         tree=stamp.tree if stamp else None)
-        from .output import MANIFEST, write_site
+        from . import output
 
+        ahead: list[output.Prescan | None] = []  # the site read while the interviews are made elsewhere
+        plan = plan_site(archive_dir, templates, strict, cache_dir, jobs, progress, drafts, search, cache=cache,
+                         tree=stamp.tree if stamp else None, meanwhile=lambda: ahead.append(output.prescan(out)))
         stats: dict = {}  # what the site holds afterwards, as the writer saw it (for the stamp)
-        written = write_site(plan.files, out, archive_dir, archive_dir.resolve().parent, stats)
+        written = output.write_site(plan.files, out, archive_dir, archive_dir.resolve().parent, stats,
+                                    ahead[0] if ahead else None)
     pages = sum(1 for name in plan.files if name.endswith(".html"))
     report = BuildReport(out, plan.interviews, pages, len(plan.files), time.perf_counter() - started,
                          plan.diagnostics, tuple(written), plan.made, plan.stages)
@@ -95,7 +97,7 @@ def build(archive_dir: Path | str, out: Path | str, templates: Path | str | None
         stamp.record({"interviews": report.interviews, "pages": pages, "files": report.files,
                       "warnings": [[d.path, d.line, d.col, d.code, int(d.severity), d.message]
                                    for d in report.warnings]}, [str(f) for f in plan.template_folders],
-                     [*plan.files, MANIFEST], stats)  # what the output holds now: no need to list it
+                     [*plan.files, output.MANIFEST], stats)  # what the output holds now: no need to list it
     return report
 
 
@@ -176,6 +178,8 @@ class _Build:
     drafts: bool
     code: str
     search: bool = True
+    meanwhile: Callable[[], None] | None = None
+    """Work for this process while others make the interviews (see :func:`archive.jobs.make_all`)."""
 
 
 from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
@@ -184,21 +188,28 @@ from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
               cache_dir: Path | str | None | bool = True, jobs: int | None = None,
               progress: Progress | None = None, drafts: bool = False, search: bool = True,
-              cache: Cache | None = None, tree: Tree | None = None) -> Plan:
+              cache: Cache | None = None, tree: Tree | None = None,
+              meanwhile: Callable[[], None] | None = None) -> Plan:
     """Every file of the site as (hash, size, content), without writing the site; the pipeline in order.
 
     ``cache``: a cache to use instead of the one ``cache_dir`` names (a build's scratch cache).
     ``tree``: the archive folder as the no-op decision listed it (read instead of listing it again).
+    ``meanwhile``: work for this process while others make the interviews (at most once).
     """
     from .pages import reserved_slug_errors
     from .render import override_folder
     from .sources import scan_archive
+    from .warm import helper
 
-    ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts, cache), search=search)
-    scan = scan_archive(archive_dir, tree)                                    # 1. the archive on disk
-    ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
-    jobs_, media, diagnostics = interview_jobs(scan, ctx)                     # 2. what each interview is made of
-    outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress)       # 3. parse, convert, render
+    ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts, cache), search=search,
+                  meanwhile=meanwhile)
+    with helper(wanted=jobs != 1) as ready:  # a process getting ready to make a few meanwhile (an edit's)
+        scan = scan_archive(archive_dir, tree)                                # 1. the archive on disk
+        ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
+        if ready is not None:
+            ready.prepare(str(ctx.templates), str(ctx.cache.root) if ctx.cache.root else None)
+        jobs_, media, diagnostics = interview_jobs(scan, ctx)                 # 2. what each interview is made of
+        outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress, ready)  # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in published])

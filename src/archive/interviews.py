@@ -336,11 +336,12 @@ def _environment(templates: str | None, cache: Cache | None = None):
     return env
 
 
-def preload(templates: str | None) -> None:
-    """Compile the interview pages' templates now (before a pool forks: its workers then share them)."""
+def preload(templates: str | None, cache: Cache | None = None) -> None:
+    """Compile the interview pages' templates now (before a pool forks: its workers then share them).
+    ``cache``: the build cache, which keeps what each template reads (saves parsing them to find out)."""
     from .render import preload as compile_templates
 
-    compile_templates(_environment(templates), Path(templates) if templates else None)
+    compile_templates(_environment(templates), Path(templates) if templates else None, cache)
 
 
 def images_of(interview: Interview) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from .errors import Diagnostic
 
 if TYPE_CHECKING:
     from .interviews import InterviewJob, InterviewOutput
+    from .warm import Helper
     from .output import Entry
     from .sources import Scan
 
@@ -74,9 +75,12 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
     return jobs, media, diagnostics
 
 
-def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
-                    progress: Progress | None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
-    """Each interview's output, in the jobs' order: from the last build's state when its keys did not change."""
+def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None, progress: Progress | None,
+                    helper: Helper | None = None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
+    """Each interview's output, in the jobs' order: from the last build's state when its keys did not change.
+
+    ``helper``: a process getting ready to make interviews (see :mod:`archive.warm`); it makes them when
+    they are too few for the worker pool, and is ended here otherwise."""
     from . import state as build_state
     from .interviews import PARALLEL_FROM, STAGES, InterviewOutput
 
@@ -96,12 +100,17 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
             to_convert += not (isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key
                                and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
+    if helper is not None and not 0 < len(todo) < PARALLEL_FROM:
+        helper.stop()  # nothing to make, or work for the pool (forked below, after this one has gone)
+        helper = None
     if len(todo) >= PARALLEL_FROM:
         import gc
 
         gc.enable()  # paused for a small rebuild (see build._collector_paused); workers collect as usual
         _before_fork(todo[0], convert=to_convert > 0)
-    for made in make_all(todo, workers, progress, meanwhile=ctx.cache.background_prune()):
+    meanwhile = [work for work in (ctx.cache.background_prune(), ctx.meanwhile) if work is not None]
+    for made in make_all(todo, workers, progress, helper=helper,
+                         meanwhile=(lambda: [work() for work in meanwhile]) if meanwhile else None):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
@@ -113,12 +122,13 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None,
 
 
 def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | None,
-             meanwhile: Callable[[], None] | None = None) -> Iterator[InterviewOutput]:
+             meanwhile: Callable[[], None] | None = None, helper: Helper | None = None) -> Iterator[InterviewOutput]:
     """Make the interviews in ``todo``, in worker processes when there are enough of them.
 
-    ``meanwhile``: work for this process while workers run (a due cache prune), in a thread started
-    once they are forked (a fork while another thread runs is not safe) and joined before returning;
-    not run without workers.
+    ``meanwhile``: work for this process while others make the interviews (a due cache prune, a look at
+    the output): while workers run, in a thread started once they are forked (a fork while another thread
+    runs is not safe) and joined before returning; while ``helper`` (a process ready to make a few, see
+    :mod:`archive.warm`) makes them, here; not run when this process makes them itself.
     """
     from . import interviews
     from .interviews import make_interview
@@ -126,8 +136,9 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
     workers = jobs or os.cpu_count() or 1
     done = 0
     if len(todo) < interviews.PARALLEL_FROM or workers == 1:
-        for job in todo:
-            yield make_interview(job)
+        made = helper.make(todo, meanwhile) if helper is not None and todo else None  # None: make them here
+        for job, output in zip(todo, made or [None] * len(todo)):
+            yield output or make_interview(job)
             done += 1
             if progress:
                 progress(done, len(todo))

@@ -196,8 +196,50 @@ def _remove_site(folder: Path, cut_short: bool = False) -> None:
         pass  # something not ours is inside, or it is gone: leave it
 
 
+@dataclass(frozen=True)
+class Prescan:
+    """What the writer reads of a site before it writes, read ahead (see :func:`prescan`)."""
+
+    manifest: os.stat_result
+    """The manifest's ``lstat`` when it was read: the same file later means the same site."""
+    listed: dict[str, str]
+    scanned: tuple[dict[str, os.stat_result], list[str]]
+
+
+def prescan(out: Path) -> Prescan | None:
+    """The site's manifest and files as they are now, or None (no site of ours there, or it cannot be read).
+
+    A build reads them while it waits for the interviews it makes (see :mod:`archive.warm`), and the
+    writer uses them if the manifest is still the very file read (same inode, time and size) once it
+    holds the lock: every build that changes the site replaces its manifest, last. Only a shortcut:
+    anything unexpected and the writer reads the site itself, as it always did."""
+    out = out.resolve()
+    try:
+        before = os.lstat(out / MANIFEST)
+        if not stat.S_ISREG(before.st_mode):
+            return None
+        listed = read_manifest(out)
+        return None if listed is None else Prescan(before, listed, _scan(out))
+    except (OSError, ArchiveError):
+        return None
+
+
+def _still(ahead: Prescan | None, out: Path) -> Prescan | None:
+    """``ahead`` if the site's manifest is still the file it read, else None."""
+    if ahead is None:
+        return None
+    try:
+        now = os.lstat(out / MANIFEST)
+    except OSError:
+        return None
+    then = ahead.manifest
+    same = (now.st_ino, now.st_dev, now.st_mtime_ns, now.st_size, now.st_ctime_ns) == \
+        (then.st_ino, then.st_dev, then.st_mtime_ns, then.st_size, then.st_ctime_ns)
+    return ahead if same else None
+
+
 def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None,
-               stats: dict[str, os.stat_result] | None = None) -> list[str]:
+               stats: dict[str, os.stat_result] | None = None, ahead: Prescan | None = None) -> list[str]:
     """Write ``files`` as the site at ``out``; returns the paths whose content changed.
 
     When every file is already there with the same content, nothing is written
@@ -213,6 +255,7 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
 
     ``stats``: filled with ``lstat`` of the files the site holds afterwards (relative path, the
     manifest too) where the writer knows them without another walk (not after a staged write).
+    ``ahead``: the site as :func:`prescan` read it a moment ago, used if it is still current.
     """
     check_output(out, source, project, contents=False)
     entries = {rel: e if isinstance(e, Entry) else Entry.of(e) for rel, e in files.items()}
@@ -227,16 +270,20 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
         raise _write_error(exc, out.parent) from None
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _write_locked(entries, out, source, project, stats)
+        return _write_locked(entries, out, source, project, stats, ahead)
     finally:
         os.close(lock)
 
 
 def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Path | None,
-                  stats: dict[str, os.stat_result] | None) -> list[str]:
+                  stats: dict[str, os.stat_result] | None, ahead: Prescan | None = None) -> list[str]:
     _leftover_folders(out)
-    old = read_manifest(out) if out.is_dir() else None
-    scanned = _scan(out) if old is not None else ({}, [])  # without a manifest every file is to write
+    ahead = _still(ahead, out)
+    if ahead is not None:
+        old, scanned = ahead.listed, ahead.scanned
+    else:
+        old = read_manifest(out) if out.is_dir() else None
+        scanned = _scan(out) if old is not None else ({}, [])  # without a manifest every file is to write
     present = scanned[0]
     changed = sorted(rel for rel, entry in files.items()
                      if (old or {}).get(rel) != entry.hash or not _same_size(present.get(rel), entry.size))

@@ -269,9 +269,10 @@ def make_environment(override: Path | str | None) -> jinja2.Environment:
     return env
 
 
-def preload(env: jinja2.Environment, override: Path | None) -> None:
-    """Compile the templates an interview page reads (all of them when that cannot be told)."""
-    names = reachable(override, (INTERVIEW_PAGE, BODY_TEMPLATE))
+def preload(env: jinja2.Environment, override: Path | None, cache: Any = None) -> None:
+    """Compile the templates an interview page reads (all of them when that cannot be told).
+    ``cache``: where the templates' references are kept (see :func:`_remember_references`)."""
+    names = reachable(override, (INTERVIEW_PAGE, BODY_TEMPLATE), cache)
     for name in sorted(names if names is not None else (n for n in env.list_templates() if n.endswith(".html"))):
         try:
             env.get_template(name)

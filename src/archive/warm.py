@@ -1,0 +1,164 @@
+"""A helper process that gets ready to make interviews while the build plans (an editor's rebuild).
+
+Owns the one process a rebuild forks before it knows what to make. After
+an edit to one interview, a fresh process spent two fifths of its time, one
+core busy and the other idle, first hashing the sources and reading the last
+build's state (to learn what changed), then importing the parser and the
+converter, compiling the page templates and loading OpenCC's tables (to make
+it). :func:`helper` forks at the start of planning a process that does the
+second part while this one does the first; :meth:`Helper.make` hands it the
+few interviews to make and takes back their outputs, exactly what
+:func:`archive.interviews.make_interview` gives in this process.
+
+The helper is only ever a shortcut: when it cannot be forked (another thread
+runs, as in ``archive serve``; a platform without a safe ``fork``; ``--jobs
+1``), is not needed (nothing to make, or enough to start the worker pool),
+or fails in any way (killed, a bug, an error the interview raises), this
+process makes the interviews itself, as it did before, with the same result
+and the same errors. Nothing it sends is read from disk: jobs and outputs
+cross one pipe each between this process and its own child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
+
+if TYPE_CHECKING:
+    from .interviews import InterviewJob, InterviewOutput
+
+
+class Helper:
+    """The forked helper, seen from the build's process."""
+
+    def __init__(self, pid: int, jobs_fd: int, outputs_fd: int):
+        self.pid, self._outputs = pid, outputs_fd
+        self._jobs: BinaryIO | None = os.fdopen(jobs_fd, "wb")
+
+    def prepare(self, templates: str | None, cache_root: str | None) -> None:
+        """Tell the helper the archive's templates folder (known once the archive's settings are read)
+        and the build cache's: it compiles the interview pages' templates while this process goes on."""
+        self._send((templates, cache_root))
+
+    def make(self, todo: list[InterviewJob],
+             meanwhile: Callable[[], None] | None = None) -> list[InterviewOutput] | None:
+        """The outputs of ``todo`` made by the helper, in order; None if it failed (then make them here).
+
+        ``meanwhile``: work for this process while the helper makes them. The helper is done with after
+        this call, whatever it returns."""
+        try:
+            self._send(todo)
+            assert self._jobs is not None
+            self._jobs.close()
+            self._jobs = None
+            if meanwhile is not None:
+                meanwhile()
+            with os.fdopen(self._outputs, "rb") as pipe:
+                self._outputs = -1
+                data = pipe.read()
+        except OSError:  # the helper is gone (killed, out of memory): a broken pipe
+            return None
+        finally:
+            self.stop()
+        try:
+            status, outputs = pickle.loads(data)
+        except Exception:  # cut short: the helper died while writing
+            return None
+        if status != "made" or not isinstance(outputs, list) or len(outputs) != len(todo):
+            return None
+        return outputs
+
+    def _send(self, value: object) -> None:
+        """One message to the helper (a broken pipe, when it has died, is left to :meth:`make` to see)."""
+        if self._jobs is not None:
+            try:
+                pickle.dump(value, self._jobs, protocol=pickle.HIGHEST_PROTOCOL)
+                self._jobs.flush()
+            except OSError:
+                pass
+
+    def stop(self) -> None:
+        """End the helper (if still running) and reap it; close this side's pipes."""
+        if self._jobs is not None:
+            try:
+                self._jobs.close()
+            except OSError:
+                pass
+            self._jobs = None
+        if self._outputs >= 0:
+            os.close(self._outputs)
+            self._outputs = -1
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+
+
+def can_fork() -> bool:
+    """Whether forking is safe here: Linux, and no other thread running (a fork copies only the caller's)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+
+
+@contextlib.contextmanager
+def helper(wanted: bool = True) -> Iterator[Helper | None]:
+    """A helper getting ready to make interviews (see :meth:`Helper.prepare`), ended on leaving.
+
+    Yields None when ``wanted`` is false or forking is not safe."""
+    if not wanted or not can_fork():
+        yield None
+        return
+    jobs_read, jobs_write = os.pipe()
+    outputs_read, outputs_write = os.pipe()
+    for stream in (sys.stdout, sys.stderr):  # the child must not write out this process's buffered text again
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    pid = os.fork()
+    if pid == 0:  # the helper: never returns
+        os.close(jobs_write)
+        os.close(outputs_read)
+        _serve(jobs_read, outputs_write)
+    os.close(jobs_read)
+    os.close(outputs_write)
+    made = Helper(pid, jobs_write, outputs_read)
+    try:
+        yield made
+    finally:
+        made.stop()
+
+
+def _serve(jobs_fd: int, outputs_fd: int) -> None:
+    """The helper's life: get ready, read the jobs, make them, send the outputs, exit (never returns)."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it quietly; the build says what happened
+        try:
+            from . import interviews
+            from . import parse, scripts, summary  # noqa: F401  (what making an interview imports)
+            from . import context  # noqa: F401
+
+            with os.fdopen(jobs_fd, "rb") as pipe:  # EOFError when the build did not need the helper
+                templates, cache_root = pickle.load(pipe)
+                interviews.preload(templates, interviews.Cache(Path(cache_root)) if cache_root else None)
+                todo = pickle.load(pipe)
+            reply = ("made", [interviews.make_interview(job) for job in todo])
+        except Exception:  # the build makes them itself, and meets the same error there
+            reply = ("failed", None)
+        with os.fdopen(outputs_fd, "wb") as pipe:
+            pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)  # no atexit handlers, no flushing of the buffers it inherited

@@ -1,0 +1,159 @@
+"""The helper a rebuild forks to get ready while it plans (archive.warm): same site, and never needed.
+
+Each test edits one interview of the sample after a first build, so that
+the rebuild makes one interview again: the case the helper is for. The
+site it gives is compared byte for byte with the same rebuild made without
+it (``jobs=1``), and every way the helper can fail must leave a build that
+makes the interviews itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE
+
+from archive import interviews, warm
+from archive.build import build
+
+pytestmark = pytest.mark.skipif(not warm.can_fork(), reason="the helper is forked on Linux only")
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _edited_rebuild(root: Path, seen: list | None = None, **options) -> dict[str, bytes]:
+    """A first build of the sample, one interview edited, then the rebuild: its site's files.
+
+    ``seen`` (see ``made_by``) is emptied before the rebuild."""
+    archive = root / "interview"
+    shutil.copytree(SAMPLE, archive)
+    build(archive, root / "site", cache_dir=root / "cache", search=False)
+    if seen is not None:
+        seen.clear()
+    source = next(p for p in sorted(archive.glob("*/index.md")))
+    source.write_text(source.read_text(encoding="utf-8").replace("。", "，補記。", 1), encoding="utf-8")
+    report = build(archive, root / "site", cache_dir=root / "cache", search=False, **options)
+    assert report.made == 1
+    return _files(root / "site")
+
+
+@pytest.fixture
+def made_by(monkeypatch):
+    """The process that made each interview, as the outputs report it (the helper's pid travels with them)."""
+    real = interviews.make_interview
+
+    def marked(job):
+        out = real(job)
+        out.__dict__["made_by"] = os.getpid()
+        return out
+
+    monkeypatch.setattr(interviews, "make_interview", marked)
+    seen: list[int] = []
+    real_make = warm.Helper.make
+
+    def make(self, todo, meanwhile=None):
+        outputs = real_make(self, todo, meanwhile)
+        seen.extend(o.__dict__.get("made_by") for o in outputs or ())
+        return outputs
+
+    monkeypatch.setattr(warm.Helper, "make", make)
+    return seen
+
+
+def test_the_helper_makes_the_edited_interview_and_the_site_is_the_one_made_without_it(tmp_path, made_by,
+                                                                                       monkeypatch):
+    from archive import output
+
+    read_ahead = []
+    real = output.prescan
+    monkeypatch.setattr(output, "prescan", lambda out: read_ahead.append(out) or real(out))
+    helped = _edited_rebuild(tmp_path / "helped", made_by)
+    assert len(made_by) == 1 and made_by[0] not in (None, os.getpid())   # made in the forked helper
+    assert read_ahead[-1] == tmp_path / "helped" / "site"  # the site was read while the helper worked
+    alone = _edited_rebuild(tmp_path / "alone", made_by, jobs=1)          # --jobs 1: this process only
+    assert made_by == []
+    assert helped == alone
+
+
+def test_a_helper_that_fails_leaves_the_work_to_the_build(tmp_path, monkeypatch, made_by):
+    """An error in the helper (here: every interview it makes raises) is not the build's error."""
+    parent = os.getpid()
+    real = interviews.make_interview
+
+    def failing_in_the_helper(job):
+        if os.getpid() != parent:
+            raise RuntimeError("a bug in the helper")
+        return real(job)
+
+    monkeypatch.setattr(interviews, "make_interview", failing_in_the_helper)
+    helped = _edited_rebuild(tmp_path / "helped", made_by)
+    assert made_by == []  # the helper returned nothing
+    assert helped == _edited_rebuild(tmp_path / "alone", jobs=1)
+
+
+def test_a_helper_that_dies_leaves_the_work_to_the_build(tmp_path, monkeypatch):
+    parent = os.getpid()
+    real = interviews.make_interview
+
+    def dying_in_the_helper(job):
+        if os.getpid() != parent:
+            os._exit(9)  # killed mid-work: no reply at all
+        return real(job)
+
+    monkeypatch.setattr(interviews, "make_interview", dying_in_the_helper)
+    assert _edited_rebuild(tmp_path / "helped") == _edited_rebuild(tmp_path / "alone", jobs=1)
+
+
+def test_an_interview_error_is_reported_as_without_the_helper(tmp_path):
+    """A source that breaks the build breaks it the same way (the diagnostics come from its making)."""
+    from archive.errors import BuildError
+
+    messages = []
+    for name, options in (("helped", {}), ("alone", {"jobs": 1})):
+        root = tmp_path / name
+        shutil.copytree(SAMPLE, root / "interview")
+        build(root / "interview", root / "site", cache_dir=root / "cache", search=False)
+        source = next(p for p in sorted((root / "interview").glob("*/index.md")))
+        source.write_text(source.read_text(encoding="utf-8").replace("title:", "titel:", 1), encoding="utf-8")
+        with pytest.raises(BuildError) as caught:
+            build(root / "interview", root / "site", cache_dir=root / "cache", search=False, **options)
+        messages.append([(d.code, d.line, d.message) for d in caught.value.diagnostics])
+    assert messages[0] == messages[1] and messages[0]
+
+
+def test_the_helper_is_always_reaped(tmp_path):
+    """Used or not, no helper outlives the planning that forked it (no zombie, no stray process)."""
+    with warm.helper() as ready:
+        assert ready is not None
+        pid = ready.pid
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped already
+    with warm.helper() as ready:
+        pid = ready.pid
+        ready.prepare(None, None)
+        assert ready.make([]) == []  # asked for nothing: an empty reply
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_no_helper_while_another_thread_runs_or_with_one_job(tmp_path):
+    """A fork copies only the calling thread (``archive serve`` builds beside its server threads)."""
+    with warm.helper(wanted=False) as ready:
+        assert ready is None
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not warm.can_fork()
+        with warm.helper() as ready:
+            assert ready is None
+    finally:
+        stop.set()
+        other.join()
