@@ -259,6 +259,31 @@ def test_a_due_prune_runs_while_the_workers_work_and_is_joined(tmp_path):
     assert list(make_all([], 2, None, meanwhile=meanwhile)) == [] and len(seen) == 1  # no workers
 
 
+def test_workers_collect_garbage_in_large_batches(tmp_path, monkeypatch):
+    """Each worker raises the young generation's threshold as it starts (jobs.WORKER_GC_THRESHOLD)."""
+    import concurrent.futures
+    import gc
+
+    from archive import interviews, jobs
+
+    started = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def pool(*args, **kwargs):
+        started.append(kwargs.get("initializer"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
+    made = list(jobs.make_all([_job(tmp_path, i) for i in range(interviews.PARALLEL_FROM)], 2, None))
+    assert len(made) == interviews.PARALLEL_FROM and started == [jobs._worker_started]
+    was = gc.get_threshold()
+    try:
+        jobs._worker_started()
+        assert gc.get_threshold() == (jobs.WORKER_GC_THRESHOLD, *was[1:]) and jobs.WORKER_GC_THRESHOLD > was[0]
+    finally:
+        gc.set_threshold(*was)
+
+
 def test_a_scratch_cache_keeps_only_its_kinds_and_never_prunes(tmp_path):
     from archive.cache import Cache
 

@@ -62,8 +62,6 @@ class Cache:
         self.kinds = kinds
         """Only these kinds of values are stored (blobs always are); None: every kind. A build's
         scratch cache (without ``.archive-cache``) keeps only what that build reads back."""
-        self._folders: set[Path] = set()
-        """Entry folders known to exist (made or seen by this process)."""
         self.wrote = False
         self.written = 0
         """Bytes this process stored."""
@@ -95,11 +93,15 @@ class Cache:
         if self.failure is not None:
             return False
         tmp = path.parent / f".tmp-{os.getpid()}-{next(_SERIAL)}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
-            if path.parent not in self._folders:
+            # the entry's folder is made when a write finds it missing: asking first cost a mkdir call
+            # per entry (a worker makes a handle per interview, which stores 11)
+            try:
+                fd = os.open(tmp, flags, 0o644)
+            except FileNotFoundError:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._folders.add(path.parent)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+                fd = os.open(tmp, flags, 0o644)
             try:
                 view = memoryview(payload if raw else
                                   MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
