@@ -156,3 +156,28 @@ def test_interview_json_writes_any_values_as_json_dumps(text: str, other: str, s
     from dataclasses import replace
     interview = replace(parsed.interview, lead=lead, date=dt.date(2001, 2, 3), subtitle=())
     assert interview_json(interview) == _dumped(interview)
+
+
+def test_summaries_cross_processes_whole() -> None:
+    """Summaries are pickled as their fields (summary._pickled_by_fields): each comes back equal, nested
+    entries and all, and through its constructor rather than the slow default for frozen slots."""
+    import pickle
+
+    from archive import summary as summary_module
+    from archive.summary import passages, person_ids, summarize
+
+    checked = 0
+    for source in sorted(SAMPLE.glob("*/index.md")):
+        interview = parse_interview(source.read_text("utf-8"), str(source), str(source.parent)).interview
+        if interview is None:
+            continue
+        ids = person_ids(interview)
+        for script in ("hant", "hans"):
+            converted = to_script(interview, script)
+            for value in (summarize(converted, ids), passages(converted)):
+                assert pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) == value
+            checked += 1
+    assert checked >= 4
+    for cls in (summary_module.Summary, summary_module.NoteEntry, summary_module.PersonEntry,
+                summary_module.SectionEntry, summary_module.Passage):
+        assert cls.__reduce__ is not object.__reduce__

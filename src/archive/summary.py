@@ -10,7 +10,9 @@ templates, from these fields.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -20,6 +22,25 @@ from .model import Figure, Inline, Interview, NoteRef, Paragraph, Question
 from .urls import interview_dir, media_dir
 
 
+def _pickled_by_fields(cls: type) -> type:
+    """``cls`` pickled as the arguments of its constructor, in field order.
+
+    A build's workers send each interview's summaries to the parent: with the
+    default for frozen dataclasses with slots (a ``__setstate__`` that loops
+    over ``fields()`` in Python for every object) unpickling them took the
+    parent ~0.13 ms an interview while its workers ran; calling the class is
+    half that."""
+    read = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+    single = len(dataclasses.fields(cls)) == 1
+
+    def __reduce__(self):
+        return cls, (read(self),) if single else read(self)
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PersonEntry:
     """One person of an interview, as the people index lists them."""
@@ -35,6 +56,7 @@ class PersonEntry:
     """Their entry on the people page (``p-fanxiaolan``): from the name in the interview's source script."""
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class NoteEntry:
     """One translator's note, as the notes index lists it."""
@@ -47,6 +69,7 @@ class NoteEntry:
     text: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SectionEntry:
     """One section: its anchor, number and headline."""
@@ -57,6 +80,7 @@ class SectionEntry:
     kicker: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Passage:
     """A run of the interview's text with the nearest anchor a reader can be sent to."""
@@ -66,6 +90,7 @@ class Passage:
     text: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Summary:
     """One interview in one script, as every site-wide page sees it (its text for search: :func:`passages`)."""
