@@ -33,8 +33,10 @@ from . import outfs
 from .errors import ArchiveError
 from .manifest import MANIFEST, MANIFEST_HEADER, manifest_text, plain_path, read_manifest, read_nofollow
 from .outfs import write_error as _write_error
+from .sitescan import Prescan, prescan, scan, still
 
-__all__ = ["MANIFEST", "MANIFEST_HEADER", "Entry", "check_output", "plain_path", "read_manifest", "write_site"]
+__all__ = ["MANIFEST", "MANIFEST_HEADER", "Entry", "Prescan", "check_output", "plain_path", "prescan", "read_manifest",
+           "write_site"]
 
 TEMP_SUFFIX = ".archive-new"
 """An in-place write goes to ``.NAME.archive-new`` beside NAME, then is renamed over it."""
@@ -74,30 +76,6 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def _scan(out: Path) -> tuple[dict[str, os.stat_result], list[str]]:
-    """Every regular file under ``out`` (relative path → its ``lstat``), and every link or special
-    file (never followed). One walk serves the writer's three questions: which files differ in size
-    from the plan, which are not ours, and (for the no-op stamp) what the site holds afterwards."""
-    files: dict[str, os.stat_result] = {}
-    odd: list[str] = []
-    folders = [("", str(out))]
-    while folders:
-        prefix, folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_file(follow_symlinks=False):
-                    try:
-                        files[rel] = entry.stat(follow_symlinks=False)
-                    except OSError:  # gone since it was listed
-                        pass
-                elif entry.is_dir(follow_symlinks=False):
-                    folders.append((rel + "/", entry.path))
-                else:
-                    odd.append(rel)
-    return files, sorted(odd)
-
-
 def _temp_target(rel: str) -> str:
     """The file an in-place write's temporary file ``rel`` was meant for ('' if it is not one)."""
     folder, _, name = rel.rpartition("/")
@@ -113,9 +91,9 @@ def _site_leftovers(out: Path, listed: Mapping[str, str], planned: Mapping[str, 
 
     A ``.NAME.archive-new`` file counts as ours when NAME is the manifest,
     listed in it or planned by this build: nothing else uses that pattern there.
-    ``scanned``: :func:`_scan` of ``out`` when the caller has just made it.
+    ``scanned``: :func:`archive.sitescan.scan` of ``out`` when the caller has just made it.
     """
-    found, odd = scanned or _scan(out)
+    found, odd = scanned or scan(out)
     files = set(found)
     if odd:
         raise ArchiveError(f"refusing to write into {out}: it holds a symbolic link or special file archive did not "
@@ -196,48 +174,6 @@ def _remove_site(folder: Path, cut_short: bool = False) -> None:
         pass  # something not ours is inside, or it is gone: leave it
 
 
-@dataclass(frozen=True)
-class Prescan:
-    """What the writer reads of a site before it writes, read ahead (see :func:`prescan`)."""
-
-    manifest: os.stat_result
-    """The manifest's ``lstat`` when it was read: the same file later means the same site."""
-    listed: dict[str, str]
-    scanned: tuple[dict[str, os.stat_result], list[str]]
-
-
-def prescan(out: Path) -> Prescan | None:
-    """The site's manifest and files as they are now, or None (no site of ours there, or it cannot be read).
-
-    A build reads them while it waits for the interviews it makes (see :mod:`archive.warm`), and the
-    writer uses them if the manifest is still the very file read (same inode, time and size) once it
-    holds the lock: every build that changes the site replaces its manifest, last. Only a shortcut:
-    anything unexpected and the writer reads the site itself, as it always did."""
-    out = out.resolve()
-    try:
-        before = os.lstat(out / MANIFEST)
-        if not stat.S_ISREG(before.st_mode):
-            return None
-        listed = read_manifest(out)
-        return None if listed is None else Prescan(before, listed, _scan(out))
-    except (OSError, ArchiveError):
-        return None
-
-
-def _still(ahead: Prescan | None, out: Path) -> Prescan | None:
-    """``ahead`` if the site's manifest is still the file it read, else None."""
-    if ahead is None:
-        return None
-    try:
-        now = os.lstat(out / MANIFEST)
-    except OSError:
-        return None
-    then = ahead.manifest
-    same = (now.st_ino, now.st_dev, now.st_mtime_ns, now.st_size, now.st_ctime_ns) == \
-        (then.st_ino, then.st_dev, then.st_mtime_ns, then.st_size, then.st_ctime_ns)
-    return ahead if same else None
-
-
 def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, project: Path | None = None,
                stats: dict[str, os.stat_result] | None = None, ahead: Prescan | None = None) -> list[str]:
     """Write ``files`` as the site at ``out``; returns the paths whose content changed.
@@ -278,12 +214,12 @@ def write_site(files: Mapping[str, Entry | bytes], out: Path, source: Path, proj
 def _write_locked(files: dict[str, Entry], out: Path, source: Path, project: Path | None,
                   stats: dict[str, os.stat_result] | None, ahead: Prescan | None = None) -> list[str]:
     _leftover_folders(out)
-    ahead = _still(ahead, out)
+    ahead = still(ahead, out)
     if ahead is not None:
         old, scanned = ahead.listed, ahead.scanned
     else:
         old = read_manifest(out) if out.is_dir() else None
-        scanned = _scan(out) if old is not None else ({}, [])  # without a manifest every file is to write
+        scanned = scan(out) if old is not None else ({}, [])  # without a manifest every file is to write
     present = scanned[0]
     changed = sorted(rel for rel, entry in files.items()
                      if (old or {}).get(rel) != entry.hash or not _same_size(present.get(rel), entry.size))
