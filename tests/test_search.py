@@ -240,3 +240,32 @@ def test_pagefind_failing_while_the_site_is_written_leaves_it_as_it_was(tmp_path
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_build_without_search_makes_no_search_text_and_the_next_build_with_it_does(tmp_path, monkeypatch):
+    """``--no-search`` (also ``archive serve`` and ``check``) neither makes nor stores the text for search;
+    a build with search after it makes the text of every interview in its workers (not one at a time,
+    in the step that indexes) and gives the site a fresh build with search gives."""
+    from archive import build as build_module
+    from archive import interviews
+
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "interview")
+    shutil.copytree(TEMPLATES, project / "templates")
+    cache = project / ".archive-cache"
+    build(project / "interview", project / "site", search=False)
+    assert not (cache / "passages").exists()
+    remade = []
+    real = interviews.make_interview
+    monkeypatch.setattr(build_module, "make_interview", lambda job: (remade.append(job), real(job))[1],
+                        raising=False)
+    report = build(project / "interview", project / "site")
+    interviews_count = len(list(SAMPLE.glob("*/index.md")))
+    assert report.made == interviews_count  # each one again, for its text alone (its pages were current)
+    assert len(list((cache / "passages").rglob("*"))) >= 2 * interviews_count
+    assert remade == []  # the indexing step found every text made
+    fresh = tmp_path / "fresh"
+    build(project / "interview", fresh, project / "templates", cache_dir=False)
+    assert _tree(fresh) == _tree(project / "site")
+    again = build(project / "interview", project / "site")
+    assert again.made == 0 and again.written == ()

@@ -212,6 +212,10 @@ class Cache:
             found[rel] = data
         return found
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (not read: it may still turn out damaged, a miss then)."""
+        return self.root is not None and os.path.isfile(self._path(kind, key))
+
     def touch(self, kind: str, key: str) -> None:
         """Mark an entry as used without loading it (pruning removes the entries used longest ago).
 

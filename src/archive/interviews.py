@@ -13,7 +13,8 @@ cached under a key of everything it was made from:
   digest, which views and pages name, so that re-rendering pages never
   decodes one;
 - ``passages`` (its text for search, one entry per script) by the script's
-  view key;
+  view key, made only by a build that indexes search (``--no-search``,
+  ``archive serve`` and ``archive check`` never read it);
 - ``page`` (both scripts' rendered files) by views, templates and settings.
 
 Both scripts share their entries because they are always made and read
@@ -78,6 +79,8 @@ class InterviewJob:
     """:func:`archive.codeversion.code_version` of the build (part of keys the worker makes itself)."""
     source_hash: str = ""
     """SHA-256 of the source's bytes (what ``parse_key`` was made from)."""
+    search: bool = True
+    """Whether the build indexes search: then its text for search (``passages``) is made if missing."""
 
 
 @dataclass
@@ -189,6 +192,8 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
         page = _make_pages(views, out.targets.slug, job, env, cache, out)
     out.summary_keys.update(page["summary_keys"])
     out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
+    if job.search and not out.passages and not all(cache.has("passages", job.view_keys[s]) for s in SCRIPTS):
+        _make_passages(load_parsed().interview, job, cache, out)  # cached views or pages from a build without
     _keep(job, out, cache)
     seconds["render"] += clock() - started
     out.stored = cache.written
@@ -279,10 +284,8 @@ def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out:
         views["summary_keys"][script] = digest(codec.dumps(summary))
         views["json"][script] = [key, len(data)]
         views["views"][script] = interview_view(converted, env, ids)
-        text = passages(converted)
-        cache.put("passages", job.view_keys[script], list(text))
-        if not cache.stores("passages"):
-            out.passages[script] = text
+        if job.search:
+            _keep_passages(passages(converted), script, job, cache, out)
         out.seconds["render"] += clock() - started
     started = clock()
     # apart from the views and pages: a template change never loads them
@@ -290,6 +293,26 @@ def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out:
     cache.put("view", both(job.view_keys), views)
     out.seconds["render"] += clock() - started
     return views
+
+
+def _keep_passages(text: tuple[Passage, ...], script: str, job: InterviewJob, cache: Cache,
+                   out: InterviewOutput) -> None:
+    """Store an interview's text for search in one script (or hand it to the build, without a cache)."""
+    cache.put("passages", job.view_keys[script], list(text))
+    if not cache.stores("passages"):
+        out.passages[script] = text
+
+
+def _make_passages(interview: Interview | None, job: InterviewJob, cache: Cache, out: InterviewOutput) -> None:
+    """The text for search of an interview whose views or pages came from the cache of a build without
+    search: converted again, nothing rendered."""
+    from .scripts import to_script
+
+    if interview is None:
+        return
+    for script in SCRIPTS:
+        converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
+        _keep_passages(passages(converted), script, job, cache, out)
 
 
 def _person_ids(interview: Interview, job: InterviewJob, cache: Cache) -> dict[str, str]:

@@ -70,7 +70,7 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
         view_keys = {s: digest(parse_key, s, glossary_key, settings.quotes, body_key) for s in SCRIPTS}
         page_keys = {s: digest(view_keys[s], template_key, settings_key) for s in SCRIPTS}
         jobs.append(InterviewJob(name, display, None, parse_key, view_keys, page_keys, settings,
-                                 str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha))
+                                 str(ctx.templates), cache_root, ctx.cache.kinds, ctx.code, sha, ctx.search))
     hashes.save({os.path.join(job.folder, INTERVIEW_FILE) for job in jobs} | set(media))
     return jobs, media, diagnostics
 
@@ -89,11 +89,14 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None, pro
     results: dict[str, InterviewOutput] = {}
     todo = []
     to_convert = 0  # jobs whose text may need parsing and converting (not only rendering again)
+    searched = ctx.search and ctx.cache.root is not None  # text for search is needed, and may be missing
     for job in jobs:
         previous = state.get(job.folder)
         if isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key \
                 and previous.page_keys == job.page_keys and (previous.targets is None or
-                                                             previous.summary_keys.keys() == job.page_keys.keys()):
+                                                             previous.summary_keys.keys() == job.page_keys.keys()) \
+                and not (searched and previous.targets is not None and (ctx.drafts or not previous.draft)
+                         and not all(ctx.cache.has("passages", job.view_keys[s]) for s in job.view_keys)):
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
             todo.append(job)
