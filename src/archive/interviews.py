@@ -18,9 +18,9 @@ cached under a key of everything it was made from:
 - ``page`` (both scripts' rendered files) by views, templates and settings.
 
 Both scripts share their entries because they are always made and read
-together: a cold build writes ten files per interview (four of them the
-pages and their JSON) instead of fourteen, and a page template change
-reads one.
+together: a cold build writes nine files per interview (four of them the
+pages and their JSON; two more with search, the text of each script)
+instead of fourteen, and a page template change reads one.
 
 The model itself is not cached: decoding it costs half of parsing again,
 and storing it cost a cold build more than the rare rebuild that needs it
