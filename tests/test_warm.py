@@ -157,3 +157,66 @@ def test_no_helper_while_another_thread_runs_or_with_one_job(tmp_path):
     finally:
         stop.set()
         other.join()
+
+
+# ------------------------------------------------------------------ the site pages in two halves (warm.aside)
+
+def _site_build(root: Path, name: str) -> dict[str, bytes]:
+    if not (root / "interview").exists():
+        shutil.copytree(SAMPLE, root / "interview")
+    build(root / "interview", root / name, cache_dir=False, search=False)
+    return _files(root / name)
+
+
+def test_the_site_pages_made_in_two_halves_are_the_pages_made_in_one(tmp_path, monkeypatch):
+    from archive import pages
+
+    children = []
+    real = warm.aside
+
+    def counted(work, wanted=True):
+        children.append(wanted)
+        return real(work, wanted)
+
+    monkeypatch.setattr(warm, "aside", counted)
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    halves = _site_build(tmp_path, "halves")
+    assert children == [True]
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 10**9)
+    assert _site_build(tmp_path, "one") == halves
+    assert children == [True, False]
+
+
+def test_a_half_that_fails_in_the_child_is_made_here(tmp_path, monkeypatch):
+    from archive import pages
+
+    parent = os.getpid()
+    real = pages.SITE_PAGES
+
+    def failing_in_the_child(page):
+        def made(site):
+            if os.getpid() != parent:
+                raise RuntimeError("a bug in the child")
+            return page(site)
+        return made
+
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pages, "SITE_PAGES", tuple(failing_in_the_child(p) for p in real))
+    halves = _site_build(tmp_path, "halves")
+    monkeypatch.setattr(pages, "SITE_PAGES", real)
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 10**9)
+    assert _site_build(tmp_path, "one") == halves
+
+
+def test_work_aside_is_reaped_used_or_not():
+    with warm.aside(lambda: 6 * 7) as other:
+        pid = other.pid
+        assert other.result() == (True, 42)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    with warm.aside(lambda: 1 / 0) as other:
+        assert other.result() == (False, None)  # the error stays the caller's to meet
+    with warm.aside(lambda: None) as other:
+        pid = other.pid  # never asked: ended on leaving
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

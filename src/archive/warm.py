@@ -1,4 +1,4 @@
-"""A helper process that gets ready to make interviews while the build plans (an editor's rebuild).
+"""Forked helpers: one that gets ready to make interviews while the build plans, one for any work aside.
 
 Owns the one process a rebuild forks before it knows what to make. After
 an edit to one interview, a fresh process spent two fifths of its time, one
@@ -10,7 +10,11 @@ second part while this one does the first; :meth:`Helper.make` hands it the
 few interviews to make and takes back their outputs, exactly what
 :func:`archive.interviews.make_interview` gives in this process.
 
-The helper is only ever a shortcut: when it cannot be forked (another thread
+:func:`aside` runs any work in a forked child while this process does other
+work (the site-wide pages are made in two halves at once, see
+:mod:`archive.pages`).
+
+A helper is only ever a shortcut: when it cannot be forked (another thread
 runs, as in ``archive serve``; a platform without a safe ``fork``; ``--jobs
 1``), is not needed (nothing to make, or enough to start the worker pool),
 or fails in any way (killed, a bug, an error the interview raises), this
@@ -162,3 +166,82 @@ def _serve(jobs_fd: int, outputs_fd: int) -> None:
         status = 0
     finally:
         os._exit(status)  # no atexit handlers, no flushing of the buffers it inherited
+
+
+class Aside:
+    """A value being computed in a forked child (see :func:`aside`)."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self._fd = pid, fd
+
+    def result(self) -> tuple[bool, object]:
+        """(True, the value) once the child is done; (False, None) if it failed (then compute it here)."""
+        try:
+            with os.fdopen(self._fd, "rb") as pipe:
+                self._fd = -1
+                data = pipe.read()
+        except OSError:
+            return False, None
+        finally:
+            self.stop()
+        try:
+            status, value = pickle.loads(data)
+        except Exception:  # cut short: the child died while writing
+            return False, None
+        return (True, value) if status == "made" else (False, None)
+
+    def stop(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = 0
+
+
+@contextlib.contextmanager
+def aside(work: Callable[[], object], wanted: bool = True) -> Iterator[Aside | None]:
+    """``work()`` computed in a forked child while this process goes on, ended (and reaped) on leaving.
+
+    Yields None when ``wanted`` is false or forking is not safe (see :func:`can_fork`). The child
+    shares this process's memory as it was at the fork (what the work reads costs nothing to send);
+    only its value crosses back, pickled, through a pipe. Any failure of the child, including an
+    error ``work`` raises, is (False, None) from :meth:`Aside.result`: the caller does the work
+    itself and meets the same error there."""
+    if not wanted or not can_fork():
+        yield None
+        return
+    read, write = os.pipe()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            os.close(read)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            try:
+                reply: tuple = ("made", work())
+            except Exception:
+                reply = ("failed", None)
+            with os.fdopen(write, "wb") as pipe:
+                pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    child = Aside(pid, read)
+    try:
+        yield child
+    finally:
+        child.stop()
