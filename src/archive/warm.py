@@ -150,9 +150,7 @@ def _serve(jobs_fd: int, outputs_fd: int) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it quietly; the build says what happened
         try:
-            from . import interviews
-            from . import parse, scripts, summary  # noqa: F401  (what making an interview imports)
-            from . import context  # noqa: F401
+            from . import context, interviews, parse, scripts, summary  # noqa: F401  (what making one imports)
 
             with os.fdopen(jobs_fd, "rb") as pipe:  # EOFError when the build did not need the helper
                 templates, cache_root = pickle.load(pipe)
