@@ -181,3 +181,15 @@ def test_summaries_cross_processes_whole() -> None:
     for cls in (summary_module.Summary, summary_module.NoteEntry, summary_module.PersonEntry,
                 summary_module.SectionEntry, summary_module.Passage):
         assert cls.__reduce__ is not object.__reduce__
+
+
+def test_span_json_is_json_dumps_whatever_the_path() -> None:
+    """Spans are written by their own writer (serialize._span), its head kept per path."""
+    source = sorted(SAMPLE.glob("*/index.md"))[0]
+    text = source.read_text("utf-8")
+    for path in ('訪談/"引號"/index.md', "a\\b\\index.md", "tab\there.md", source.as_posix()):
+        interview = parse_interview(text, path, str(source.parent)).interview
+        assert interview is not None and interview.span.path == path
+        for script in ("hant", "hans"):
+            converted = to_script(interview, script)
+            assert interview_json(converted) == _dumped(converted)

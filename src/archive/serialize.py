@@ -19,7 +19,7 @@ import operator
 from json.encoder import encode_basestring
 from typing import Any, Callable
 
-from .model import Interview
+from .model import Interview, Span
 
 SCHEMA_VERSION = 1
 
@@ -132,6 +132,26 @@ def _value(value: Any) -> str:
         write = _WRITERS[cls] = _writer(cls)
         return write(value)
     return _ENCODER.encode(value)  # dates, booleans, lists, subclasses of text or numbers
+
+
+_SPAN_HEADS: dict[str, str] = {}
+"""``{"type":"span","path":…,"line":`` by path: every node of an interview has a span of the same file."""
+
+
+def _span(span: Span) -> str:
+    """A span's JSON (the commonest node: one per block, note reference and inline run)."""
+    head = _SPAN_HEADS.get(span.path)
+    if head is None:
+        if len(_SPAN_HEADS) > 4096:  # one per source file: a long-lived process (archive serve) stays small
+            _SPAN_HEADS.clear()
+        head = _SPAN_HEADS[span.path] = '{"type":"span","path":' + encode_basestring(span.path) + ',"line":'
+    line, col = span.line, span.col
+    if type(line) is not int or type(col) is not int:
+        return _writer(Span)(span)
+    return f'{head}{line},"col":{col}}}'
+
+
+_WRITERS[Span] = _span
 
 
 def interview_json(interview: Interview) -> bytes:
