@@ -356,14 +356,22 @@ def _small_site(tmp_path: Path, **changes: bytes) -> dict[str, bytes]:
     return files
 
 
-def test_a_site_read_ahead_writes_what_reading_it_then_would(tmp_path):
+def _read_ahead(tmp_path: Path):
+    """A small site written, then read ahead: (its source folder, its folder, its files, the reading)."""
     from archive.output import prescan
 
     source = tmp_path / "interview"
     source.mkdir()
     out = tmp_path / "site"
-    write_site(_small_site(tmp_path), out, source)
-    ahead = prescan(out)
+    files = _small_site(tmp_path)
+    write_site(files, out, source)
+    return source, out, files, prescan(out)
+
+
+def test_a_site_read_ahead_writes_what_reading_it_then_would(tmp_path):
+    from archive.output import prescan
+
+    source, out, _, ahead = _read_ahead(tmp_path)
     assert ahead is not None and len(ahead.listed) == 10 and "p3/index.html" in ahead.scanned[0]
     assert write_site(_small_site(tmp_path, p3=b"<p>new</p>"), out, source, ahead=ahead) == ["p3/index.html"]
     assert (out / "p3/index.html").read_bytes() == b"<p>new</p>"
@@ -373,14 +381,16 @@ def test_a_site_read_ahead_writes_what_reading_it_then_would(tmp_path):
 def test_a_site_read_ahead_is_not_used_once_another_build_changed_it(tmp_path):
     """Read ahead, then another build writes the site: the writer must see the site as it now is.
     (With the stale reading it would take p3 for the old bytes it planned and leave the other build's.)"""
-    from archive.output import prescan
-
-    source = tmp_path / "interview"
-    source.mkdir()
-    out = tmp_path / "site"
-    first = _small_site(tmp_path)
-    write_site(first, out, source)
-    ahead = prescan(out)
+    source, out, first, ahead = _read_ahead(tmp_path)
     write_site(_small_site(tmp_path, p3=b"<p>other</p>"), out, source)  # another build, meanwhile
     assert write_site(first, out, source, ahead=ahead) == ["p3/index.html"]
     assert tree(out) == {**first, MANIFEST: (out / MANIFEST).read_bytes()}
+
+
+def test_a_site_read_ahead_is_not_used_once_a_file_of_it_was_removed_by_hand(tmp_path):
+    """The manifest is the same file, but a folder changed since it was listed: the writer reads the site
+    again and puts the removed page back (with the stale reading it would think it still there)."""
+    source, out, files, ahead = _read_ahead(tmp_path)
+    (out / "p3/index.html").unlink()
+    assert write_site(files, out, source, ahead=ahead) == ["p3/index.html"]
+    assert (out / "p3/index.html").read_bytes() == files["p3/index.html"]

@@ -220,3 +220,29 @@ def test_work_aside_is_reaped_used_or_not():
         pid = other.pid  # never asked: ended on leaving
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_refused_fork_leaves_the_work_here_and_no_descriptor_open(monkeypatch):
+    """Out of memory or processes, ``fork`` fails: no helper, no child, every pipe closed."""
+    def refused():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    before = sorted(os.listdir("/proc/self/fd"))
+    with warm.helper() as ready:
+        assert ready is None
+    with warm.aside(lambda: 1) as other:
+        assert other is None
+    assert sorted(os.listdir("/proc/self/fd")) == before
+
+
+def test_jobs_one_makes_the_site_pages_in_this_process_too(tmp_path, monkeypatch):
+    from archive import pages
+
+    asked = []
+    real = warm.aside
+    monkeypatch.setattr(warm, "aside", lambda work, wanted=True: (asked.append(wanted), real(work, wanted))[1])
+    monkeypatch.setattr(pages, "PARALLEL_FROM", 1)
+    shutil.copytree(SAMPLE, tmp_path / "interview")
+    build(tmp_path / "interview", tmp_path / "site", cache_dir=False, search=False, jobs=1)
+    assert asked == [False]

@@ -179,7 +179,9 @@ class _Build:
     code: str
     search: bool = True
     meanwhile: Callable[[], None] | None = None
-    """Work for this process while others make the interviews (see :func:`archive.jobs.make_all`)."""
+    """Work for this process while a helper makes the interviews (see :func:`archive.jobs.make_all`)."""
+    workers: int | None = None
+    """Processes that make interviews (``--jobs``); 1: everything in this one, site pages included."""
 
 
 from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
@@ -202,7 +204,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     from .warm import helper
 
     ctx = replace(_context(archive_dir, templates, cache_dir, strict, drafts, cache), search=search,
-                  meanwhile=meanwhile)
+                  meanwhile=meanwhile, workers=jobs)
     with helper(wanted=jobs != 1) as ready:  # a process getting ready to make a few meanwhile (an edit's)
         scan = scan_archive(archive_dir, tree)                                # 1. the archive on disk
         ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
@@ -287,7 +289,8 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 
     key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates, ctx.cache), str(ctx.drafts),
                  *(f"{o.targets.slug} {o.summary_keys[s]}" for o in newest for s in SCRIPTS))
-    return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages)
+    return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages,
+                     parallel=ctx.workers != 1)
 
 
 def interview_files(published: list[InterviewOutput], jobs: list[InterviewJob], ctx: _Build,

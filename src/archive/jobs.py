@@ -20,9 +20,9 @@ from .errors import Diagnostic
 
 if TYPE_CHECKING:
     from .interviews import InterviewJob, InterviewOutput
-    from .warm import Helper
     from .output import Entry
     from .sources import Scan
+    from .warm import Helper
 
 Progress = Callable[[int, int], None]
 # ``ctx`` below is the build's shared values (``build._Build``: archive, templates, cache, code …),
@@ -111,9 +111,9 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None, pro
 
         gc.enable()  # paused for a small rebuild (see build._collector_paused); workers collect as usual
         _before_fork(todo[0], convert=to_convert > 0)
-    meanwhile = [work for work in (ctx.cache.background_prune(), ctx.meanwhile) if work is not None]
-    for made in make_all(todo, workers, progress, helper=helper,
-                         meanwhile=(lambda: [work() for work in meanwhile]) if meanwhile else None):
+    # while a helper makes a few: a look at the output (ctx.meanwhile); while workers make many: a due prune
+    meanwhile = ctx.meanwhile if helper is not None else ctx.cache.background_prune()
+    for made in make_all(todo, workers, progress, meanwhile=meanwhile, helper=helper):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
@@ -136,7 +136,7 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
     from . import interviews
     from .interviews import make_interview
 
-    workers = jobs or os.cpu_count() or 1
+    workers = min(jobs or os.cpu_count() or 1, max(1, len(todo)))  # never more processes than interviews
     done = 0
     if len(todo) < interviews.PARALLEL_FROM or workers == 1:
         made = helper.make(todo, meanwhile) if helper is not None and todo else None  # None: make them here

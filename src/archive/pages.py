@@ -96,7 +96,7 @@ def _make(site: SiteInput) -> dict[str, bytes]:
     one core busy. Anything wrong with the child, and this process makes its half too."""
     from .warm import aside
 
-    wanted = len(next(iter(site.summaries.values()), ())) >= PARALLEL_FROM  # loaded here, before any fork
+    wanted = len(next(iter(site.summaries.values()), ())) >= PARALLEL_FROM and site.parallel  # loaded first
     mine, theirs = SITE_PAGES[0::2], SITE_PAGES[1::2]
     with aside(lambda: [page(site) for page in theirs], wanted) as other:
         made = {page: page(site) for page in mine}

@@ -22,8 +22,10 @@ class SiteInput:
 
     def __init__(self, settings: Settings, env: Any, key: str,
                  summaries: Callable[[], dict[str, tuple[Summary, ...]]],
-                 passages: Callable[[Summary], tuple[Passage, ...]]):
+                 passages: Callable[[Summary], tuple[Passage, ...]], parallel: bool = True):
         self.settings = settings
+        self.parallel = parallel
+        """Whether the outputs may be made in more than one process (not with ``--jobs 1``)."""
         self.env = env
         """The Jinja environment (templates with the archive's overrides)."""
         self.key = key

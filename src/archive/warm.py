@@ -98,16 +98,7 @@ class Helper:
         if self._outputs >= 0:
             os.close(self._outputs)
             self._outputs = -1
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
-            self.pid = 0
+        self.pid = _end(self.pid)
 
 
 def can_fork() -> bool:
@@ -120,23 +111,19 @@ def helper(wanted: bool = True) -> Iterator[Helper | None]:
     """A helper getting ready to make interviews (see :meth:`Helper.prepare`), ended on leaving.
 
     Yields None when ``wanted`` is false or forking is not safe."""
-    if not wanted or not can_fork():
+    pid = None
+    if wanted and can_fork():
+        jobs_read, jobs_write = os.pipe()
+        outputs_read, outputs_write = os.pipe()
+        pid = _fork(lambda: _serve(jobs_read, outputs_write), close=(jobs_write, outputs_read))
+        os.close(jobs_read)
+        os.close(outputs_write)
+        if pid is None:
+            os.close(jobs_write)
+            os.close(outputs_read)
+    if pid is None:
         yield None
         return
-    jobs_read, jobs_write = os.pipe()
-    outputs_read, outputs_write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):  # the child must not write out this process's buffered text again
-        try:
-            stream.flush()
-        except (AttributeError, OSError, ValueError):
-            pass
-    pid = os.fork()
-    if pid == 0:  # the helper: never returns
-        os.close(jobs_write)
-        os.close(outputs_read)
-        _serve(jobs_read, outputs_write)
-    os.close(jobs_read)
-    os.close(outputs_write)
     made = Helper(pid, jobs_write, outputs_read)
     try:
         yield made
@@ -145,25 +132,20 @@ def helper(wanted: bool = True) -> Iterator[Helper | None]:
 
 
 def _serve(jobs_fd: int, outputs_fd: int) -> None:
-    """The helper's life: get ready, read the jobs, make them, send the outputs, exit (never returns)."""
-    status = 1
+    """The helper's life: get ready, read the jobs, make them, send the outputs."""
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it quietly; the build says what happened
-        try:
-            from . import context, interviews, parse, scripts, summary  # noqa: F401  (what making one imports)
+        from . import context, interviews, parse, scripts, summary  # noqa: F401  (what making one imports)
 
-            with os.fdopen(jobs_fd, "rb") as pipe:  # EOFError when the build did not need the helper
-                templates, cache_root = pickle.load(pipe)
-                interviews.preload(templates, interviews.Cache(Path(cache_root)) if cache_root else None)
-                todo = pickle.load(pipe)
-            reply = ("made", [interviews.make_interview(job) for job in todo])
-        except Exception:  # the build makes them itself, and meets the same error there
-            reply = ("failed", None)
-        with os.fdopen(outputs_fd, "wb") as pipe:
-            pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        status = 0
-    finally:
-        os._exit(status)  # no atexit handlers, no flushing of the buffers it inherited
+        with os.fdopen(jobs_fd, "rb") as pipe:  # EOFError when the build did not need the helper
+            templates, cache_root = pickle.load(pipe)
+            # the cache read, never written: a helper ended while getting ready leaves nothing half made
+            interviews.preload(templates, interviews.Cache(Path(cache_root), kinds=()) if cache_root else None)
+            todo = pickle.load(pipe)
+        reply = ("made", [interviews.make_interview(job) for job in todo])
+    except Exception:  # the build makes them itself, and meets the same error there
+        reply = ("failed", None)
+    with os.fdopen(outputs_fd, "wb") as pipe:
+        pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Aside:
@@ -192,16 +174,7 @@ class Aside:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-        if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
-            self.pid = 0
+        self.pid = _end(self.pid)
 
 
 @contextlib.contextmanager
@@ -213,33 +186,73 @@ def aside(work: Callable[[], object], wanted: bool = True) -> Iterator[Aside | N
     only its value crosses back, pickled, through a pipe. Any failure of the child, including an
     error ``work`` raises, is (False, None) from :meth:`Aside.result`: the caller does the work
     itself and meets the same error there."""
-    if not wanted or not can_fork():
-        yield None
-        return
-    read, write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (AttributeError, OSError, ValueError):
-            pass
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            os.close(read)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
+    pid = None
+    if wanted and can_fork():
+        read, write = os.pipe()
+
+        def run() -> None:
             try:
                 reply: tuple = ("made", work())
             except Exception:
                 reply = ("failed", None)
             with os.fdopen(write, "wb") as pipe:
                 pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write)
+
+        pid = _fork(run, close=(read,))
+        os.close(write)
+        if pid is None:
+            os.close(read)
+    if pid is None:
+        yield None
+        return
     child = Aside(pid, read)
     try:
         yield child
     finally:
         child.stop()
+
+
+def _fork(child: Callable[[], None], close: tuple[int, ...] = ()) -> int | None:
+    """Fork a child that closes ``close`` (this side's ends of its pipes), runs ``child()`` and exits;
+    its pid, or None when the system refused the fork (out of memory or processes: then the work
+    stays here). SIGINT is held across the fork: a Ctrl-C at that instant reaches the child only
+    once it has the default handler (it ends), never as an exception that would run this process's
+    code in it. The child leaves by ``os._exit``: no atexit handlers, no flushing of buffers it
+    inherited (this side's are flushed first, or the child would write them out again)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except OSError:
+        pid = None
+    if pid == 0:
+        status = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            for fd in close:
+                os.close(fd)
+            child()
+            status = 0
+        finally:
+            os._exit(status)
+    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return pid
+
+
+def _end(pid: int) -> int:
+    """Kill a child of ours if it still runs, and reap it; 0 (no child any more)."""
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+    return 0
