@@ -207,6 +207,7 @@ def test_the_cache_is_pruned_only_once_enough_was_written(tmp_path, monkeypatch)
     monkeypatch.setattr(Cache, "prune", lambda self, *args, **kw: walks.append((self.root, kw)) or (0, 0))
     monkeypatch.setattr(cache_module, "PRUNE_AFTER", 10_000)
     monkeypatch.setattr(cache_module, "PRUNE_NOW", 20_000)
+    monkeypatch.setattr(cache_module, "MAX_BYTES", 5_000)  # every prune here could remove something
     root = tmp_path / "cache"
     first = Cache(root)
     assert first.background_prune() is None  # no cache folder yet: nothing to prune
@@ -237,6 +238,46 @@ def test_the_cache_is_pruned_only_once_enough_was_written(tmp_path, monkeypatch)
     fresh.put_blob(b"e" * 30_000)
     fresh.settle()
     assert len(walks) == 2 and int((fresh_root / LEDGER).read_text().split()[0]) >= 30_000
+
+
+def test_a_due_prune_that_could_remove_nothing_walks_nothing(tmp_path, monkeypatch):
+    """The ledger keeps a bound of what the cache holds (0 for a new folder, what the last walk counted,
+    plus every byte written since): while it is within MAX_BYTES a due prune is skipped. Once a whole
+    bound's worth was written since the last walk, the cache is walked whatever the ledger says."""
+    import archive.cache as cache_module
+    from archive.cache import LEDGER, Cache
+
+    walks = []
+    real = Cache.prune
+    monkeypatch.setattr(Cache, "prune", lambda self, *a, **kw: (walks.append(1), real(self, *a, **kw))[1])
+    monkeypatch.setattr(cache_module, "PRUNE_AFTER", 1_000)
+    monkeypatch.setattr(cache_module, "PRUNE_NOW", 2_000)
+    monkeypatch.setattr(cache_module, "MAX_BYTES", 10_000)
+    root = tmp_path / "cache"
+    first = Cache(root)
+    first.put("outline", "a" * 64, {"x": "y" * 3_000})
+    first.settle()
+    assert int((root / LEDGER).read_text().split()[2]) >= 3_000  # a new folder: what this build wrote
+    for i in range(2):  # due, and past PRUNE_NOW, but within the bound: no walk
+        cache = Cache(root)
+        assert cache.background_prune() is None
+        cache.put("outline", f"{i}" * 64, {"x": "y" * 2_500})
+        cache.settle()
+    assert walks == []
+    cache = Cache(root)
+    cache.put("outline", "c" * 64, {"x": "y" * 3_000})
+    cache.settle()  # past the bound now: walked, and counted again from the walk
+    held = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and p.name != LEDGER)
+    ledger = (root / LEDGER).read_text().split()
+    assert walks == [1] and ledger[0] == "0" and held <= int(ledger[2]) <= 2 * held  # a bound, not far off
+    (root / LEDGER).write_text("0 0 0")  # a ledger that says nothing is held
+    for i in range(4):
+        cache = Cache(root)
+        if (run := cache.background_prune()) is not None:
+            run()
+        cache.put("outline", f"d{i}" * 32, {"x": "y" * 3_000})
+        cache.settle()
+    assert len(walks) == 2  # walked again once a bound's worth had been written since
 
 
 def test_a_due_prune_runs_while_the_workers_work_and_is_joined(tmp_path):

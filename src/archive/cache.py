@@ -37,7 +37,8 @@ wall-clock time (mostly waiting on the disk) at the end of every second template
 PRUNE_NOW = 2 * PRUNE_AFTER
 """Bytes written after which a build prunes at its end, not waiting for one that runs workers."""
 LEDGER = "written"
-"""The file at the cache's top: the bytes written since the last prune, and when the last build started."""
+"""The file at the cache's top: the bytes written since the last prune, when the last build started, and
+an upper bound of the bytes the cache holds (see :meth:`Cache.settle`)."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -74,6 +75,8 @@ class Cache:
         prune keeps (``keep_since``), so a prune at this build's end would walk it for nothing."""
         self.pruned = False
         """Whether this handle pruned (a due prune run during the build's workers)."""
+        self.held: int | None = None
+        """What the cache held after this handle's last prune walk (bytes it counts), if it walked."""
         self.fresh: set[str] = set()
         """The blobs this handle wrote (their bytes are this build's own: see :meth:`reader`)."""
 
@@ -265,14 +268,26 @@ class Cache:
                 pass
         return data
 
-    def _ledger(self) -> tuple[int, float | None] | None:
-        """(bytes written since the last prune, start of the last build) from the ledger; None when
-        there is none or it cannot be read (a cache from before the count: a prune is due)."""
+    def _ledger(self) -> tuple[int, float | None, int | None] | None:
+        """(bytes written since the last prune, start of the last build, an upper bound of what the cache
+        holds or None) from the ledger; None when there is none or it cannot be read (a cache from before
+        the count: a prune is due)."""
         try:
             parts = (self.root / LEDGER).read_text(encoding="ascii").split()  # type: ignore[operator]
-            return int(parts[0]), float(parts[1]) if len(parts) > 1 else None
+            held = int(parts[2]) if len(parts) > 2 else None
+            return int(parts[0]), float(parts[1]) if len(parts) > 1 else None, \
+                held if held is not None and held >= 0 else None
         except (OSError, ValueError, IndexError):
             return None
+
+    @staticmethod
+    def _under_bound(ledger: tuple[int, float | None, int | None] | None, more: int = 0) -> bool:
+        """Whether the ledger shows the cache (with ``more`` bytes) within :data:`MAX_BYTES`, so that a
+        prune could remove nothing and its walk is skipped. Never once a whole bound's worth was
+        written since the last walk: then the cache is walked and counted again whatever the ledger
+        says (a wrong one delays a prune by at most that much)."""
+        return ledger is not None and ledger[2] is not None and ledger[0] + more < MAX_BYTES \
+            and ledger[2] + more <= MAX_BYTES
 
     def background_prune(self) -> Callable[[], None] | None:
         """The prune earlier builds made due (None when none is), for this build to run while its
@@ -282,7 +297,7 @@ class Cache:
         if self.root is None or self.kinds is not None or self.failure is not None or not self.root.is_dir():
             return None
         ledger = self._ledger()
-        if ledger is not None and ledger[0] < PRUNE_AFTER:
+        if ledger is not None and ledger[0] < PRUNE_AFTER or self._under_bound(ledger):
             return None
         keep = ledger[1] if ledger is not None and ledger[1] is not None else self.opened
 
@@ -302,15 +317,19 @@ class Cache:
                 or not (self.written or self.pruned):
             return
         ledger = self._ledger()
+        held = 0 if self.created else self.held if self.pruned else ledger[2] if ledger is not None else None
         if self.pruned:
             total = self.written
         else:
             total = (ledger[0] if ledger is not None else PRUNE_AFTER) + self.written
-        if total >= PRUNE_NOW and not self.created:
+        if total >= PRUNE_NOW and not self.created and not self._under_bound(ledger, self.written):
             self.prune(keep_since=self.opened - 1)
-            total = 0
+            total, held = 0, self.held
+        # what it held, and all this build wrote (some of it maybe counted already: a bound, not a sum)
+        held = None if held is None else held + self.written
         try:
-            (self.root / LEDGER).write_text(f"{total} {self.opened!r}", encoding="ascii")
+            (self.root / LEDGER).write_text(f"{total} {self.opened!r}" + ("" if held is None else f" {held}"),
+                                            encoding="ascii")
         except OSError:
             pass
 
@@ -353,6 +372,7 @@ class Cache:
             except OSError:
                 continue
             removed, freed = removed + 1, freed + size
+        self.held = total - freed
         return removed, freed
 
 
