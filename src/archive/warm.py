@@ -63,20 +63,13 @@ class Helper:
             self._jobs = None
             if meanwhile is not None:
                 meanwhile()
-            with os.fdopen(self._outputs, "rb") as pipe:
-                self._outputs = -1
-                data = pipe.read()
+            fd, self._outputs = self._outputs, -1
+            made, outputs = _received(fd)
         except OSError:  # the helper is gone (killed, out of memory): a broken pipe
             return None
         finally:
             self.stop()
-        try:
-            status, outputs = pickle.loads(data)
-        except Exception:  # cut short: the helper died while writing
-            return None
-        if status != "made" or not isinstance(outputs, list) or len(outputs) != len(todo):
-            return None
-        return outputs
+        return outputs if made and isinstance(outputs, list) and len(outputs) == len(todo) else None
 
     def _send(self, value: object) -> None:
         """One message to the helper (a broken pipe, when it has died, is left to :meth:`make` to see)."""
@@ -133,7 +126,7 @@ def helper(wanted: bool = True) -> Iterator[Helper | None]:
 
 def _serve(jobs_fd: int, outputs_fd: int) -> None:
     """The helper's life: get ready, read the jobs, make them, send the outputs."""
-    try:
+    def work() -> list[InterviewOutput]:
         from . import context, interviews, parse, scripts, summary  # noqa: F401  (what making one imports)
 
         with os.fdopen(jobs_fd, "rb") as pipe:  # EOFError when the build did not need the helper
@@ -141,11 +134,9 @@ def _serve(jobs_fd: int, outputs_fd: int) -> None:
             # the cache read, never written: a helper ended while getting ready leaves nothing half made
             interviews.preload(templates, interviews.Cache(Path(cache_root), kinds=()) if cache_root else None)
             todo = pickle.load(pipe)
-        reply = ("made", [interviews.make_interview(job) for job in todo])
-    except Exception:  # the build makes them itself, and meets the same error there
-        reply = ("failed", None)
-    with os.fdopen(outputs_fd, "wb") as pipe:
-        pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        return [interviews.make_interview(job) for job in todo]
+
+    _reply(outputs_fd, work)  # an error: the build makes them itself, and meets the same error there
 
 
 class Aside:
@@ -156,19 +147,11 @@ class Aside:
 
     def result(self) -> tuple[bool, object]:
         """(True, the value) once the child is done; (False, None) if it failed (then compute it here)."""
+        fd, self._fd = self._fd, -1
         try:
-            with os.fdopen(self._fd, "rb") as pipe:
-                self._fd = -1
-                data = pipe.read()
-        except OSError:
-            return False, None
+            return _received(fd)
         finally:
             self.stop()
-        try:
-            status, value = pickle.loads(data)
-        except Exception:  # cut short: the child died while writing
-            return False, None
-        return (True, value) if status == "made" else (False, None)
 
     def stop(self) -> None:
         if self._fd >= 0:
@@ -189,16 +172,7 @@ def aside(work: Callable[[], object], wanted: bool = True) -> Iterator[Aside | N
     pid = None
     if wanted and can_fork():
         read, write = os.pipe()
-
-        def run() -> None:
-            try:
-                reply: tuple = ("made", work())
-            except Exception:
-                reply = ("failed", None)
-            with os.fdopen(write, "wb") as pipe:
-                pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-
-        pid = _fork(run, close=(read,))
+        pid = _fork(lambda: _reply(write, work), close=(read,))
         os.close(write)
         if pid is None:
             os.close(read)
@@ -210,6 +184,28 @@ def aside(work: Callable[[], object], wanted: bool = True) -> Iterator[Aside | N
         yield child
     finally:
         child.stop()
+
+
+def _reply(fd: int, work: Callable[[], object]) -> None:
+    """In a child: ``work()``'s value, or that it failed, pickled into the pipe ``fd`` (see :func:`_received`)."""
+    try:
+        reply: tuple = ("made", work())
+    except Exception:  # the parent does the work itself, and meets the same error there
+        reply = ("failed", None)
+    with os.fdopen(fd, "wb") as pipe:
+        pickle.dump(reply, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _received(fd: int) -> tuple[bool, object]:
+    """In the parent: (True, the value) a child's :func:`_reply` sent through ``fd`` (closed here), or
+    (False, None) when it failed, died, or was killed while writing."""
+    try:
+        with os.fdopen(fd, "rb") as pipe:
+            data = pipe.read()
+        status, value = pickle.loads(data)
+    except Exception:  # a broken pipe, or a reply cut short
+        return False, None
+    return (True, value) if status == "made" else (False, None)
 
 
 def _fork(child: Callable[[], None], close: tuple[int, ...] = ()) -> int | None:
