@@ -211,7 +211,7 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
         if ready is not None:
             ready.prepare(str(ctx.templates), str(ctx.cache.root) if ctx.cache.root else None)
         jobs_, media, diagnostics = interview_jobs(scan, ctx)                 # 2. what each interview is made of
-        outputs, made, stages = make_interviews(jobs_, ctx, jobs, progress, ready)  # 3. parse, convert, render
+        outputs, made, stages = make_interviews(jobs_, ctx, progress, ready)  # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews
     published = [o for o in outputs if o.targets is not None and (ctx.drafts or not o.draft)]
     diagnostics += reserved_slug_errors([(o.targets.slug, o.targets.path) for o in published])

@@ -10,7 +10,6 @@ the making of one is :mod:`archive.interviews`).
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -75,12 +74,12 @@ def interview_jobs(scan: Scan, ctx: Any) -> tuple[list[InterviewJob], dict[str, 
     return jobs, media, diagnostics
 
 
-def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None, progress: Progress | None,
+def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | None,
                     helper: Helper | None = None) -> tuple[list[InterviewOutput], int, tuple[tuple[str, float], ...]]:
     """Each interview's output, in the jobs' order: from the last build's state when its keys did not change.
 
     ``helper``: a process getting ready to make interviews (see :mod:`archive.warm`); it makes them when
-    they are too few for the worker pool, and is ended here otherwise."""
+    they are too few for the worker pool, and is ended here otherwise. ``ctx.workers``: ``--jobs``."""
     from . import state as build_state
     from .interviews import PARALLEL_FROM, STAGES, InterviewOutput
 
@@ -113,7 +112,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, workers: int | None, pro
         _before_fork(todo[0], convert=to_convert > 0)
     # while a helper makes a few: a look at the output (ctx.meanwhile); while workers make many: a due prune
     meanwhile = ctx.meanwhile if helper is not None else ctx.cache.background_prune()
-    for made in make_all(todo, workers, progress, meanwhile=meanwhile, helper=helper):
+    for made in make_all(todo, ctx.workers, progress, meanwhile=meanwhile, helper=helper):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
@@ -149,8 +148,9 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    # fork is fast, but only safe while this process runs no other thread (archive serve does)
-    method = "fork" if threading.active_count() == 1 and sys.platform.startswith("linux") else "spawn"
+    from .warm import can_fork
+
+    method = "fork" if can_fork() else "spawn"  # fork is fast, but not while another thread runs (archive serve)
     aside = None
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
