@@ -266,14 +266,13 @@ def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out:
     script at a time, it would otherwise be held twice as long).
     """
     from .context import interview_view
-    from .scripts import to_script
 
     clock = time.perf_counter
     ids = _person_ids(interview, job, cache)
     views: dict[str, Any] = {"views": {}, "json": {}, "summary_keys": {}}
     for script in SCRIPTS:
         started = clock()
-        converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
+        converted = _converted(interview, script, job)
         out.seconds["convert"] += clock() - started
         started = clock()
         data = interview_json(converted)
@@ -306,13 +305,17 @@ def _keep_passages(text: tuple[Passage, ...], script: str, job: InterviewJob, ca
 def _make_passages(interview: Interview | None, job: InterviewJob, cache: Cache, out: InterviewOutput) -> None:
     """The text for search of an interview whose views or pages came from the cache of a build without
     search: converted again, nothing rendered."""
-    from .scripts import to_script
-
     if interview is None:
         return
     for script in SCRIPTS:
-        converted = to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
-        _keep_passages(passages(converted), script, job, cache, out)
+        _keep_passages(passages(_converted(interview, script, job)), script, job, cache, out)
+
+
+def _converted(interview: Interview, script: str, job: InterviewJob) -> Interview:
+    """The interview in ``script`` with the build's glossary and quotation-mark setting."""
+    from .scripts import to_script
+
+    return to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
 
 
 def _person_ids(interview: Interview, job: InterviewJob, cache: Cache) -> dict[str, str]:
