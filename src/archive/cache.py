@@ -22,7 +22,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 MAGIC = b"archive-cache-2\n"
 """The first line of every entry but a blob (a blob is its bytes alone, named by their hash)."""
@@ -39,6 +39,17 @@ PRUNE_NOW = 2 * PRUNE_AFTER
 LEDGER = "written"
 """The file at the cache's top: the bytes written since the last prune, when the last build started, and
 an upper bound of the bytes the cache holds (see :meth:`Cache.settle`)."""
+
+
+class Ledger(NamedTuple):
+    """What :data:`LEDGER` says."""
+
+    written: int
+    """Bytes written since the last prune."""
+    started: float | None
+    """When the last build started (its working set is kept by the next prune)."""
+    held: int | None
+    """An upper bound of the bytes the cache holds, or None when not known."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -268,26 +279,25 @@ class Cache:
                 pass
         return data
 
-    def _ledger(self) -> tuple[int, float | None, int | None] | None:
-        """(bytes written since the last prune, start of the last build, an upper bound of what the cache
-        holds or None) from the ledger; None when there is none or it cannot be read (a cache from before
-        the count: a prune is due)."""
+    def _ledger(self) -> Ledger | None:
+        """The ledger; None when there is none or it cannot be read (a cache from before the count: a
+        prune is due)."""
         try:
             parts = (self.root / LEDGER).read_text(encoding="ascii").split()  # type: ignore[operator]
             held = int(parts[2]) if len(parts) > 2 else None
-            return int(parts[0]), float(parts[1]) if len(parts) > 1 else None, \
-                held if held is not None and held >= 0 else None
+            return Ledger(int(parts[0]), float(parts[1]) if len(parts) > 1 else None,
+                          held if held is not None and held >= 0 else None)
         except (OSError, ValueError, IndexError):
             return None
 
     @staticmethod
-    def _under_bound(ledger: tuple[int, float | None, int | None] | None, more: int = 0) -> bool:
+    def _under_bound(ledger: Ledger | None, more: int = 0) -> bool:
         """Whether the ledger shows the cache (with ``more`` bytes) within :data:`MAX_BYTES`, so that a
         prune could remove nothing and its walk is skipped. Never once a whole bound's worth was
         written since the last walk: then the cache is walked and counted again whatever the ledger
         says (a wrong one delays a prune by at most that much)."""
-        return ledger is not None and ledger[2] is not None and ledger[0] + more < MAX_BYTES \
-            and ledger[2] + more <= MAX_BYTES
+        return ledger is not None and ledger.held is not None and ledger.written + more < MAX_BYTES \
+            and ledger.held + more <= MAX_BYTES
 
     def background_prune(self) -> Callable[[], None] | None:
         """The prune earlier builds made due (None when none is), for this build to run while its
@@ -297,9 +307,9 @@ class Cache:
         if self.root is None or self.kinds is not None or self.failure is not None or not self.root.is_dir():
             return None
         ledger = self._ledger()
-        if ledger is not None and ledger[0] < PRUNE_AFTER or self._under_bound(ledger):
+        if ledger is not None and ledger.written < PRUNE_AFTER or self._under_bound(ledger):
             return None
-        keep = ledger[1] if ledger is not None and ledger[1] is not None else self.opened
+        keep = ledger.started if ledger is not None and ledger.started is not None else self.opened
 
         def run() -> None:
             try:
@@ -317,11 +327,16 @@ class Cache:
                 or not (self.written or self.pruned):
             return
         ledger = self._ledger()
-        held = 0 if self.created else self.held if self.pruned else ledger[2] if ledger is not None else None
+        if self.created:
+            held: int | None = 0
+        elif self.pruned:
+            held = self.held
+        else:
+            held = ledger.held if ledger is not None else None
         if self.pruned:
             total = self.written
         else:
-            total = (ledger[0] if ledger is not None else PRUNE_AFTER) + self.written
+            total = (ledger.written if ledger is not None else PRUNE_AFTER) + self.written
         if total >= PRUNE_NOW and not self.created and not self._under_bound(ledger, self.written):
             self.prune(keep_since=self.opened - 1)
             total, held = 0, self.held
