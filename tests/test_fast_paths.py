@@ -29,7 +29,7 @@ from archive.model import (Code as InlineCode, Emphasis, Figure, LineBreak, Link
                            Span, Stage, Text, Variant)
 from archive.parse import parse_interview
 from archive.scripts import to_script
-from archive.serialize import SCHEMA_VERSION, interview_json, to_data
+from archive.serialize import _ORJSON, SCHEMA_VERSION, _written, interview_json, to_data
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -133,7 +133,7 @@ def test_interview_json_is_json_dumps_of_the_data_in_both_scripts() -> None:
             continue
         for script in ("hant", "hans"):
             converted = to_script(parsed.interview, script)
-            assert interview_json(converted) == _dumped(converted)
+            assert interview_json(converted) == _dumped(converted) == _written(converted)
             checked += 1
     assert checked >= 4
 
@@ -155,7 +155,7 @@ def test_interview_json_writes_any_values_as_json_dumps(text: str, other: str, s
     lead = (Paragraph((Emphasis((Text(text),), strong=strong), Link(other, (), "s", None)), span), figure)
     from dataclasses import replace
     interview = replace(parsed.interview, lead=lead, date=dt.date(2001, 2, 3), subtitle=())
-    assert interview_json(interview) == _dumped(interview)
+    assert interview_json(interview) == _dumped(interview) == _written(interview)
 
 
 def test_summaries_cross_processes_whole() -> None:
@@ -183,6 +183,14 @@ def test_summaries_cross_processes_whole() -> None:
         assert cls.__reduce__ is not object.__reduce__
 
 
+def test_interview_json_is_written_by_orjson_where_it_is_installed() -> None:
+    """pyproject.toml installs orjson on CPython: the fast path is the one the tests above exercise."""
+    import platform
+
+    if platform.python_implementation() == "CPython":
+        assert _ORJSON is not None
+
+
 def test_span_json_is_json_dumps_whatever_the_path() -> None:
     """Spans are written by their own writer (serialize._span), its head kept per path."""
     source = sorted(SAMPLE.glob("*/index.md"))[0]
@@ -192,4 +200,4 @@ def test_span_json_is_json_dumps_whatever_the_path() -> None:
         assert interview is not None and interview.span.path == path
         for script in ("hant", "hans"):
             converted = to_script(interview, script)
-            assert interview_json(converted) == _dumped(converted)
+            assert interview_json(converted) == _dumped(converted) == _written(converted)
