@@ -53,6 +53,24 @@ def test_a_damaged_segmented_payload_is_a_miss_never_a_wrong_value(damage):
         codec.loads(damage(payload))
 
 
+def test_an_entry_is_the_json_the_standard_encoder_writes_and_any_number_comes_back(monkeypatch):
+    """orjson writes entries (codec._json) where installed: the same bytes as the json module's; numbers
+    it cannot write (beyond 64 bits) or JSON cannot hold (not finite) come back as they were stored."""
+    value = {"views": {"hant": {"t": "「引號」\u2028\x00\x7f\"\\", "n": -3, "f": 0.1, "e": 1e300, "b": True}},
+             "list": [None, Markup("<i>i</i>"), 2 ** 63 - 1]}
+    fast = codec.dumps(value)
+    monkeypatch.setattr(codec, "_ORJSON", None)
+    assert codec.dumps(value) == fast
+    monkeypatch.undo()
+    assert codec.loads(fast) == value
+    odd = {"big": 2 ** 80, "small": -(2 ** 70), "floats": [float("inf"), float("-inf"), 2.5]}
+    assert codec.loads(codec.dumps(odd)) == odd
+    nan = codec.loads(codec.dumps([float("nan")]))[0]
+    assert nan != nan
+    with pytest.raises(ValueError):
+        codec.loads(b'{"@":"float","v":"1e999999"}')  # only the three names a non-finite float is stored as
+
+
 def test_a_segment_reference_outside_a_segmented_payload_is_refused():
     with pytest.raises(ValueError):
         codec.loads(json.dumps({"a": {"@": "seg", "i": 0}}).encode())
