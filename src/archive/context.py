@@ -40,7 +40,7 @@ def labels(env: Any, script: str) -> dict[str, str]:
         data = yaml.safe_load(source)
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
             raise ValueError(f"{LABEL_FILES[script]} must be 'name: text' lines")
-        known[script] = data
+        known[script] = Fields(data)  # templates read them as attributes (L.permalink), ~40 times a page
     return known[script]
 
 
