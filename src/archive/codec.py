@@ -30,6 +30,18 @@ from .errors import Diagnostic, Severity
 _CLASSES: dict[str, type] = {}
 
 
+_MAPPINGS: set[type] = {dict}
+"""dict, and the dict subclasses written exactly as one (see :func:`register_mapping`)."""
+
+
+def register_mapping(cls: type) -> None:
+    """Store a dict subclass as a plain JSON object, on :func:`encode`'s fast path (it comes back as
+    what ``loads``' ``mapping`` makes, a dict by default)."""
+    if not issubclass(cls, dict):
+        raise TypeError(f"{cls.__name__} is not a dict")
+    _MAPPINGS.add(cls)
+
+
 def register(*classes: type) -> None:
     """Allow these dataclasses to be stored (by class name, which must be unique)."""
     for cls in classes:
@@ -66,7 +78,7 @@ def encode(value: Any, segments: list[str] | None = None) -> Any:
         return value
     if cls is tuple or cls is list:
         return [item if type(item) in _PLAIN else encode(item, segments) for item in value]
-    if cls is dict and "@" not in value and all(type(key) is str for key in value):
+    if cls in _MAPPINGS and "@" not in value and all(type(key) is str for key in value):
         return {key: item if type(item) in _PLAIN else encode(item, segments) for key, item in value.items()}
     fields = _FIELDS.get(cls)
     if fields is not None:

@@ -18,6 +18,8 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from markupsafe import Markup
 
+from . import codec
+
 
 class Fields(dict):
     """A template's dict whose keys Jinja also finds as attributes, at once (the contexts' dicts).
@@ -38,6 +40,8 @@ class Fields(dict):
         except KeyError:
             raise AttributeError(name) from None
 
+
+codec.register_mapping(Fields)  # a view's mappings are Fields from the start, and cached as plain objects
 
 _DICT_NAMES = frozenset(dir(Fields))
 
