@@ -71,6 +71,20 @@ def test_an_entry_is_the_json_the_standard_encoder_writes_and_any_number_comes_b
         codec.loads(b'{"@":"float","v":"1e999999"}')  # only the three names a non-finite float is stored as
 
 
+def test_a_view_made_of_fields_is_stored_as_plain_objects():
+    """A view's mappings are Fields from the start (context.interview_view): the same bytes as dicts."""
+    from archive.jinjaenv import Fields
+
+    plain = {"a": [{"b": Markup("<i>x</i>"), "c": 1}], "d": {"e": None}}
+    made = Fields(a=[Fields(b=Markup("<i>x</i>"), c=1)], d=Fields(e=None))
+    assert codec.dumps(made) == codec.dumps(plain)
+    assert codec.loads(codec.dumps(made), Fields) == plain
+    with pytest.raises(TypeError):
+        codec.register_mapping(list)
+    with pytest.raises(TypeError):  # a key the codec reserves is refused in a mapping of any kind
+        codec.dumps(Fields({"@": "html", "v": "x"}))
+
+
 def test_a_segment_reference_outside_a_segmented_payload_is_refused():
     with pytest.raises(ValueError):
         codec.loads(json.dumps({"a": {"@": "seg", "i": 0}}).encode())
