@@ -76,6 +76,11 @@ def encode(value: Any, segments: list[str] | None = None) -> Any:
     cls = type(value)
     if cls in _PLAIN:
         return value
+    if cls is Markup:  # most of a view: its HTML pieces, written as the text they hold (orjson and json
+        if segments is not None and len(value) >= SEGMENT:  # write a str subclass as its text, uncopied)
+            segments.append(value)
+            return {"@": "seg", "i": len(segments) - 1}
+        return {"@": "html", "v": value}
     if cls is tuple or cls is list:
         return [item if type(item) in _PLAIN else encode(item, segments) for item in value]
     if cls in _MAPPINGS and "@" not in value and all(type(key) is str for key in value):
