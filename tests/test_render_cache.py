@@ -283,3 +283,41 @@ def test_a_prune_never_removes_what_the_build_that_ran_used(tmp_path: Path):
     assert all(fresh.get_blob(key) is not None for key in used)
     assert all(fresh.get_blob(key) is None for key in old)
     assert fresh.prune(max_bytes=1)[0] == 5  # without a working set to keep, the bound rules
+
+
+def test_what_the_last_build_made_of_an_interview_comes_from_the_build_state(tmp_path: Path, monkeypatch):
+    """A page template change takes each interview's outline from the build state (no source parsed, no
+    outline entry read); rendered pages have no cache entry of their own; and without the state (a moved
+    project, say) the same site is rendered again from the cached views, still without parsing."""
+    import shutil
+
+    from archive import parse
+    from archive.build import build
+    from archive.cache import Cache
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", project / "interview")
+    folder = _templates(project)
+    build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
+    cache = project / ".archive-cache"
+    assert any((cache / "outline").rglob("*")) and not (cache / "page").exists()
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("a source was parsed again")
+    read: list[str] = []
+    get = Cache.get
+    monkeypatch.setattr(parse, "parse_interview", parsed)
+    monkeypatch.setattr(Cache, "get", lambda self, kind, key, *a, **k: read.append(kind) or get(self, kind, key, *a, **k))
+    _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- changed -->\n")
+    report = build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
+    assert report.made > 0 and "outline" not in read and "view" in read
+    site = {p.relative_to(project / "site"): p.read_bytes() for p in sorted((project / "site").rglob("*"))
+            if p.is_file()}
+    assert b"<!-- changed -->" in site[Path("zh-hans/river-archive/index.html")]
+
+    shutil.rmtree(cache / "state")
+    shutil.rmtree(cache / "stamp", ignore_errors=True)  # else nothing changed, as far as the build can tell
+    report = build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
+    assert report.made > 0 and "outline" in read
+    assert {p.relative_to(project / "site"): p.read_bytes() for p in sorted((project / "site").rglob("*"))
+            if p.is_file()} == site

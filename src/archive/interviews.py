@@ -15,10 +15,16 @@ cached under a key of everything it was made from:
 - ``passages`` (its text for search, one entry per script) by the script's
   view key, made only by a build that indexes search (``--no-search``,
   ``archive serve`` and ``archive check`` never read it);
-- ``page`` (both scripts' rendered files) by views, templates and settings.
+- ``ids`` (its people's ids on the people page) by their names.
+
+The pages' files are blobs (bytes under their hash). What the last build
+made of an interview (its outline; its files while its page keys stay the
+same) comes with the job from the build state (``jobs.known``): a template
+change reads no outline, and pages need no entry of their own (without the
+state, as in a moved project, they are rendered again from their views).
 
 Both scripts share their entries because they are always made and read
-together: a cold build writes nine files per interview (four of them the
+together: a cold build writes eight files per interview (four of them the
 pages and their JSON; two more with search, the text of each script)
 instead of fourteen, and a page template change reads one.
 
@@ -81,6 +87,10 @@ class InterviewJob:
     """SHA-256 of the source's bytes (what ``parse_key`` was made from)."""
     search: bool = True
     """Whether the build indexes search: then its text for search (``passages``) is made if missing."""
+    outline: dict[str, Any] | None = None
+    """What the last build found of this very source (see ``jobs.known``): then no outline is read."""
+    page: dict[str, Any] | None = None
+    """The last build's files of this interview when its page keys are the same (see ``jobs.known``)."""
 
 
 @dataclass
@@ -167,7 +177,7 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
             parsed.append(_parsed(job, cache))
         return parsed[0]
 
-    outline = cache.get("outline", job.parse_key)
+    outline = job.outline if job.outline is not None else cache.get("outline", job.parse_key)
     if not _is_outline(outline):
         outline = _outline(load_parsed(), job)
         cache.put("outline", job.parse_key, outline)
@@ -180,8 +190,8 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
         return out
     env = _environment(job.templates, cache)
     started = clock()
-    page = cache.get("page", both(job.page_keys))
-    if not _is_page(page):
+    page = job.page if cache.enabled else None  # without a cache the files' bytes are wanted (out.blobs)
+    if page is None:
         from .render import Fields
 
         views = cache.get("view", both(job.view_keys), mapping=Fields)  # as templates read them
@@ -249,12 +259,6 @@ def _is_views(value: Any) -> bool:
         isinstance(value.get(part), dict) and set(value[part]) == set(SCRIPTS)
         for part in ("views", "json", "summary_keys")) \
         and all(isinstance(view, dict) for view in value["views"].values())
-
-
-def _is_page(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("files"), dict) \
-        and isinstance(value.get("summary_keys"), dict) and set(value["summary_keys"]) == set(SCRIPTS) \
-        and all(isinstance(key, str) for key in value["summary_keys"].values())
 
 
 def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out: InterviewOutput) -> dict[str, Any]:
@@ -347,9 +351,7 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
         base = interview_dir(script, slug)
         files[f"{base}/index.html"] = [key, len(html)]
         files[f"{base}/{INTERVIEW_DATA}"] = views["json"][script]
-    page = {"summary_keys": views["summary_keys"], "files": files}
-    cache.put("page", both(job.page_keys), page)
-    return page
+    return {"summary_keys": views["summary_keys"], "files": files}
 
 
 def _environment(templates: str | None, cache: Cache | None = None):

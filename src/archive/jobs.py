@@ -98,7 +98,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
                          and not all(ctx.cache.has("passages", job.view_keys[s]) for s in job.view_keys)):
             results[job.folder] = previous  # a page whose cached bytes vanished is made again on demand
         else:
-            todo.append(job)
+            todo.append(known(job, previous if isinstance(previous, InterviewOutput) else None))
             to_convert += not (isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key
                                and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
@@ -121,6 +121,25 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
     if todo or set(new_state) != set(state):
         ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state, state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
+
+
+def known(job: InterviewJob, previous: InterviewOutput | None) -> InterviewJob:
+    """``job`` with what the last build made of the interview (``previous``, from the build state):
+    its outline when the source is the same, its files too when its page keys are."""
+    import dataclasses
+
+    from .model import SCRIPTS
+
+    if previous is None or previous.parse_key != job.parse_key or not previous.parse_key:
+        return job
+    outline = {"diagnostics": previous.diagnostics, "targets": previous.targets, "failed_slug": previous.failed_slug,
+               "date": previous.date, "draft": previous.draft, "images": previous.images}
+    page = None
+    if previous.targets is not None and previous.page_keys == job.page_keys \
+            and set(previous.summary_keys) == set(SCRIPTS) and previous.files:
+        page = {"summary_keys": dict(previous.summary_keys),
+                "files": {rel: list(entry) for rel, entry in previous.files.items()}}
+    return dataclasses.replace(job, outline=outline, page=page)
 
 
 def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | None,
