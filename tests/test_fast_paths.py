@@ -29,7 +29,7 @@ from archive.model import (Code as InlineCode, Emphasis, Figure, LineBreak, Link
                            Span, Stage, Text, Variant)
 from archive.parse import parse_interview
 from archive.scripts import to_script
-from archive.serialize import _ORJSON, SCHEMA_VERSION, _written, interview_json, to_data
+from archive.serialize import SCHEMA_VERSION, _written, interview_json, to_data
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -183,12 +183,23 @@ def test_summaries_cross_processes_whole() -> None:
         assert cls.__reduce__ is not object.__reduce__
 
 
-def test_interview_json_is_written_by_orjson_where_it_is_installed() -> None:
-    """pyproject.toml installs orjson on CPython: the fast path is the one the tests above exercise."""
+def test_interview_json_is_written_by_orjson_where_it_is_installed(monkeypatch) -> None:
+    """pyproject.toml installs orjson on CPython: the fast path is the one the tests above exercise. A value
+    orjson refuses (a number beyond 64 bits), or no orjson at all, and the writers above write it."""
     import platform
+    from dataclasses import replace
+
+    from archive import codec, serialize
 
     if platform.python_implementation() == "CPython":
-        assert _ORJSON is not None
+        assert codec.orjson() is not None
+    source = sorted(SAMPLE.glob("*/index.md"))[0]
+    interview = parse_interview(source.read_text("utf-8"), str(source), str(source.parent)).interview
+    assert interview is not None
+    huge = replace(interview, span=Span(interview.span.path, 2 ** 70, 1))
+    assert interview_json(huge) == _dumped(huge)
+    monkeypatch.setattr(serialize, "orjson", lambda: None)
+    assert interview_json(interview) == _dumped(interview)
 
 
 def test_span_json_is_json_dumps_whatever_the_path() -> None:

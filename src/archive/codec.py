@@ -11,6 +11,9 @@ field of the model is a tuple), so a decoded model equals the original.
 Long HTML fragments (a page's section bodies) are kept out of the JSON as
 raw UTF-8 segments after it: JSON-escaping their quotes and scanning them
 back cost more than the rest of a view's encoding and decoding together.
+The JSON is written by orjson where it is installed (:func:`orjson`, the
+project's one way to it), else by the json module; it is read by the json
+module, whose object hook builds the tagged values as it parses.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import datetime as dt
 import importlib.util
 import json
 import math
+from functools import lru_cache
 from typing import Any, Callable
 
 from markupsafe import Markup
@@ -219,20 +223,30 @@ def dumps(value: Any) -> bytes:
 
 
 def _json(data: Any) -> bytes:
-    """Compact JSON, UTF-8: orjson's bytes where it is installed (the same as the standard encoder's for
-    what :func:`encode` gives, in a fifth of the time), else the standard encoder's (also for an integer
-    beyond 64 bits, which orjson refuses)."""
-    if _ORJSON is not None:
-        import orjson
-
+    """Compact JSON, UTF-8: orjson's bytes where it is installed (the json module's for everything
+    :func:`encode` gives but floats, some of which it writes shorter: ``1e-7`` for ``1e-07``; both read
+    back the same), else the json module's (also for an integer beyond 64 bits, which orjson refuses)."""
+    fast = orjson()
+    if fast is not None:
         try:
-            return orjson.dumps(data)
-        except orjson.JSONEncodeError:
+            return fast.dumps(data)
+        except fast.JSONEncodeError:
             pass
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-_ORJSON = importlib.util.find_spec("orjson")
+@lru_cache(maxsize=1)
+def orjson() -> Any:
+    """The orjson module where it is installed and loads (every CPython platform it has wheels for),
+    else None: then the json module writes, the same text. The project's one way to orjson (the
+    cache's entries here, ``interview.json`` in :mod:`archive.serialize`)."""
+    if importlib.util.find_spec("orjson") is None:
+        return None
+    try:
+        import orjson as module
+    except ImportError:  # installed, but not for this interpreter (a broken or mismatched wheel)
+        return None
+    return module
 
 
 def loads(payload: bytes, mapping: Callable[[dict[str, Any]], Any] = dict) -> Any:

@@ -10,7 +10,7 @@ next one is one function in its own module and one entry in that list, and
 
 from __future__ import annotations
 
-from .cache import Cache
+from .cache import Cache, is_key
 from .context import root_context
 from .errors import Code, Diagnostic
 from .model import SCRIPTS, Settings
@@ -68,7 +68,7 @@ def cached_site_pages(site: SiteInput, cache: Cache) -> dict[str, Entry]:
     site's copy is out of date); a blob gone by then is made again.
     """
     listed = cache.get("site", site.key)
-    if isinstance(listed, dict) and all(isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+    if isinstance(listed, dict) and all(isinstance(v, list) and len(v) == 2 and is_key(v[0])
                                         and isinstance(v[1], int) for v in listed.values()):
         made: dict[str, bytes] = {}
 
