@@ -54,12 +54,13 @@ def test_a_damaged_segmented_payload_is_a_miss_never_a_wrong_value(damage):
 
 
 def test_an_entry_is_the_json_the_standard_encoder_writes_and_any_number_comes_back(monkeypatch):
-    """orjson writes entries (codec._json) where installed: the same bytes as the json module's; numbers
-    it cannot write (beyond 64 bits) or JSON cannot hold (not finite) come back as they were stored."""
+    """orjson writes entries (codec._json) where installed: the same bytes as the json module's (floats
+    aside, which read back the same); numbers it cannot write (beyond 64 bits) or JSON cannot hold (not
+    finite) come back as they were stored."""
     value = {"views": {"hant": {"t": "「引號」\u2028\x00\x7f\"\\", "n": -3, "f": 0.1, "e": 1e300, "b": True}},
              "list": [None, Markup("<i>i</i>"), 2 ** 63 - 1]}
     fast = codec.dumps(value)
-    monkeypatch.setattr(codec, "_ORJSON", None)
+    monkeypatch.setattr(codec, "orjson", lambda: None)
     assert codec.dumps(value) == fast
     monkeypatch.undo()
     assert codec.loads(fast) == value
@@ -322,3 +323,30 @@ def test_what_the_last_build_made_of_an_interview_comes_from_the_build_state(tmp
     assert report.made > 0 and "outline" in read
     assert {p.relative_to(project / "site"): p.read_bytes() for p in sorted((project / "site").rglob("*"))
             if p.is_file()} == site
+
+
+def test_a_site_listing_whose_keys_are_not_hashes_is_a_miss(tmp_path: Path):
+    """The site pages' listing names each file's blob by its hash: a planted one naming a path outside the
+    cache is a miss (pages.cached_site_pages), and that file never reaches the site (nor the writer's checks)."""
+    import shutil
+
+    from archive.build import build
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", project / "interview")
+    build(project / "interview", project / "site", search=False, jobs=1)
+    before = (project / "site/zh-hant/index.html").read_bytes()
+    cache_dir = project / ".archive-cache"
+    cache = Cache(cache_dir)
+    [entry] = [p for p in (cache_dir / "site").rglob("*") if p.is_file()]
+    listed = cache.get("site", entry.name)
+    assert listed and "zh-hant/index.html" in listed
+    outside = tmp_path / "outside.html"
+    outside.write_bytes(b"<p>not the site</p>")
+    listed["zh-hant/index.html"] = [str(outside), len(outside.read_bytes())]
+    (project / "site/zh-hant/index.html").unlink()
+    cache.put("site", entry.name, listed)
+    shutil.rmtree(cache_dir / "stamp", ignore_errors=True)
+    build(project / "interview", project / "site", search=False, jobs=1)
+    assert (project / "site/zh-hant/index.html").read_bytes() == before
+    assert outside.read_bytes() == b"<p>not the site</p>"

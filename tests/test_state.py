@@ -42,7 +42,9 @@ def test_anything_malformed_is_an_empty_state():
     good = state.dumps({"interview/a": _output("interview/a")})
     for payload in (None, b"", b"\xff", b"[]", b"[2, []]", b'[1, [["x"]]]', b'{"@": "InterviewOutput"}',
                     good.replace(b'"photo.svg"', b"7"), good.replace(b"2024-02-29", b"2024-02-30"),
-                    good.replace(b'"Diagnostic"', b'"Exploit"')):
+                    good.replace(b'"Diagnostic"', b'"Exploit"'),
+                    good.replace(b'"' + b"1" * 64 + b'"', b'"../../../etc/passwd"'),  # a file's blob must be a hash:
+                    good.replace(b'"' + b"1" * 64 + b'"', b'"' + b"1" * 63 + b'"')):  # the key names a cache file
         assert state.loads(payload) == {}
 
 

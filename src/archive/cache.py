@@ -9,9 +9,8 @@ every entry carries a hash of its payload that is checked on every load; an
 entry that fails the check or does not decode is a miss and is made again.
 Writes are atomic (a temporary file renamed into place). The cache is
 optional: when it cannot be written (a full or read-only disk) the build goes
-on without it and says so once. It is bounded: :meth:`Cache.prune` removes
-the entries used longest ago beyond a size (run after every build that wrote entries,
-and by ``archive cache prune``).
+on without it and says so once. It is bounded: :meth:`Cache.prune` removes the
+entries used longest ago beyond a size (after builds, and ``archive cache prune``).
 """
 
 from __future__ import annotations
@@ -60,6 +59,11 @@ def digest(*parts: bytes | str) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+def is_key(value: object) -> bool:
+    """A key as :func:`digest` makes them: only such a key read from disk (a build state) names a cache file."""
+    return type(value) is str and len(value) == 64 and not value.strip("0123456789abcdef")
 
 
 _SERIAL = itertools.count()

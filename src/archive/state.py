@@ -24,6 +24,7 @@ import json
 from typing import Any
 
 from . import codec
+from .cache import is_key
 from .interviews import InterviewOutput
 from .sources import LinkTargets
 
@@ -112,12 +113,18 @@ def _output(row: list[Any]) -> InterviewOutput:
         None if failed_slug is None else _text(failed_slug),
         date=None if date is None else dt.date.fromisoformat(_text(date)), draft=draft is True,
         images=tuple(_text(name) for name in images), view_keys=_keys(view_keys), summary_keys=_keys(summary_keys),
-        files={_text(rel): (_text(key), _size(size)) for rel, (key, size) in files.items()})
+        files={_text(rel): (_key(key), _size(size)) for rel, (key, size) in files.items()})
 
 
 def _text(value: Any) -> str:
     if type(value) is not str:
         raise TypeError("expected text in the build state")
+    return value
+
+
+def _key(value: Any) -> str:
+    if not is_key(value):  # it names the file's blob in the cache: never a path of its own
+        raise TypeError("expected a content hash in the build state")
     return value
 
 
