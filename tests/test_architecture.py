@@ -16,7 +16,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "archive"
 BOTTOM = {"model": set(), "urls": {"model"}, "errors": set()}
 """The foundation and the only modules of ours each may import."""
-ADAPTERS = {"opencc": "engine", "pagefind": "search", "budoux": "typography", "pypinyin": "sorting"}
+ADAPTERS = {"opencc": "engine", "pagefind": "search", "budoux": "typography", "pypinyin": "sorting",
+            "orjson": "codec"}
 """External tools and the one module allowed to import each."""
 
 
