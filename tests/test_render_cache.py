@@ -113,8 +113,8 @@ def test_interview_json_refuses_what_is_not_model_data():
         pass
 
     with pytest.raises(TypeError):
-        from archive.serialize import _node
-        _node(Stranger())
+        from archive.serialize import _object
+        _object(Stranger())
 
 
 def test_pruning_keeps_the_entries_a_build_used_and_removes_those_unused_longest(tmp_path: Path):

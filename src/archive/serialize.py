@@ -64,30 +64,8 @@ def to_data(node: Any) -> Any:
     return out
 
 
-def _node(node: Any) -> Any:
-    """The JSON encoder's hook for what it cannot write itself: a model node (one level) or a date.
-
-    Everything else :func:`to_data` would give as it is (text, numbers, their
-    subclasses, lists and tuples) the C encoder writes without calling back,
-    so a page's JSON costs one Python call per node instead of one per value.
-    """
-    cls = type(node)
-    shape = _SHAPES.get(cls)
-    if shape is not None:
-        out: dict[str, Any] = {"type": shape[0]}
-        for f in shape[1]:
-            out[f] = getattr(node, f)
-        return out
-    if isinstance(node, dt.date):
-        return node.isoformat()
-    _shape(cls)  # raises TypeError for anything that is not a model node
-    return _node(node)
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_node)
-"""Compact separators keep the C encoder (an indent falls back to a pure-Python one, ~10x slower)."""
-
-
+LEFT_OUT = ("folder", "draft")
+"""The interview's fields ``interview.json`` leaves out (see :func:`interview_json`)."""
 _WRITERS: dict[type, Callable[[Any], str]] = {}
 _TOP: dict[type, Callable[[Any], str]] = {}
 """The interview's own writer, without the fields left out of the file."""
@@ -178,28 +156,31 @@ def _written(interview: Interview) -> bytes:
     """:func:`interview_json` by the writers above, without orjson."""
     write = _TOP.get(Interview)
     if write is None:
-        write = _TOP[Interview] = _writer(Interview, skip=("folder", "draft"))
+        write = _TOP[Interview] = _writer(Interview, skip=LEFT_OUT)
     document = "{" + encode_basestring("schema") + ":" + _value(SCHEMA_VERSION) + "," \
         + encode_basestring("interview") + ":" + write(interview) + "}"
     return (document + "\n").encode("utf-8")
 
 
-_OBJECTS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+_OBJECTS: dict[type, Callable[[Any], Any]] = {}
 
 
-def _object(node: Any) -> dict[str, Any]:
-    """orjson's hook for a model node: its ``"type"`` and fields as a dict (one level: orjson writes
-    the values, text, numbers, dates, tuples, and calls back for the nodes among them)."""
+def _object(node: Any) -> Any:
+    """The encoders' hook (orjson's, and the json module's in :func:`_value`) for what they do not write
+    themselves: a model node as its ``"type"`` and fields, one level (they write the values, and call
+    back for the nodes among them), or a date as ISO text; TypeError for anything else."""
     make = _OBJECTS.get(type(node))
     if make is None:
         make = _OBJECTS[type(node)] = _object_maker(type(node))
     return make(node)
 
 
-def _object_maker(cls: type) -> Callable[[Any], dict[str, Any]]:
-    name, fields = _shape(cls)
+def _object_maker(cls: type) -> Callable[[Any], Any]:
+    if issubclass(cls, dt.date):
+        return lambda node: node.isoformat()
+    name, fields = _shape(cls)  # raises TypeError for anything that is not a model node
     if cls is Interview:
-        fields = tuple(f for f in fields if f not in ("folder", "draft"))
+        fields = tuple(f for f in fields if f not in LEFT_OUT)
     if not fields:
         return lambda node: {"type": name}
     read = operator.attrgetter(*fields)
@@ -207,3 +188,7 @@ def _object_maker(cls: type) -> Callable[[Any], dict[str, Any]]:
         only = fields[0]
         return lambda node: {"type": name, only: read(node)}
     return lambda node: {"type": name, **dict(zip(fields, read(node)))}
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_object)
+"""What :func:`_value` hands what it does not write itself (compact separators keep the C encoder)."""
