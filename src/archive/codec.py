@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import json
 import math
 from functools import lru_cache
@@ -80,11 +79,8 @@ def encode(value: Any, segments: list[str] | None = None) -> Any:
     cls = type(value)
     if cls in _PLAIN:
         return value
-    if cls is Markup:  # most of a view: its HTML pieces, written as the text they hold (orjson and json
-        if segments is not None and len(value) >= SEGMENT:  # write a str subclass as its text, uncopied)
-            segments.append(value)
-            return {"@": "seg", "i": len(segments) - 1}
-        return {"@": "html", "v": value}
+    if cls is Markup:  # most of a view: its HTML pieces
+        return _html(value, segments)
     if cls is tuple or cls is list:
         return [item if type(item) in _PLAIN else encode(item, segments) for item in value]
     if cls in _MAPPINGS and "@" not in value and all(type(key) is str for key in value):
@@ -99,12 +95,18 @@ def encode(value: Any, segments: list[str] | None = None) -> Any:
     return _encode_other(value, segments)
 
 
+def _html(value: Markup, segments: list[str] | None) -> dict[str, Any]:
+    """HTML, tagged, or as a reference to a segment when long; its text is written as it is (orjson and the
+    json module write a str subclass as its text: no copy is made)."""
+    if segments is not None and len(value) >= SEGMENT:
+        segments.append(value)
+        return {"@": "seg", "i": len(segments) - 1}
+    return {"@": "html", "v": value}
+
+
 def _encode_other(value: Any, segments: list[str] | None = None) -> Any:
     if isinstance(value, Markup):
-        if segments is not None and len(value) >= SEGMENT:
-            segments.append(str(value))
-            return {"@": "seg", "i": len(segments) - 1}
-        return {"@": "html", "v": str(value)}
+        return _html(value, segments)
     if isinstance(value, Severity):
         return int(value)
     if isinstance(value, float) and not math.isfinite(value):  # JSON has none: orjson would write null
@@ -240,11 +242,9 @@ def orjson() -> Any:
     """The orjson module where it is installed and loads (every CPython platform it has wheels for),
     else None: then the json module writes, the same text. The project's one way to orjson (the
     cache's entries here, ``interview.json`` in :mod:`archive.serialize`)."""
-    if importlib.util.find_spec("orjson") is None:
-        return None
     try:
         import orjson as module
-    except ImportError:  # installed, but not for this interpreter (a broken or mismatched wheel)
+    except ImportError:  # not installed, or not for this interpreter (a broken or mismatched wheel)
         return None
     return module
 
