@@ -231,17 +231,8 @@ def page_context(view: dict[str, Any], settings: Settings) -> dict[str, Any]:
     path = f"{interview_dir(view['script'], view['slug'])}/"
     page = _page(view["script"], settings, path, depth=2, title=view["title_text"], words=view["labels"])
     page.update(article_meta(view, settings, path))
-    # a view just made, or loaded from the cache, is Fields throughout already (see interviews.py)
-    return {"page": page, "interview": view if type(view) is Fields else as_fields(view)}
-
-
-def as_fields(value: Any) -> Any:
-    """Every dict inside ``value`` as :class:`Fields` (a view just made has plain dicts)."""
-    if isinstance(value, dict):
-        return Fields({key: as_fields(item) for key, item in value.items()})
-    if type(value) is list:
-        return [as_fields(item) for item in value]
-    return value
+    # a view is Fields throughout: made so (interview_view), or loaded so from the cache (interviews.py)
+    return {"page": page, "interview": view}
 
 
 def interview_view(interview: Interview, env: Any, ids: dict[str, str] | None = None) -> dict[str, Any]:
