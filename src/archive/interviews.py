@@ -133,6 +133,7 @@ class InterviewOutput:
 
 codec.register(LinkTargets, InterviewOutput, Summary, PersonEntry, NoteEntry, SectionEntry, Passage)
 
+OUTLINE = ("diagnostics", "targets", "failed_slug", "date", "draft", "images")  # InterviewOutput's, from the source
 _ENVIRONMENTS: dict[Any, Any] = {}
 STAGES = ("parse", "convert", "render")
 
@@ -182,9 +183,8 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
         outline = _outline(load_parsed(), job)
         cache.put("outline", job.parse_key, outline)
     seconds["parse"] += clock() - started
-    out = InterviewOutput(job.folder, job.parse_key, job.page_keys, outline["diagnostics"], outline["targets"],
-                          outline["failed_slug"], date=outline["date"], draft=outline["draft"],
-                          images=outline["images"], view_keys=job.view_keys, seconds=seconds)
+    out = InterviewOutput(job.folder, job.parse_key, job.page_keys, **{name: outline[name] for name in OUTLINE},
+                          view_keys=job.view_keys, seconds=seconds)
     if out.targets is None:
         out.stored = cache.written
         return out
@@ -246,7 +246,7 @@ def _outline(parsed: Parsed, job: InterviewJob) -> dict[str, Any]:
 
 
 def _is_outline(value: Any) -> bool:
-    return isinstance(value, dict) and {"diagnostics", "targets", "failed_slug", "date", "draft", "images"} <= set(value)
+    return isinstance(value, dict) and set(OUTLINE) <= set(value)
 
 
 def both(keys: dict[str, str]) -> str:

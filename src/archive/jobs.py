@@ -128,12 +128,12 @@ def known(job: InterviewJob, previous: InterviewOutput | None) -> InterviewJob:
     its outline when the source is the same, its files too when its page keys are."""
     import dataclasses
 
+    from .interviews import OUTLINE
     from .model import SCRIPTS
 
     if previous is None or previous.parse_key != job.parse_key or not previous.parse_key:
         return job
-    outline = {"diagnostics": previous.diagnostics, "targets": previous.targets, "failed_slug": previous.failed_slug,
-               "date": previous.date, "draft": previous.draft, "images": previous.images}
+    outline = {name: getattr(previous, name) for name in OUTLINE}
     page = None
     if previous.targets is not None and previous.page_keys == job.page_keys \
             and set(previous.summary_keys) == set(SCRIPTS) and previous.files:
