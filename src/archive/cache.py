@@ -21,7 +21,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Sequence
 
 MAGIC = b"archive-cache-2\n"
 """The first line of every entry but a blob (a blob is its bytes alone, named by their hash)."""
@@ -113,8 +113,7 @@ class Cache:
         tmp = path.parent / f".tmp-{os.getpid()}-{next(_SERIAL)}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
-            # the entry's folder is made when a write finds it missing: asking first cost a mkdir call
-            # per entry (a worker makes a handle per interview, which stores 11)
+            # the entry's folder is made when a write finds it missing: asking first cost a call per entry
             try:
                 fd = os.open(tmp, flags, 0o644)
             except FileNotFoundError:
@@ -171,16 +170,17 @@ class Cache:
         from . import codec
 
         try:
-            return codec.loads(payload, mapping)
+            return codec.loads(payload, mapping, self.get_blob)
         except ValueError:  # a damaged or foreign entry is a miss, never an error
             return None
 
-    def put(self, kind: str, key: str, value: Any) -> None:
-        """Store plain data (TypeError for anything :func:`codec.encode` refuses)."""
+    def put(self, kind: str, key: str, value: Any, within: Sequence[tuple[str, str]] = ()) -> None:
+        """Store plain data (TypeError for anything :func:`codec.encode` refuses); its long HTML that
+        blobs ``within`` (key, text) hold is not stored twice (:func:`codec.dumps`)."""
         if self.root is not None and (self.kinds is None or kind in self.kinds):
             from . import codec
 
-            self._write(self._path(kind, key), codec.dumps(value))
+            self._write(self._path(kind, key), codec.dumps(value, within))
 
     def get_bytes(self, kind: str, key: str) -> bytes | None:
         """The payload stored under ``key`` by :meth:`put_bytes` (checked against its hash), or None."""

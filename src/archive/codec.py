@@ -11,6 +11,8 @@ field of the model is a tuple), so a decoded model equals the original.
 Long HTML fragments (a page's section bodies) are kept out of the JSON as
 raw UTF-8 segments after it: JSON-escaping their quotes and scanning them
 back cost more than the rest of a view's encoding and decoding together.
+A segment that a page in the cache holds verbatim is not stored again at
+all, only where it is in that page (see :func:`dumps`).
 The JSON is written by orjson where it is installed (:func:`orjson`, the
 project's one way to it), else by the json module; it is read by the json
 module, whose object hook builds the tagged values as it parses.
@@ -22,8 +24,9 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from markupsafe import Markup
 
@@ -208,20 +211,48 @@ def _str(value: Any) -> str:
     return value
 
 
-def dumps(value: Any) -> bytes:
+def dumps(value: Any, within: Sequence[tuple[str, str]] = ()) -> bytes:
     """The bytes of a cache entry's payload: compact JSON, UTF-8.
 
     When the value holds long HTML, the payload is ``\\x01``, then one ASCII
-    line of byte lengths (the JSON's, then each segment's), then the JSON,
+    line of the parts' sizes (the JSON's, then each segment's), then the JSON,
     then the segments' UTF-8 bytes one after the other.
+
+    ``within``: (blob key, its text) of files the cache holds (the pages a
+    view was rendered into). A segment found verbatim in one of them is not
+    stored: its part on the first line is ``KEY:START:END`` (where in that
+    text, in characters) instead of a size, and :func:`loads` takes it from
+    the blob. A view's entry is then a tenth of its size.
     """
     segments: list[str] = []
     text = _json(encode(value, segments))
     if not segments:
         return text
-    raw = [segment.encode("utf-8") for segment in segments]
-    head = " ".join(str(len(part)) for part in (text, *raw)).encode("ascii")
-    return b"".join((_SEGMENTED, head, b"\n", text, *raw))
+    parts = _located(segments, within)
+    head = " ".join([str(len(text)), *(str(len(part)) if type(part) is bytes else part for part in parts)])
+    return b"".join((_SEGMENTED, head.encode("ascii"), b"\n", text, *(p for p in parts if type(p) is bytes)))
+
+
+def _located(segments: list[str], within: Sequence[tuple[str, str]]) -> list[bytes | str]:
+    """Each segment's UTF-8 bytes, or where it is in one of the texts ``within`` (``KEY:START:END``).
+
+    Segments are sought in order, each after the last one found (a view's pieces come in the order its
+    page shows them), in the same text or a later one: one pass over the texts. After two segments
+    found nowhere the rest are not sought (a template that shows the pieces otherwise)."""
+    parts: list[bytes | str] = []
+    current, at, misses = 0, 0, 0
+    for segment in segments:
+        found = -1
+        if misses < 2:
+            for index in range(current, len(within)):
+                found = within[index][1].find(segment, at if index == current else 0)
+                if found >= 0:
+                    current, at = index, found + len(segment)
+                    break
+            else:
+                misses += 1
+        parts.append(f"{within[current][0]}:{found}:{at}" if found >= 0 else segment.encode("utf-8"))
+    return parts
 
 
 def _json(data: Any) -> bytes:
@@ -249,16 +280,19 @@ def orjson() -> Any:
     return module
 
 
-def loads(payload: bytes, mapping: Callable[[dict[str, Any]], Any] = dict) -> Any:
+def loads(payload: bytes, mapping: Callable[[dict[str, Any]], Any] = dict,
+          blob: Callable[[str], bytes | None] | None = None) -> Any:
     """The value of a payload ``dumps`` made; ValueError for anything else.
 
     ``mapping``: what each plain JSON object becomes (a dict subclass that
     templates read, say), so that no second walk over the value is needed.
+    ``blob``: the bytes of a blob by key, checked (``Cache.get_blob``), for segments stored
+    as a place in one; without it, or when that blob is gone, the payload is a ValueError.
     """
     try:
         segments: list[Markup] = []
         if payload[:1] == _SEGMENTED:
-            payload, segments = _segmented(payload)
+            payload, segments = _segmented(payload, blob)
         # tagged objects are decoded by the parser's hook, bottom up: no second walk over the value
         return json.loads(payload.decode("utf-8"), object_hook=_object_hook(mapping, segments))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -289,18 +323,35 @@ def _object_hook(mapping: Callable[[dict[str, Any]], Any], segments: list[Markup
     return hook
 
 
-def _segmented(payload: bytes) -> tuple[bytes, list[Markup]]:
+def _segmented(payload: bytes, blob: Callable[[str], bytes | None] | None) -> tuple[bytes, list[Markup]]:
     """The JSON of a payload with segments, and the segments (see :func:`dumps`)."""
     end = payload.find(b"\n")
-    head = payload[1:end].split(b" ") if end > 0 else []
-    if not head or not all(part.isdigit() for part in head):
+    head = payload[1:end].decode("ascii", "replace").split(" ") if end > 0 else []
+    if not head or not all(part.isdigit() or _PLACE.fullmatch(part) for part in head) or not head[0].isdigit():
         raise ValueError("not a cache entry: a damaged segment list")
-    sizes = [int(part) for part in head]
+    sizes = [int(part) for part in head if part.isdigit()]
     if end + 1 + sum(sizes) != len(payload):
         raise ValueError("not a cache entry: its segments do not add up")
     start = end + 1 + sizes[0]
     segments = []
-    for size in sizes[1:]:
-        segments.append(_new_str(Markup, payload[start:start + size].decode("utf-8")))
-        start += size
+    texts: dict[str, str] = {}
+    for part in head[1:]:
+        if part.isdigit():
+            size = int(part)
+            segments.append(_new_str(Markup, payload[start:start + size].decode("utf-8")))
+            start += size
+            continue
+        key, first, last = part.split(":")
+        if key not in texts:
+            data = blob(key) if blob is not None else None
+            if data is None:
+                raise ValueError("not a cache entry: the page its HTML is in is gone")
+            texts[key] = data.decode("utf-8")
+        if not int(first) <= int(last) <= len(texts[key]):
+            raise ValueError("not a cache entry: HTML beyond its page")
+        segments.append(_new_str(Markup, texts[key][int(first):int(last)]))
     return payload[end + 1:end + 1 + sizes[0]], segments
+
+
+_PLACE = re.compile(r"[0-9a-f]{64}:[0-9]{1,9}:[0-9]{1,9}")
+"""A segment stored as a place in a blob's text (see :func:`dumps`): the blob's key (a hash, never a path)."""
