@@ -87,6 +87,49 @@ def test_a_view_made_of_fields_is_stored_as_plain_objects():
         codec.dumps(Fields({"@": "html", "v": "x"}))
 
 
+def _page(value: dict) -> str:
+    """A page holding the view's long HTML in order, with markup around it, as a template makes one."""
+    return "<html><main>" + "<hr>".join([value["views"]["hant"]["body"], value["list"][0],
+                                          value["list"][1]]) + "</main></html>"
+
+
+def test_long_html_a_page_holds_is_stored_as_its_place_in_that_page():
+    """A view's entry names where its long HTML is in its pages (blobs of the cache) instead of holding
+    a copy; loading takes it from the page, checked; a page gone (or none given) makes the entry a miss."""
+    value = _view()
+    page = _page(value)
+    key = "ab" * 32
+    payload = codec.dumps(value, [("cd" * 32, "<p>another page</p>"), (key, page)])
+    assert "長段落".encode() not in payload and len(payload) < len(codec.dumps(value)) / 5
+    pages = {key: page.encode()}
+    back = codec.loads(payload, blob=pages.get)
+    assert back == value and type(back["list"][1]) is Markup
+    for blob in (None, {}.get, lambda k: None):
+        with pytest.raises(ValueError):
+            codec.loads(payload, blob=blob)
+    with pytest.raises(ValueError):  # a place beyond the page's text
+        codec.loads(payload, blob={key: b"<p>short</p>"}.get)
+    for planted in (b"../../etc/passwd:0:5", key.encode() + b":9:2", key.upper().encode() + b":0:5"):
+        head, _, rest = payload.partition(b"\n")
+        parts = head.split(b" ")
+        parts[1] = planted
+        with pytest.raises(ValueError):
+            codec.loads(b" ".join(parts) + b"\n" + rest, blob=lambda k: page.encode())
+
+
+def test_long_html_no_page_holds_is_stored_as_it_is():
+    """Pieces a template does not show verbatim are stored whole (only pieces after them are sought
+    further), and the entry loads without any page."""
+    value = _view()
+    moved = {"views": {"hant": dict(value["views"]["hant"])}, "list": list(reversed(value["list"]))}
+    page = _page(value)
+    payload = codec.dumps(moved, [("ab" * 32, page)])
+    head = payload.partition(b"\n")[0][1:].split(b" ")
+    assert sum(b":" in part for part in head) == 2  # the body and the (now last) first list item
+    assert codec.loads(payload, blob={"ab" * 32: page.encode()}.get) == moved
+    assert codec.loads(codec.dumps(value, [("ab" * 32, "<p>nothing of it</p>")])) == value
+
+
 def test_a_segment_reference_outside_a_segmented_payload_is_refused():
     with pytest.raises(ValueError):
         codec.loads(json.dumps({"a": {"@": "seg", "i": 0}}).encode())
@@ -288,9 +331,10 @@ def test_a_prune_never_removes_what_the_build_that_ran_used(tmp_path: Path):
 
 
 def test_what_the_last_build_made_of_an_interview_comes_from_the_build_state(tmp_path: Path, monkeypatch):
-    """A page template change takes each interview's outline from the build state (no source parsed, no
-    outline entry read); rendered pages have no cache entry of their own; and without the state (a moved
-    project, say) the same site is rendered again from the cached views, still without parsing."""
+    """A page template change takes each interview's outline from the build state (no source parsed, only
+    views read); rendered pages, outlines and people's ids have no cache entry of their own; and without
+    the state (a moved project, say) the same site is rendered again from the cached views, whose entry
+    holds the outline too, still without parsing."""
     import shutil
 
     from archive import parse
@@ -302,7 +346,8 @@ def test_what_the_last_build_made_of_an_interview_comes_from_the_build_state(tmp
     folder = _templates(project)
     build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
     cache = project / ".archive-cache"
-    assert any((cache / "outline").rglob("*")) and not (cache / "page").exists()
+    kinds = {p.name for p in cache.iterdir() if p.is_dir()}
+    assert {"view", "summary", "blob"} <= kinds and not kinds & {"outline", "ids", "page"}, kinds
 
     def parsed(*args, **kwargs):
         raise AssertionError("a source was parsed again")
@@ -312,17 +357,46 @@ def test_what_the_last_build_made_of_an_interview_comes_from_the_build_state(tmp
     monkeypatch.setattr(Cache, "get", lambda self, kind, key, *a, **k: read.append(kind) or get(self, kind, key, *a, **k))
     _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- changed -->\n")
     report = build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
-    assert report.made > 0 and "outline" not in read and "view" in read
+    assert report.made > 0 and "view" in read and not set(read) & {"outline", "ids", "page"}
     site = {p.relative_to(project / "site"): p.read_bytes() for p in sorted((project / "site").rglob("*"))
             if p.is_file()}
     assert b"<!-- changed -->" in site[Path("zh-hans/river-archive/index.html")]
 
     shutil.rmtree(cache / "state")
     shutil.rmtree(cache / "stamp", ignore_errors=True)  # else nothing changed, as far as the build can tell
+    read.clear()
     report = build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
-    assert report.made > 0 and "outline" in read
+    assert report.made > 0 and "view" in read
     assert {p.relative_to(project / "site"): p.read_bytes() for p in sorted((project / "site").rglob("*"))
             if p.is_file()} == site
+
+
+def test_a_view_holds_no_second_copy_of_its_pages_and_is_a_miss_once_they_are_gone(tmp_path: Path):
+    """Views name their long HTML's place in their pages (codec.dumps): an interview's view entry is a
+    fraction of its pages. With the pages' blobs gone from the cache (the site keeps its own links), a
+    template change parses the sources again and builds exactly what a cold build of it does."""
+    import shutil
+
+    from archive.build import build
+
+    project = tmp_path / "proj"
+    shutil.copytree(REPO / "interview", project / "interview")
+    folder = _templates(project)
+    build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
+    cache = project / ".archive-cache"
+    views = sum(p.stat().st_size for p in (cache / "view").rglob("*") if p.is_file())
+    pages = sum(p.stat().st_size for p in (project / "site").glob("zh-*/*/index.html"))
+    assert 0 < views < pages / 2, (views, pages)
+    shutil.rmtree(cache / "blob")
+    _edit(folder / "interview.html", "{% block body %}\n", "{% block body %}\n<!-- changed -->\n")
+    report = build(project / "interview", project / "site", templates=folder, search=False, jobs=1)
+    assert report.made == 3 and report.stages[0][1] > 0  # parsed again
+    build(project / "interview", tmp_path / "cold", templates=folder, search=False, cache_dir=False)
+    assert _files(project / "site") == _files(tmp_path / "cold")
+
+
+def _files(site: Path) -> dict[Path, bytes]:
+    return {p.relative_to(site): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
 def test_a_site_listing_whose_keys_are_not_hashes_is_a_miss(tmp_path: Path):

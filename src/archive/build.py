@@ -289,7 +289,7 @@ def site_input(scan: Scan, published: list[InterviewOutput], jobs: list[Intervie
 
     key = digest(ctx.code, repr(scan.settings), site_templates_key(ctx.templates, ctx.cache), str(ctx.drafts),
                  *(f"{o.targets.slug} {o.summary_keys[s]}" for o in newest for s in SCRIPTS))
-    return SiteInput(scan.settings, _environment(str(ctx.templates), ctx.cache), key, summaries, passages,
+    return SiteInput(scan.settings, _environment(str(ctx.templates)), key, summaries, passages,
                      parallel=ctx.workers != 1)
 
 

@@ -5,36 +5,31 @@ interview, taking from the cache whatever it already holds, and doing the
 work in worker processes when there is much of it. Each step's result is
 cached under a key of everything it was made from:
 
-- ``outline`` by the source (what the archive-wide steps need: diagnostics,
-  link targets, date, images);
-- ``view`` (both scripts' HTML pieces and JSON) by source, glossary and
-  ``blocks.html``;
-- ``summary`` (what the site-wide pages show of it, both scripts) by its own
-  digest, which views and pages name, so that re-rendering pages never
-  decodes one;
-- ``passages`` (its text for search, one entry per script) by the script's
-  view key, made only by a build that indexes search (``--no-search``,
-  ``archive serve`` and ``archive check`` never read it);
-- ``ids`` (its people's ids on the people page) by their names.
+- ``view`` by source, glossary and ``blocks.html``: its outline (what the
+  archive-wide steps need: diagnostics, link targets, date, images) and,
+  unless it has errors, both scripts' HTML pieces and JSON;
+- ``summary`` (what the site-wide pages show of it, both scripts) by its own digest,
+  which views and pages name, so that re-rendering pages never decodes one;
+- ``passages`` (its text for search, one entry per script) by the script's view key,
+  made only by a build that indexes search (``--no-search``, ``archive serve`` and
+  ``archive check`` never read it).
 
-The pages' files are blobs (bytes under their hash). What the last build
-made of an interview (its outline; its files while its page keys stay the
-same) comes with the job from the build state (``jobs.known``): a template
-change reads no outline, and pages need no entry of their own (without the
-state, as in a moved project, they are rendered again from their views).
+The pages' files are blobs (bytes under their hash). What the last build made of an
+interview (its outline; its files while its page keys stay the same; its people's ids
+while their names do) comes with the job from the build state (``jobs.known``): a template
+change reads only views, and pages need no entry of their own (without the state, as in a
+moved project, they are rendered again from their views).
 
-Both scripts share their entries because they are always made and read
-together: a cold build writes eight files per interview (four of them the
-pages and their JSON; two more with search, the text of each script)
-instead of fourteen, and a page template change reads one.
+Both scripts share their entries because they are always made and read together: a cold
+build writes six files per interview (four of them the pages and their JSON; two more with
+search, the text of each script), and a page template change reads one.
 
-The model itself is not cached: decoding it costs half of parsing again,
-and storing it cost a cold build more than the rare rebuild that needs it
-(a changed glossary or ``blocks.html``) saved. Every value is plain data
-(see :mod:`archive.codec`). Work per interview is independent of every
-other interview: a cold build spreads over all cores, and a worker sends
-back only keys and summaries (the pages' bytes and the search text stay in
-the cache, read when written out).
+The model itself is not cached: decoding it costs half of parsing again, and storing it
+cost a cold build more than the rare rebuild that needs it (a changed glossary or
+``blocks.html``) saved. Every value is plain data (see :mod:`archive.codec`). Work per
+interview is independent of every other interview: a cold build spreads over all cores,
+and a worker sends back only keys and summaries (the pages' bytes and the search text
+stay in the cache, read when written out).
 """
 
 from __future__ import annotations
@@ -69,8 +64,7 @@ class InterviewJob:
     display: str
     """The source file as diagnostics name it."""
     data: bytes | None
-    """The source's bytes, or None: then the worker reads them, checked against ``source_hash``
-    (the parent never holds every source: 84 MB at N = 2,000)."""
+    """The source's bytes, or None: the worker reads them, checked against ``source_hash`` (84 MB at N = 2,000)."""
     parse_key: str
     view_keys: dict[str, str]
     """Per script: the key of the page's body and summary, and of its text for search (``passages``)."""
@@ -88,9 +82,10 @@ class InterviewJob:
     search: bool = True
     """Whether the build indexes search: then its text for search (``passages``) is made if missing."""
     outline: dict[str, Any] | None = None
-    """What the last build found of this very source (see ``jobs.known``): then no outline is read."""
+    """What the last build found of this very source (``jobs.known`` gives this and the next two)."""
     page: dict[str, Any] | None = None
-    """The last build's files of this interview when its page keys are the same (see ``jobs.known``)."""
+    """The last build's files of this interview when its page keys are the same."""
+    people: tuple[str, dict[str, str]] | None = None  # the last build's (digest of the names, their ids)
 
 
 @dataclass
@@ -125,6 +120,8 @@ class InterviewOutput:
     """Bytes this interview's work wrote to the cache (counted towards the next prune)."""
     fresh: tuple[str, ...] = ()
     """The blobs this build wrote (the writer hard-links them into the site unread: see ``Cache.reader``)."""
+    people: tuple[str, dict[str, str]] | None = None
+    """(a digest of its people's names, their ids on the people page), for the next build (``jobs.known``)."""
 
     def slim(self) -> "InterviewOutput":
         """What the build state keeps: keys and facts, none of the bulky per-script values."""
@@ -150,8 +147,7 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
     try:
         return _make_interview(job)
     except BuildError as error:
-        return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None,
-                               None, view_keys=job.view_keys)
+        return InterviewOutput(job.folder, "", job.page_keys, tuple(error.diagnostics), None, None, view_keys=job.view_keys)
 
 
 def _with_source(job: InterviewJob) -> InterviewJob:
@@ -178,28 +174,32 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
             parsed.append(_parsed(job, cache))
         return parsed[0]
 
-    outline = job.outline if job.outline is not None else cache.get("outline", job.parse_key)
-    if not _is_outline(outline):
-        outline = _outline(load_parsed(), job)
-        cache.put("outline", job.parse_key, outline)
-    seconds["parse"] += clock() - started
-    out = InterviewOutput(job.folder, job.parse_key, job.page_keys, **{name: outline[name] for name in OUTLINE},
-                          view_keys=job.view_keys, seconds=seconds)
-    if out.targets is None:
-        out.stored = cache.written
-        return out
-    env = _environment(job.templates, cache)
-    started = clock()
     page = job.page if cache.enabled else None  # without a cache the files' bytes are wanted (out.blobs)
-    if page is None:
+    stored = None  # the view entry: the outline, and the views unless the interview has errors
+    if cache.enabled and (job.outline is None or page is None):
         from .render import Fields
 
-        views = cache.get("view", both(job.view_keys), mapping=Fields)  # as templates read them
+        stored = cache.get("view", both(job.view_keys), mapping=Fields)  # as templates read them
+    outline = job.outline if job.outline is not None else stored.get("outline") if isinstance(stored, dict) else None
+    if not (isinstance(outline, dict) and set(OUTLINE) <= set(outline)):
+        outline = _outline(load_parsed(), job)
+    seconds["parse"] += clock() - started
+    out = InterviewOutput(job.folder, job.parse_key, job.page_keys, **{name: outline[name] for name in OUTLINE},
+                          view_keys=job.view_keys, seconds=seconds, people=job.people)
+    if out.targets is None:
+        if parsed:
+            cache.put("view", both(job.view_keys), {"outline": outline})
+        out.stored = cache.written
+        return out
+    env = _environment(job.templates)
+    started = clock()
+    if page is None:
+        views = stored
         if not _is_views(views):
             seconds["render"] += clock() - started
-            views = _make_views(load_parsed().interview, job, env, cache, out)
+            views = _make_views(load_parsed().interview, outline, job, env, cache, out)
             started = clock()
-        page = _make_pages(views, out.targets.slug, job, env, cache, out)
+        page = _make_pages(views, out.targets.slug, job, env, cache, out, store=views is not stored)
     out.summary_keys.update(page["summary_keys"])
     out.files.update({rel: tuple(entry) for rel, entry in page["files"].items()})
     if job.search and not out.passages and not all(cache.has("passages", job.view_keys[s]) for s in SCRIPTS):
@@ -212,13 +212,14 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
 
 
 def _keep(job: InterviewJob, out: InterviewOutput, cache: Cache) -> None:
-    """Mark as used what later builds read of this interview but this one did not load: its
+    """Mark as used what later builds read of this interview but this one did not load nor write: its
     summaries and search text, and its files' bytes (a template change writes 150 MB of pages
     at N = 1,000; without this, pruning after a few of them removed every summary, and the next
     edit made all interviews again to show the index)."""
-    cache.touch("summary", both(out.summary_keys))
-    for script in SCRIPTS:
-        cache.touch("passages", job.view_keys[script])
+    if not out.summaries:  # else its views were made here, the summaries and search text with them
+        cache.touch("summary", both(out.summary_keys))
+        for script in SCRIPTS:
+            cache.touch("passages", job.view_keys[script])
     for key, _ in out.files.values():
         if key not in cache.fresh:  # just written: new enough
             cache.touch("blob", key)
@@ -245,10 +246,6 @@ def _outline(parsed: Parsed, job: InterviewJob) -> dict[str, Any]:
             "images": images_of(interview) if interview else ()}
 
 
-def _is_outline(value: Any) -> bool:
-    return isinstance(value, dict) and set(OUTLINE) <= set(value)
-
-
 def both(keys: dict[str, str]) -> str:
     """One key for an entry holding both scripts' values, from each script's key."""
     return digest(*(keys[script] for script in SCRIPTS))
@@ -261,19 +258,19 @@ def _is_views(value: Any) -> bool:
         and all(isinstance(view, dict) for view in value["views"].values())
 
 
-def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out: InterviewOutput) -> dict[str, Any]:
+def _make_views(interview: Interview, outline: dict[str, Any], job: InterviewJob, env, cache: Cache,
+                out: InterviewOutput) -> dict[str, Any]:
     """Convert the interview to each script and render its body once (cached apart from the pages).
 
-    One ``view`` entry holds both scripts' views (a page template change reads
-    them together), one ``summary`` entry both summaries (the site-wide pages
-    read all of them); the search text stays one entry per script (read one
-    script at a time, it would otherwise be held twice as long).
+    One ``view`` entry holds the outline and both scripts' views (a page template change reads them
+    together), one ``summary`` entry both summaries (the site-wide pages read all of them); the search
+    text stays one entry per script (read one script at a time, it would otherwise be held twice as long).
     """
     from .context import interview_view
 
     clock = time.perf_counter
-    ids = _person_ids(interview, job, cache)
-    views: dict[str, Any] = {"views": {}, "json": {}, "summary_keys": {}}
+    ids = _person_ids(interview, job, out)
+    views: dict[str, Any] = {"outline": outline, "views": {}, "json": {}, "summary_keys": {}}
     for script in SCRIPTS:
         started = clock()
         converted = _converted(interview, script, job)
@@ -291,9 +288,7 @@ def _make_views(interview: Interview, job: InterviewJob, env, cache: Cache, out:
             _keep_passages(passages(converted), script, job, cache, out)
         out.seconds["render"] += clock() - started
     started = clock()
-    # apart from the views and pages: a template change never loads them
-    cache.put("summary", both(views["summary_keys"]), out.summaries)
-    cache.put("view", both(job.view_keys), views)
+    cache.put("summary", both(views["summary_keys"]), out.summaries)  # apart: a template change never loads them
     out.seconds["render"] += clock() - started
     return views
 
@@ -322,27 +317,26 @@ def _converted(interview: Interview, script: str, job: InterviewJob) -> Intervie
     return to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
 
 
-def _person_ids(interview: Interview, job: InterviewJob, cache: Cache) -> dict[str, str]:
-    """:func:`person_ids` through the cache, keyed by the names alone: an edit elsewhere in the
-    interview does not pay for reading them again (which loads pypinyin's tables, 0.26 s)."""
+def _person_ids(interview: Interview, job: InterviewJob, out: InterviewOutput) -> dict[str, str]:
+    """:func:`person_ids`, or the last build's (from the build state) while the names are the same: an
+    edit elsewhere in the interview does not pay for reading them again (pypinyin's tables, 0.26 s)."""
     names = codec.dumps([interview.source_script, interview.interviewer and interview.interviewer.name,
                          [(p.key, p.name) for p in interview.interviewees], [c.name for c in interview.credits]])
     key = digest(job.code, names)
-    ids = cache.get("ids", key)
-    if isinstance(ids, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in ids.items()):
-        return ids
-    ids = person_ids(interview)
-    cache.put("ids", key, ids)
+    ids = dict(job.people[1]) if job.people is not None and job.people[0] == key else person_ids(interview)
+    out.people = (key, ids)
     return ids
 
 
 def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache: Cache,
-                out: InterviewOutput) -> dict[str, Any]:
-    """Both scripts' pages around their views; the page files' bytes go to the cache (or ``out.blobs``)."""
+                out: InterviewOutput, store: bool = False) -> dict[str, Any]:
+    """Both scripts' pages around their views; the page files' bytes go to the cache (or ``out.blobs``).
+    ``store``: the views too, after the pages, which hold most of their HTML (see :func:`codec.dumps`)."""
     from .context import page_context
     from .render import INTERVIEW_PAGE, render
 
     files: dict[str, Any] = {}
+    pages: list[tuple[str, bytes]] = []  # (blob key, bytes) of each page
     for script in SCRIPTS:
         html = render(env, INTERVIEW_PAGE, page_context(views["views"][script], job.settings))
         key = cache.put_blob(html)
@@ -351,10 +345,13 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
         base = interview_dir(script, slug)
         files[f"{base}/index.html"] = [key, len(html)]
         files[f"{base}/{INTERVIEW_DATA}"] = views["json"][script]
+        pages.append((key, html))
+    if store and cache.stores("view"):
+        cache.put("view", both(job.view_keys), views, [(key, html.decode("utf-8")) for key, html in pages])
     return {"summary_keys": views["summary_keys"], "files": files}
 
 
-def _environment(templates: str | None, cache: Cache | None = None):
+def _environment(templates: str | None):
     """This process's environment for the templates folder ``templates`` (templates compiled in memory)."""
     from .render import make_environment
 

@@ -125,21 +125,24 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
 
 def known(job: InterviewJob, previous: InterviewOutput | None) -> InterviewJob:
     """``job`` with what the last build made of the interview (``previous``, from the build state):
-    its outline when the source is the same, its files too when its page keys are."""
+    its people's ids (used while their names are the same), its outline when the source is the same,
+    its files too when its page keys are."""
     import dataclasses
 
     from .interviews import OUTLINE
     from .model import SCRIPTS
 
-    if previous is None or previous.parse_key != job.parse_key or not previous.parse_key:
+    if previous is None:
         return job
+    if previous.parse_key != job.parse_key or not previous.parse_key:
+        return job if previous.people is None else dataclasses.replace(job, people=previous.people)
     outline = {name: getattr(previous, name) for name in OUTLINE}
     page = None
     if previous.targets is not None and previous.page_keys == job.page_keys \
             and set(previous.summary_keys) == set(SCRIPTS) and previous.files:
         page = {"summary_keys": dict(previous.summary_keys),
                 "files": {rel: list(entry) for rel, entry in previous.files.items()}}
-    return dataclasses.replace(job, outline=outline, page=page)
+    return dataclasses.replace(job, outline=outline, page=page, people=previous.people)
 
 
 def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | None,

@@ -28,7 +28,7 @@ from .cache import is_key
 from .interviews import InterviewOutput
 from .sources import LinkTargets
 
-FORMAT = b"archive-state 2"
+FORMAT = b"archive-state 3"
 """The first line of a state; then one line per interview."""
 
 
@@ -97,12 +97,13 @@ def _row(o: InterviewOutput) -> list[Any]:
                                               codec.encode(o.targets.links) if o.targets.links else []]
     return [o.folder, o.parse_key, o.page_keys, codec.encode(o.diagnostics) if o.diagnostics else [], targets,
             o.failed_slug, o.date.isoformat() if isinstance(o.date, dt.date) else None, o.draft, list(o.images),
-            o.view_keys, o.summary_keys, {rel: [key, size] for rel, (key, size) in o.files.items()}]
+            o.view_keys, o.summary_keys, {rel: [key, size] for rel, (key, size) in o.files.items()},
+            None if o.people is None else [o.people[0], o.people[1]]]
 
 
 def _output(row: list[Any]) -> InterviewOutput:
     folder, parse_key, page_keys, diagnostics, targets, failed_slug, date, draft, images, view_keys, \
-        summary_keys, files = row
+        summary_keys, files, people = row
     if targets is not None:
         slug, path, anchors, links = targets
         targets = LinkTargets(_text(slug), _text(path), frozenset(_text(anchors).split()),
@@ -113,7 +114,8 @@ def _output(row: list[Any]) -> InterviewOutput:
         None if failed_slug is None else _text(failed_slug),
         date=None if date is None else dt.date.fromisoformat(_text(date)), draft=draft is True,
         images=tuple(_text(name) for name in images), view_keys=_keys(view_keys), summary_keys=_keys(summary_keys),
-        files={_text(rel): (_key(key), _size(size)) for rel, (key, size) in files.items()})
+        files={_text(rel): (_key(key), _size(size)) for rel, (key, size) in files.items()},
+        people=None if people is None else (_key(people[0]), _keys(people[1])))
 
 
 def _text(value: Any) -> str:
