@@ -300,6 +300,18 @@ def test_a_due_prune_runs_while_the_workers_work_and_is_joined(tmp_path):
     assert list(make_all([], 2, None, meanwhile=meanwhile)) == [] and len(seen) == 1  # no workers
 
 
+def test_the_pool_hands_out_smaller_pieces_towards_the_end():
+    """Pieces of up to 16 jobs in order, shrinking at the end, so that the workers finish together."""
+    from archive.jobs import _pieces
+
+    for n, workers in ((1_000, 2), (9, 2), (100, 4), (1, 1)):
+        pieces = _pieces(list(range(n)), workers)
+        assert [job for piece in pieces for job in piece] == list(range(n))
+        sizes = [len(piece) for piece in pieces]
+        assert max(sizes) <= 16 and sizes == sorted(sizes, reverse=True) and sizes[-workers:] == [1] * workers
+    assert len(_pieces(list(range(1_000)), 2)[0]) == 16
+
+
 def test_workers_collect_garbage_in_large_batches(tmp_path, monkeypatch):
     """Each worker raises the young generation's threshold as it starts (jobs.WORKER_GC_THRESHOLD)."""
     import concurrent.futures

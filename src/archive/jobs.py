@@ -177,19 +177,38 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
                                  initializer=_worker_started) as pool:
-            chunk = max(1, min(16, len(todo) // (workers * 4)))
-            results = pool.map(make_interview, todo, chunksize=chunk)  # submits all: the workers exist now
+            pieces = [pool.submit(_make_piece, piece) for piece in _pieces(todo, workers)]  # the workers exist now
             if meanwhile is not None:
                 aside = threading.Thread(target=meanwhile, name="archive-meanwhile", daemon=True)
                 aside.start()
-            for made in results:
-                yield made
-                done += 1
-                if progress:
-                    progress(done, len(todo))
+            for piece in pieces:
+                for made in piece.result():
+                    yield made
+                    done += 1
+                    if progress:
+                        progress(done, len(todo))
     finally:
         if aside is not None:
             aside.join()
+
+
+def _pieces(todo: list[InterviewJob], workers: int) -> list[list[InterviewJob]]:
+    """The jobs in the pieces the pool hands out, in order: up to 16 jobs each (a piece costs a round
+    trip between processes), smaller towards the end, a quarter of an even share of what remains, so
+    that the workers finish together (with pieces of 16 to the end, one core idled for up to 16
+    interviews, 0.25 s at N = 1,000)."""
+    pieces, at = [], 0
+    while at < len(todo):
+        size = max(1, min(16, (len(todo) - at) // (workers * 4)))
+        pieces.append(todo[at:at + size])
+        at += size
+    return pieces
+
+
+def _make_piece(piece: list[InterviewJob]) -> list[InterviewOutput]:
+    from .interviews import make_interview
+
+    return [make_interview(job) for job in piece]
 
 
 WORKER_GC_THRESHOLD = 20_000
