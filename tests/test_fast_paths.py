@@ -212,3 +212,30 @@ def test_span_json_is_json_dumps_whatever_the_path() -> None:
         for script in ("hant", "hans"):
             converted = to_script(interview, script)
             assert interview_json(converted) == _dumped(converted) == _written(converted)
+
+
+def _term_by_definition(before: str, note: str) -> str:
+    """A note's term as summary._term defines it, tried size by size: the longest end of the text before
+    the reference (2-40 characters, soft breaks next to Chinese gone) that the note starts with; else the
+    words back to the last punctuation when short."""
+    from archive.summary import MAX_TERM, _TERM_STOP
+
+    before = CJK_LINE_BREAK_RE.sub("", before).rstrip()
+    for size in range(min(len(before), len(note), 40), 1, -1):
+        if note.startswith(before[-size:]):
+            return before[-size:].strip()
+    tail = _TERM_STOP.split(before)[-1] if before else ""
+    return tail if 0 < len(tail) <= MAX_TERM else ""
+
+
+term_text = st.lists(st.sampled_from(list("轉速指的是 \n，。ab") + ["莫羅", "（", "」"]), max_size=50).map("".join)
+
+
+@SETTINGS
+@given(term_text, st.integers(min_value=0, max_value=60), term_text)
+def test_a_notes_term_is_found_as_defined(before: str, cut: int, more: str) -> None:
+    """summary._term looks only where the note's first character is: the same term as trying every size."""
+    from archive.summary import _term
+
+    for note in (before[cut:] + more, more, before[cut:cut + 3]):
+        assert _term(before, note) == _term_by_definition(before, note)

@@ -180,6 +180,8 @@ def _terms(interview: Interview) -> dict[str, str]:
               for n in interview.notes}
     found: dict[str, str] = {}
     for inlines in _inline_runs(interview):
+        if len(inlines) == 1 and type(inlines[0]) is not NoteRef:  # most runs: one text, no reference
+            continue
         before, done = "", 0  # the text before inlines[done] (a note reference has none)
         for at, item in enumerate(inlines):
             if isinstance(item, NoteRef) and item.label not in found:
@@ -190,11 +192,18 @@ def _terms(interview: Interview) -> dict[str, str]:
 
 
 def _term(before: str, note: str) -> str:
-    before = CJK_LINE_BREAK_RE.sub("", before).rstrip()
-    for size in range(min(len(before), len(note), 40), 1, -1):
-        if note.startswith(before[-size:]):
-            return before[-size:].strip()
-    tail = _TERM_STOP.split(before)[-1] if before else ""
+    before = (CJK_LINE_BREAK_RE.sub("", before) if "\n" in before else before).rstrip()
+    # the longest end of ``before`` (2-40 characters) that the note starts with: one starting with its first character
+    size = min(len(before), len(note), 40)
+    end = before[len(before) - size:]
+    at = end.find(note[:1]) if size > 1 else -1
+    while 0 <= at <= size - 2:
+        if note.startswith(end[at:]):
+            return end[at:].strip()
+        at = end.find(note[0], at + 1)
+    # else the words back to the last punctuation, when short: only the last MAX_TERM + 1 characters can tell
+    pieces = _TERM_STOP.split(before[-MAX_TERM - 1:])
+    tail = pieces[-1] if len(pieces) > 1 or len(before) <= MAX_TERM else ""
     return tail if 0 < len(tail) <= MAX_TERM else ""
 
 
