@@ -99,7 +99,7 @@ def test_long_html_a_page_holds_is_stored_as_its_place_in_that_page():
     value = _view()
     page = _page(value)
     key = "ab" * 32
-    payload = codec.dumps(value, [("cd" * 32, "<p>another page</p>"), (key, page)])
+    payload = codec.dumps(value, [("cd" * 32, b"<p>another page</p>"), (key, page.encode())])
     assert "長段落".encode() not in payload and len(payload) < len(codec.dumps(value)) / 5
     pages = {key: page.encode()}
     back = codec.loads(payload, blob=pages.get)
@@ -109,7 +109,9 @@ def test_long_html_a_page_holds_is_stored_as_its_place_in_that_page():
             codec.loads(payload, blob=blob)
     with pytest.raises(ValueError):  # a place beyond the page's text
         codec.loads(payload, blob={key: b"<p>short</p>"}.get)
-    for planted in (b"../../etc/passwd:0:5", key.encode() + b":9:2", key.upper().encode() + b":0:5"):
+    inside = page.encode().index("「".encode()) + 1  # a cut inside a character
+    for planted in (b"../../etc/passwd:0:5", key.encode() + b":9:2", key.upper().encode() + b":0:5",
+                    key.encode() + f":{inside}:{inside + 6}".encode()):
         head, _, rest = payload.partition(b"\n")
         parts = head.split(b" ")
         parts[1] = planted
@@ -123,11 +125,11 @@ def test_long_html_no_page_holds_is_stored_as_it_is():
     value = _view()
     moved = {"views": {"hant": dict(value["views"]["hant"])}, "list": list(reversed(value["list"]))}
     page = _page(value)
-    payload = codec.dumps(moved, [("ab" * 32, page)])
+    payload = codec.dumps(moved, [("ab" * 32, page.encode())])
     head = payload.partition(b"\n")[0][1:].split(b" ")
     assert sum(b":" in part for part in head) == 2  # the body and the (now last) first list item
     assert codec.loads(payload, blob={"ab" * 32: page.encode()}.get) == moved
-    assert codec.loads(codec.dumps(value, [("ab" * 32, "<p>nothing of it</p>")])) == value
+    assert codec.loads(codec.dumps(value, [("ab" * 32, b"<p>nothing of it</p>")])) == value
 
 
 def test_a_segment_reference_outside_a_segmented_payload_is_refused():

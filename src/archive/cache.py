@@ -174,9 +174,9 @@ class Cache:
         except ValueError:  # a damaged or foreign entry is a miss, never an error
             return None
 
-    def put(self, kind: str, key: str, value: Any, within: Sequence[tuple[str, str]] = ()) -> None:
+    def put(self, kind: str, key: str, value: Any, within: Sequence[tuple[str, bytes]] = ()) -> None:
         """Store plain data (TypeError for anything :func:`codec.encode` refuses); its long HTML that
-        blobs ``within`` (key, text) hold is not stored twice (:func:`codec.dumps`)."""
+        blobs ``within`` (key, bytes) hold is not stored twice (:func:`codec.dumps`)."""
         if self.root is not None and (self.kinds is None or kind in self.kinds):
             from . import codec
 

@@ -211,18 +211,18 @@ def _str(value: Any) -> str:
     return value
 
 
-def dumps(value: Any, within: Sequence[tuple[str, str]] = ()) -> bytes:
+def dumps(value: Any, within: Sequence[tuple[str, bytes]] = ()) -> bytes:
     """The bytes of a cache entry's payload: compact JSON, UTF-8.
 
     When the value holds long HTML, the payload is ``\\x01``, then one ASCII
     line of the parts' sizes (the JSON's, then each segment's), then the JSON,
     then the segments' UTF-8 bytes one after the other.
 
-    ``within``: (blob key, its text) of files the cache holds (the pages a
+    ``within``: (blob key, its bytes) of files the cache holds (the pages a
     view was rendered into). A segment found verbatim in one of them is not
-    stored: its part on the first line is ``KEY:START:END`` (where in that
-    text, in characters) instead of a size, and :func:`loads` takes it from
-    the blob. A view's entry is then a tenth of its size.
+    stored: its part on the first line is ``KEY:START:END`` (where in those
+    bytes) instead of a size, and :func:`loads` takes it from the blob. A
+    view's entry is then a quarter of its size.
     """
     segments: list[str] = []
     text = _json(encode(value, segments))
@@ -233,8 +233,8 @@ def dumps(value: Any, within: Sequence[tuple[str, str]] = ()) -> bytes:
     return b"".join((_SEGMENTED, head.encode("ascii"), b"\n", text, *(p for p in parts if type(p) is bytes)))
 
 
-def _located(segments: list[str], within: Sequence[tuple[str, str]]) -> list[bytes | str]:
-    """Each segment's UTF-8 bytes, or where it is in one of the texts ``within`` (``KEY:START:END``).
+def _located(segments: list[str], within: Sequence[tuple[str, bytes]]) -> list[bytes | str]:
+    """Each segment's UTF-8 bytes, or where they are in one of the files ``within`` (``KEY:START:END``).
 
     Segments are sought in order, each after the last one found (a view's pieces come in the order its
     page shows them), in the same text or a later one: one pass over the texts. After two segments
@@ -242,16 +242,17 @@ def _located(segments: list[str], within: Sequence[tuple[str, str]]) -> list[byt
     parts: list[bytes | str] = []
     current, at, misses = 0, 0, 0
     for segment in segments:
+        raw = segment.encode("utf-8")
         found = -1
         if misses < 2:
             for index in range(current, len(within)):
-                found = within[index][1].find(segment, at if index == current else 0)
+                found = within[index][1].find(raw, at if index == current else 0)
                 if found >= 0:
-                    current, at = index, found + len(segment)
+                    current, at = index, found + len(raw)
                     break
             else:
                 misses += 1
-        parts.append(f"{within[current][0]}:{found}:{at}" if found >= 0 else segment.encode("utf-8"))
+        parts.append(f"{within[current][0]}:{found}:{at}" if found >= 0 else raw)
     return parts
 
 
@@ -334,7 +335,7 @@ def _segmented(payload: bytes, blob: Callable[[str], bytes | None] | None) -> tu
         raise ValueError("not a cache entry: its segments do not add up")
     start = end + 1 + sizes[0]
     segments = []
-    texts: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     for part in head[1:]:
         if part.isdigit():
             size = int(part)
@@ -342,14 +343,15 @@ def _segmented(payload: bytes, blob: Callable[[str], bytes | None] | None) -> tu
             start += size
             continue
         key, first, last = part.split(":")
-        if key not in texts:
+        if key not in files:
             data = blob(key) if blob is not None else None
             if data is None:
                 raise ValueError("not a cache entry: the page its HTML is in is gone")
-            texts[key] = data.decode("utf-8")
-        if not int(first) <= int(last) <= len(texts[key]):
+            files[key] = data
+        if not int(first) <= int(last) <= len(files[key]):
             raise ValueError("not a cache entry: HTML beyond its page")
-        segments.append(_new_str(Markup, texts[key][int(first):int(last)]))
+        segments.append(_new_str(Markup, files[key][int(first):int(last)].decode("utf-8")))  # cut inside a
+        # character: UnicodeDecodeError, a miss
     return payload[end + 1:end + 1 + sizes[0]], segments
 
 

@@ -347,7 +347,7 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
         files[f"{base}/{INTERVIEW_DATA}"] = views["json"][script]
         pages.append((key, html))
     if store and cache.stores("view"):
-        cache.put("view", both(job.view_keys), views, [(key, html.decode("utf-8")) for key, html in pages])
+        cache.put("view", both(job.view_keys), views, pages)
     return {"summary_keys": views["summary_keys"], "files": files}
 
 
