@@ -20,7 +20,8 @@ def _output(folder: str, **changes) -> InterviewOutput:
                             ((link, Span(f"{folder}/index.md", 7, 2)),)),
         failed_slug=None, date=dt.date(2024, 2, 29), draft=True, images=("photo.svg", "燈 塔.png"),
         view_keys={"hant": "c" * 64, "hans": "d" * 64}, summary_keys={"hant": "e" * 64, "hans": "f" * 64},
-        files={"zh-hant/slug-1/index.html": ("1" * 64, 10), "zh-hans/slug-1/index.html": ("2" * 64, 11)})
+        files={"zh-hant/slug-1/index.html": ("1" * 64, 10), "zh-hans/slug-1/index.html": ("2" * 64, 11)},
+        people=("9" * 64, {"p1": "p-zhang-wei", "c1": "p-lin-yu"}))
     values.update(changes)
     return InterviewOutput(**values)
 
@@ -28,7 +29,7 @@ def _output(folder: str, **changes) -> InterviewOutput:
 def test_a_round_trip_keeps_every_field():
     outputs = {"interview/a": _output("interview/a"),
                "interview/b": _output("interview/b", targets=None, failed_slug="b", diagnostics=(), date=None,
-                                      draft=False, images=(), files={})}
+                                      draft=False, images=(), files={}, people=None)}
     assert state.loads(state.dumps(outputs)) == outputs  # dataclass equality: a new field not kept fails here
 
 
@@ -44,7 +45,8 @@ def test_anything_malformed_is_an_empty_state():
                     good.replace(b'"photo.svg"', b"7"), good.replace(b"2024-02-29", b"2024-02-30"),
                     good.replace(b'"Diagnostic"', b'"Exploit"'),
                     good.replace(b'"' + b"1" * 64 + b'"', b'"../../../etc/passwd"'),  # a file's blob must be a hash:
-                    good.replace(b'"' + b"1" * 64 + b'"', b'"' + b"1" * 63 + b'"')):  # the key names a cache file
+                    good.replace(b'"' + b"1" * 64 + b'"', b'"' + b"1" * 63 + b'"'),  # the key names a cache file
+                    good.replace(b'"p-lin-yu"', b"7"), good.replace(b'"' + b"9" * 64 + b'"', b'"names"')):
         assert state.loads(payload) == {}
 
 

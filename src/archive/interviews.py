@@ -180,6 +180,8 @@ def _make_interview(job: InterviewJob) -> InterviewOutput:
         from .render import Fields
 
         stored = cache.get("view", both(job.view_keys), mapping=Fields)  # as templates read them
+        seconds["render"] += clock() - started
+        started = clock()
     outline = job.outline if job.outline is not None else stored.get("outline") if isinstance(stored, dict) else None
     if not (isinstance(outline, dict) and set(OUTLINE) <= set(outline)):
         outline = _outline(load_parsed(), job)
