@@ -25,7 +25,13 @@ What is fair about it:
   deleted, and deleted after the last timed run: ext4 is slow to allocate
   inodes for a minute or more after many were deleted (see
   ``Workspace.set_aside``), which charged each side for the files it had
-  just removed rather than for its build.
+  just removed rather than for its build. For the same reason a build
+  that itself removes many files (ours with search: Pagefind's scratch
+  folders, some 10,000 files at N = 1,000) is followed by a pause of
+  :data:`SETTLE` seconds before the next cold build or template change of
+  either side (with search on, the first cold round took 15.6 s of CPU and
+  the two after a search build 17.5 and 18.1 s; without search builds in
+  between, the three rounds took the same).
 - Hugo has no incremental mode outside its server, so each of our rebuilds
   (no-op, one interview edited, a template changed) is set against Hugo
   doing the same edit and building again; ``archive check`` (of the site
@@ -79,6 +85,11 @@ MB = 2**20
 PYTHON = sys.executable
 """The interpreter our side runs with (see :func:`install`); the checkout's ``src`` is on its path when
 it is the current one (``--in-place``)."""
+SETTLE = 65.0
+"""Seconds after a timed build that removed many files before the next cold build or template change:
+ext4 skips an inode deleted less than 60 s ago when it allocates (``recently_deleted``; longer only
+while the inode table's block is dirty, which writeback ends within 35 s here)."""
+
 VICTIM = 3
 """The interview edited in the edit-one runs."""
 
@@ -398,9 +409,22 @@ def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
     measure(ws.build(*plain), ours_dir)
     measure(ws.hugo_build(), hugo_dir)
 
+    churned = [0.0]  # when the last timed build that removed many files ended (see SETTLE)
+
+    def settle() -> None:
+        wait = SETTLE - (time.monotonic() - churned[0])
+        if wait > 0:
+            log(f"N = {n}: {wait:.0f} s for the files the last build removed to age (see SETTLE)")
+            time.sleep(wait)
+
     def ours_cold(*extra: str) -> Run:
         ws.forget_ours()
         return measure(ws.build(*extra), ours_dir)
+
+    def ours_cold_searched() -> Run:
+        run = ours_cold()
+        churned[0] = time.monotonic()
+        return run
 
     def hugo_cold() -> Run:
         ws.forget_hugo()
@@ -423,6 +447,7 @@ def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
     bare = Row("cold build, `--no-cache`", "Hugo, cold", ratio_target=3.0)
     full = Row("cold build with search", "Hugo + Pagefind, cold", ratio_target=3.0)
     for i in range(runs):  # one Hugo cold build (and Pagefind on its pages) is set against each of ours
+        settle()
         ours_first = i % 2 == 0
         if ours_first:
             cold.ours.append(ours_cold("--timings", *plain))
@@ -435,8 +460,9 @@ def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
             cold.ours.append(ours_cold("--timings", *plain))
         bare.ours.append(ours_cold("--no-cache", *plain))
         if search:
-            full.ours.append(ours_cold())
+            full.ours.append(ours_cold_searched())
     rows += [cold, bare] + ([full] if search else [])
+    settle()
     measure(ws.build(*plain), ours_dir)  # the cache and site the rebuilds start from
     log(f"N = {n}: no-op rebuilds")
     rows.append(paired(Row("no-op rebuild", "Hugo, rebuild", seconds_target=0.3), runs,
