@@ -46,7 +46,10 @@ def test_anything_malformed_is_an_empty_state():
                     good.replace(b'"Diagnostic"', b'"Exploit"'),
                     good.replace(b'"' + b"1" * 64 + b'"', b'"../../../etc/passwd"'),  # a file's blob must be a hash:
                     good.replace(b'"' + b"1" * 64 + b'"', b'"' + b"1" * 63 + b'"'),  # the key names a cache file
-                    good.replace(b'"p-lin-yu"', b"7"), good.replace(b'"' + b"9" * 64 + b'"', b'"names"')):
+                    good.replace(b'"p-lin-yu"', b"7"), good.replace(b'"' + b"9" * 64 + b'"', b'"names"'),
+                    good.replace(b'["' + b"9" * 64 + b'",', b'['),  # people: one item, none, three
+                    good.replace(b'["' + b"9" * 64 + b'",{"p1":"p-zhang-wei","c1":"p-lin-yu"}]', b"[]"),
+                    good.replace(b'["' + b"9" * 64 + b'",{', b'["' + b"9" * 64 + b'",7,{')):
         assert state.loads(payload) == {}
 
 

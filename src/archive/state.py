@@ -115,7 +115,13 @@ def _output(row: list[Any]) -> InterviewOutput:
         date=None if date is None else dt.date.fromisoformat(_text(date)), draft=draft is True,
         images=tuple(_text(name) for name in images), view_keys=_keys(view_keys), summary_keys=_keys(summary_keys),
         files={_text(rel): (_key(key), _size(size)) for rel, (key, size) in files.items()},
-        people=None if people is None else (_key(people[0]), _keys(people[1])))
+        people=None if people is None else _people(people))
+
+
+def _people(value: Any) -> tuple[str, dict[str, str]]:
+    if type(value) is not list or len(value) != 2:
+        raise TypeError("expected people's names and ids in the build state")
+    return _key(value[0]), _keys(value[1])
 
 
 def _text(value: Any) -> str:
