@@ -312,6 +312,31 @@ def test_the_pool_hands_out_smaller_pieces_towards_the_end():
     assert len(_pieces(list(range(1_000)), 2)[0]) == 16
 
 
+def _failing_piece(piece):
+    """A worker's piece (see test below): the first job fails, every other one is noted as made."""
+    import time
+
+    for job in piece:
+        if job.folder.endswith("gone-0"):
+            raise RuntimeError("a bug in the worker")
+        time.sleep(0.005)
+        with open(Path(job.folder).parent / "made", "a", encoding="utf-8") as made:
+            made.write(job.folder + "\n")
+    return []
+
+
+def test_a_failing_worker_stops_the_pieces_not_yet_started(tmp_path, monkeypatch):
+    """An error in a worker (or Ctrl-C) reaches the build without the pool making every other interview
+    first: the pieces not yet handed to a worker are cancelled."""
+    from archive import jobs
+
+    monkeypatch.setattr(jobs, "_make_piece", _failing_piece)
+    with pytest.raises(RuntimeError):
+        list(jobs.make_all([_job(tmp_path, i) for i in range(400)], 2, None))
+    made = (tmp_path / "made").read_text(encoding="utf-8").count("\n") if (tmp_path / "made").exists() else 0
+    assert made < 150, made  # of 399: a few pieces were running or queued, no more
+
+
 def test_workers_collect_garbage_in_large_batches(tmp_path, monkeypatch):
     """Each worker raises the young generation's threshold as it starts (jobs.WORKER_GC_THRESHOLD)."""
     import concurrent.futures

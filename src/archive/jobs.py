@@ -181,12 +181,17 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
             if meanwhile is not None:
                 aside = threading.Thread(target=meanwhile, name="archive-meanwhile", daemon=True)
                 aside.start()
-            for piece in pieces:
-                for made in piece.result():
-                    yield made
-                    done += 1
-                    if progress:
-                        progress(done, len(todo))
+            try:
+                for piece in pieces:
+                    for made in piece.result():
+                        yield made
+                        done += 1
+                        if progress:
+                            progress(done, len(todo))
+            except BaseException:  # an error, Ctrl-C, or the caller gone: the pieces not started are not made
+                for piece in pieces:
+                    piece.cancel()
+                raise
     finally:
         if aside is not None:
             aside.join()
