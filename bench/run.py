@@ -90,6 +90,9 @@ SETTLE = 65.0
 ext4 skips an inode deleted less than 60 s ago when it allocates (``recently_deleted``; longer only
 while the inode table's block is dirty, which writeback ends within 35 s here)."""
 
+_CHURNED = [0.0]
+"""When the last timed build that removed many files ended (``time.monotonic``), across every N of a run."""
+
 VICTIM = 3
 """The interview edited in the edit-one runs."""
 
@@ -409,10 +412,8 @@ def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
     measure(ws.build(*plain), ours_dir)
     measure(ws.hugo_build(), hugo_dir)
 
-    churned = [0.0]  # when the last timed build that removed many files ended (see SETTLE)
-
     def settle() -> None:
-        wait = SETTLE - (time.monotonic() - churned[0])
+        wait = SETTLE - (time.monotonic() - _CHURNED[0])
         if wait > 0:
             log(f"N = {n}: {wait:.0f} s for the files the last build removed to age (see SETTLE)")
             time.sleep(wait)
@@ -423,7 +424,7 @@ def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
 
     def ours_cold_searched() -> Run:
         run = ours_cold()
-        churned[0] = time.monotonic()
+        _CHURNED[0] = time.monotonic()
         return run
 
     def hugo_cold() -> Run:
@@ -486,6 +487,7 @@ def bench(n: int, runs: int, no_search: bool, search: bool, where: Path,
         rows.append(paired(Row("one interview edited, with search", "Hugo + Pagefind, rebuild"), runs,
                            ours_after(ws.edit_ours, ws.build()),
                            lambda: hugo_after(ws.edit_hugo)() + measure(ws.pagefind(), hugo_dir)))
+        _CHURNED[0] = time.monotonic()  # those builds indexed search too: the next N's cold builds wait
     return rows, stage_share(cold.ours[0].output)
 
 
