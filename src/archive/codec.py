@@ -342,15 +342,16 @@ def _segmented(payload: bytes, blob: Callable[[str], bytes | None] | None) -> tu
             segments.append(_new_str(Markup, payload[start:start + size].decode("utf-8")))
             start += size
             continue
-        key, first, last = part.split(":")
+        key, start_text, end_text = part.split(":")
+        first, last = int(start_text), int(end_text)
         if key not in files:
             data = blob(key) if blob is not None else None
             if data is None:
                 raise ValueError("not a cache entry: the page its HTML is in is gone")
             files[key] = data
-        if not int(first) <= int(last) <= len(files[key]):
+        if not first <= last <= len(files[key]):
             raise ValueError("not a cache entry: HTML beyond its page")
-        segments.append(_new_str(Markup, files[key][int(first):int(last)].decode("utf-8")))  # cut inside a
+        segments.append(_new_str(Markup, files[key][first:last].decode("utf-8")))  # cut inside a
         # character: UnicodeDecodeError, a miss
     return payload[end + 1:end + 1 + sizes[0]], segments
 

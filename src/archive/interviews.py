@@ -348,7 +348,7 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
         files[f"{base}/index.html"] = [key, len(html)]
         files[f"{base}/{INTERVIEW_DATA}"] = views["json"][script]
         pages.append((key, html))
-    if store and cache.stores("view"):
+    if store:
         cache.put("view", both(job.view_keys), views, pages)
     return {"summary_keys": views["summary_keys"], "files": files}
 
