@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from archive import codec
@@ -130,6 +132,21 @@ def test_long_html_no_page_holds_is_stored_as_it_is():
     assert sum(b":" in part for part in head) == 2  # the body and the (now last) first list item
     assert codec.loads(payload, blob={"ab" * 32: page.encode()}.get) == moved
     assert codec.loads(codec.dumps(value, [("ab" * 32, b"<p>nothing of it</p>")])) == value
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.binary(max_size=60).map(lambda b: bytes(98 + x % 2 for x in b)),
+       raw=st.binary(min_size=1, max_size=9).map(lambda b: bytes(98 + x % 2 for x in b)),
+       start=st.integers(0, 12), prefix=st.integers(1, 4))
+def test_a_segment_is_found_where_a_whole_search_finds_it(text, raw, start, prefix):
+    """Seeking a segment by its first bytes and comparing the rest finds what ``bytes.find`` finds,
+    on texts of two letters where a prefix matches often and the whole rarely."""
+    was = codec._PREFIX
+    codec._PREFIX = prefix
+    try:
+        assert codec._find(text, raw, start) == text.find(raw, start)
+    finally:
+        codec._PREFIX = was
 
 
 def test_a_segment_reference_outside_a_segmented_payload_is_refused():

@@ -246,7 +246,7 @@ def _located(segments: list[str], within: Sequence[tuple[str, bytes]]) -> list[b
         found = -1
         if misses < 2:
             for index in range(current, len(within)):
-                found = within[index][1].find(raw, at if index == current else 0)
+                found = _find(within[index][1], raw, at if index == current else 0)
                 if found >= 0:
                     current, at = index, found + len(raw)
                     break
@@ -254,6 +254,22 @@ def _located(segments: list[str], within: Sequence[tuple[str, bytes]]) -> list[b
                 misses += 1
         parts.append(f"{within[current][0]}:{found}:{at}" if found >= 0 else raw)
     return parts
+
+
+_PREFIX = 64
+"""Bytes of a segment sought by :func:`_find` before the whole is compared."""
+
+
+def _find(text: bytes, raw: bytes, start: int) -> int:
+    """``text.find(raw, start)``: its first bytes sought, the rest compared where they are.
+
+    ``bytes.find`` prepares a long needle in time of its length before it looks (two-way search), so
+    finding a view's ~100 KB of segments, each a little after the last, cost ~0.25 ms a view."""
+    prefix = raw[:_PREFIX]
+    found = text.find(prefix, start)
+    while found >= 0 and not text.startswith(raw, found):
+        found = text.find(prefix, found + 1)
+    return found
 
 
 def _json(data: Any) -> bytes:
