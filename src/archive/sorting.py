@@ -51,8 +51,12 @@ def initial(text: str, script: str) -> str:
     return key[0][1][0].upper()
 
 
+@lru_cache(maxsize=4096)
 def slug(text: str, prefix: str) -> str:
-    """An ASCII id from Chinese (or Latin) text: its pinyin syllables, words joined by '-'."""
+    """An ASCII id from Chinese (or Latin) text: its pinyin syllables, words joined by '-'.
+
+    Kept per process: the same editors, translators and terms recur from interview to interview, and
+    pypinyin takes ~40 µs a name."""
     from pypinyin import lazy_pinyin
 
     words = []
