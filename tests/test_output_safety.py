@@ -394,3 +394,46 @@ def test_a_real_full_tmpfs_leaves_the_old_site_and_nothing_else(tmp_path):
         assert site_files(out) == site_of(21, "fits")
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_staged_write_makes_and_opens_each_folder_once(place, monkeypatch):
+    """Files are placed in sorted order, each folder made and opened once for all of its files (not
+    once per file and path part), and the site is the files given."""
+    project, source, out = place
+    files = {f"z/d{i % 4}/e{i % 2}/page{i}.html": f"<p>{i}</p>\n".encode() for i in range(40)} | site_of(12, "x")
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting(path, flags, *args, **kwargs):
+        if flags & os.O_DIRECTORY:
+            opened.append(str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting)
+    write_site(files, out, source, project)
+    monkeypatch.undo()
+    folders = {rel.rsplit("/", 1)[0] for rel in files if "/" in rel}
+    parts = {"/".join(f.split("/")[:depth]) for f in folders for depth in range(1, f.count("/") + 2)}
+    assert site_files(out) == files
+    assert len(parts) == 1 + 4 + 4 + 3  # z; d0–d3 under it; one of e0/e1 under each; d0–d2 at the top
+    assert len([p for p in opened if "/" not in p]) == len(parts)  # each opened once, by name in its parent
+
+
+def test_staging_refuses_a_link_where_a_folder_goes(tmp_path: Path):
+    """A link standing where the staging tree needs a folder is never followed: opening fails and
+    nothing is made on the other side."""
+    root_dir, outside = tmp_path / "staging", tmp_path / "outside"
+    root_dir.mkdir()
+    outside.mkdir()
+    (root_dir / "d1").symlink_to(outside, target_is_directory=True)
+    root = outfs.open_root(root_dir)
+    folders = outfs.Folders(root)
+    try:
+        assert os.path.samefile(f"/proc/self/fd/{folders.open(('d0', 'x'))}", root_dir / "d0" / "x")
+        with pytest.raises(OSError):
+            folders.open(("d1", "y"))
+        assert folders.open(("d0", "x")) >= 0  # still usable after the refusal
+    finally:
+        folders.close()
+        os.close(root)
+    assert list(outside.iterdir()) == []

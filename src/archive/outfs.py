@@ -62,6 +62,46 @@ def open_dir(root: int, parts: Iterable[str], create: bool = False, made: list[t
     return fd
 
 
+class Folders:
+    """The folders of a new tree under ``root``, made and opened as files are placed in sorted order.
+
+    Consecutive files share their folders: each folder on the current path stays open until a file
+    outside it comes (staging 5,000 files at N = 1,000 opened 14,000 folders, one per path part per
+    file). Only for a tree this build is making (a staging folder): a missing folder is made first,
+    one that exists is opened, never through a link. The descriptors are this object's: :meth:`close`."""
+
+    def __init__(self, root: int):
+        self.root = root
+        self.path: tuple[str, ...] = ()
+        self.fds: list[int] = []
+
+    def open(self, parts: tuple[str, ...]) -> int:
+        """The open folder ``root/parts…`` (made if missing); valid until the next call or :meth:`close`."""
+        keep = 0
+        while keep < len(self.fds) and keep < len(parts) and parts[keep] == self.path[keep]:
+            keep += 1
+        self._close_from(keep)
+        self.path = parts[:keep]
+        parent = self.fds[-1] if self.fds else self.root
+        for part in parts[keep:]:
+            try:
+                os.mkdir(part, 0o755, dir_fd=parent)
+            except FileExistsError:
+                pass
+            parent = os.open(part, DIR_FLAGS, dir_fd=parent)
+            self.fds.append(parent)
+            self.path += (part,)
+        return parent
+
+    def _close_from(self, depth: int) -> None:
+        while len(self.fds) > depth:
+            os.close(self.fds.pop())
+
+    def close(self) -> None:
+        self._close_from(0)
+        self.path = ()
+
+
 def close_made(made: list[tuple[int, str]], remove: bool) -> None:
     """Close the descriptors :func:`open_dir` kept; with ``remove``, delete those folders if still empty."""
     for parent, name in reversed(made):
