@@ -239,3 +239,14 @@ def test_a_notes_term_is_found_as_defined(before: str, cut: int, more: str) -> N
 
     for note in (before[cut:] + more, more, before[cut:cut + 3]):
         assert _term(before, note) == _term_by_definition(before, note)
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from(["甲", "a", "\n", "\ue000", "\U00020000", "\U000f0000", "\U0010fffd",
+                                         "\U000effff", "\ud7ff"]), max_size=40))
+def test_the_placeholder_check_finds_what_the_regex_finds(text: str) -> None:
+    """The placeholders a conversion must avoid are those the regex finds, whether or not the text
+    has a character beyond the BMP (the shortcut's test)."""
+    from archive.converter import _PRIVATE_RE, _private
+
+    assert _private(text) == set(_PRIVATE_RE.findall(text))
