@@ -437,3 +437,24 @@ def test_staging_refuses_a_link_where_a_folder_goes(tmp_path: Path):
         folders.close()
         os.close(root)
     assert list(outside.iterdir()) == []
+
+
+def test_an_in_place_write_of_more_files_than_open_descriptors_allowed(place):
+    """A change to many files in as many folders (a template change at N = 1,000 rewrites 2,000) holds
+    only the current path's folders open, so a low limit of open files (1,024 is common; 256 on
+    macOS) is no obstacle: the write once kept a descriptor per changed file until the renames."""
+    import resource
+
+    project, source, out = place
+    old = {f"d{i}/page.html": f"<p>{i}</p>\n".encode() for i in range(400)} | {
+        f"d{i}/data.json": b"{}\n" for i in range(400)}
+    write_site(old, out, source, project)
+    new = dict(old, **{f"d{i}/page.html": f"<p>new {i}</p>\n".encode() for i in range(400)})
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(200, soft), hard))
+    try:
+        write_site(new, out, source, project)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert site_files(out) == new and temps(out) == []
+    assert read_manifest(out) == {rel: sha(data) for rel, data in new.items()}

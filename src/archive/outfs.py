@@ -35,25 +35,12 @@ def open_root(folder: Path | str) -> int:
     return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
 
 
-def open_dir(root: int, parts: Iterable[str], create: bool = False, made: list[tuple[int, str]] | None = None) -> int:
-    """Open the folder ``root/parts…`` without following links; with ``create``, make missing folders.
-
-    Folders made are appended to ``made`` as (parent descriptor, name) — the
-    descriptors stay open, the caller closes them with :func:`close_made` —
-    so a failed write can remove exactly what it created.
-    """
+def open_dir(root: int, parts: Iterable[str]) -> int:
+    """Open the folder ``root/parts…`` without following links (a missing one is an error)."""
     fd = os.dup(root)
     try:
         for part in parts:
-            try:
-                child = os.open(part, DIR_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                os.mkdir(part, 0o755, dir_fd=fd)
-                if made is not None:
-                    made.append((os.dup(fd), part))
-                child = os.open(part, DIR_FLAGS, dir_fd=fd)
+            child = os.open(part, DIR_FLAGS, dir_fd=fd)
             os.close(fd)
             fd = child
     except BaseException:
@@ -63,55 +50,73 @@ def open_dir(root: int, parts: Iterable[str], create: bool = False, made: list[t
 
 
 class Folders:
-    """The folders of a new tree under ``root``, made and opened as files are placed in sorted order.
+    """The folders under ``root`` that files placed in sorted order go into, each opened once.
 
     Consecutive files share their folders: each folder on the current path stays open until a file
-    outside it comes (staging 5,000 files at N = 1,000 opened 14,000 folders, one per path part per
-    file). Only for a tree this build is making (a staging folder): a missing folder is made first,
-    one that exists is opened, never through a link. The descriptors are this object's: :meth:`close`."""
+    outside it comes, so only the current path's descriptors are open (staging 5,000 files at
+    N = 1,000 had opened 14,000 folders, one per path part per file; an in-place write kept one
+    descriptor per file, 2,000 for a template change, past a common limit of 1,024). Never through
+    a link. ``fresh``: a tree this build is making (a staging folder), where a missing folder is the
+    rule: it is made first, then opened. ``create`` false: a missing folder is an error. ``made``:
+    gets the path of each folder made here. The descriptors are this object's: :meth:`close`."""
 
-    def __init__(self, root: int):
-        self.root = root
+    def __init__(self, root: int, create: bool = True, fresh: bool = False,
+                 made: list[tuple[str, ...]] | None = None):
+        self.root, self.create, self.fresh, self.made = root, create, fresh, made
         self.path: tuple[str, ...] = ()
         self.fds: list[int] = []
 
     def open(self, parts: tuple[str, ...]) -> int:
-        """The open folder ``root/parts…`` (made if missing); valid until the next call or :meth:`close`."""
+        """The open folder ``root/parts…``; valid until the next call or :meth:`close`."""
         keep = 0
         while keep < len(self.fds) and keep < len(parts) and parts[keep] == self.path[keep]:
             keep += 1
-        self._close_from(keep)
+        while len(self.fds) > keep:
+            os.close(self.fds.pop())
         self.path = parts[:keep]
         parent = self.fds[-1] if self.fds else self.root
         for part in parts[keep:]:
-            try:
-                os.mkdir(part, 0o755, dir_fd=parent)
-            except FileExistsError:
-                pass
-            parent = os.open(part, DIR_FLAGS, dir_fd=parent)
+            parent = self._child(parent, part)
             self.fds.append(parent)
             self.path += (part,)
         return parent
 
-    def _close_from(self, depth: int) -> None:
-        while len(self.fds) > depth:
-            os.close(self.fds.pop())
+    def _child(self, parent: int, part: str) -> int:
+        if self.fresh:
+            try:
+                os.mkdir(part, 0o755, dir_fd=parent)
+            except FileExistsError:
+                return os.open(part, DIR_FLAGS, dir_fd=parent)
+        else:
+            try:
+                return os.open(part, DIR_FLAGS, dir_fd=parent)
+            except FileNotFoundError:
+                if not self.create:
+                    raise
+                os.mkdir(part, 0o755, dir_fd=parent)
+        if self.made is not None:
+            self.made.append((*self.path, part))
+        return os.open(part, DIR_FLAGS, dir_fd=parent)
 
     def close(self) -> None:
-        self._close_from(0)
+        while self.fds:
+            os.close(self.fds.pop())
         self.path = ()
 
 
-def close_made(made: list[tuple[int, str]], remove: bool) -> None:
-    """Close the descriptors :func:`open_dir` kept; with ``remove``, delete those folders if still empty."""
-    for parent, name in reversed(made):
-        if remove:
-            try:
-                os.rmdir(name, dir_fd=parent)
-            except OSError:
-                pass
-        os.close(parent)
-    made.clear()
+def remove_made(root: int, made: list[tuple[str, ...]]) -> None:
+    """Remove the folders :class:`Folders` made (``made``), deepest first, where they are still empty."""
+    for parts in sorted(made, key=len, reverse=True):
+        try:
+            fd = open_dir(root, parts[:-1])
+        except OSError:
+            continue
+        try:
+            os.rmdir(parts[-1], dir_fd=fd)
+        except OSError:
+            pass  # no longer empty, or gone
+        finally:
+            os.close(fd)
 
 
 def write_new(folder: int, name: str, content: bytes | Path) -> None:

@@ -304,7 +304,7 @@ def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: P
     target = out
     try:
         root = outfs.open_root(staging)
-        folders = outfs.Folders(root)
+        folders = outfs.Folders(root, fresh=True)
         try:
             target = out / MANIFEST
             outfs.write_new(root, MANIFEST, _manifest_text(files).encode("utf-8"))  # first: the folder is ours
@@ -360,42 +360,70 @@ def _swap(staging: Path, out: Path, source: Path, project: Path | None) -> None:
 
 
 def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: list[str], out: Path) -> None:
-    """Write the changed files beside their targets, then rename them all into place, the manifest last."""
-    pending: list[tuple[int, str, str]] = []  # (folder descriptor, temporary name, final name)
-    made: list[tuple[int, str]] = []
+    """Write the changed files beside their targets, then rename them all into place, the manifest last.
+
+    Both passes go through the files in sorted order with :class:`outfs.Folders` (each folder opened
+    once, and only the current path's folders open at a time): no descriptor is held per file.
+    """
+    made: list[tuple[str, ...]] = []
+    written: list[str] = []  # the changed files whose temporary file may exist
     root = outfs.open_root(out)
     path = out
     try:
+        folders = outfs.Folders(root, made=made)
         try:
             for rel in changed + [MANIFEST]:
                 path = out / rel
                 *parts, name = rel.split("/")
-                folder = outfs.open_dir(root, parts, create=True, made=made)
-                pending.append((folder, f".{name}{TEMP_SUFFIX}", name))  # before writing: a failure removes it
+                folder = folders.open(tuple(parts))
+                written.append(rel)  # before writing: a failure removes it
                 if rel == MANIFEST:
-                    outfs.write_new(folder, pending[-1][1], _manifest_text(files).encode("utf-8"))
+                    outfs.write_new(folder, _temp_name(name), _manifest_text(files).encode("utf-8"))
                 else:
-                    _place(folder, pending[-1][1], files[rel])
+                    _place(folder, _temp_name(name), files[rel])
         except BaseException as exc:
-            for folder, temp, _ in pending:
-                outfs.unlink_quietly(folder, temp)
-            outfs.close_made(made, remove=True)
+            folders.close()
+            _unlink_temps(root, written)
+            outfs.remove_made(root, made)
             if isinstance(exc, OSError):
                 raise _write_error(exc, path) from None
             raise
-        outfs.close_made(made, remove=False)
+        finally:
+            folders.close()
+        folders = outfs.Folders(root, create=False)
         try:
-            for folder, temp, name in pending[:-1]:
-                os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+            for rel in changed:
+                *parts, name = rel.split("/")
+                folder = folders.open(tuple(parts))
+                os.rename(_temp_name(name), name, src_dir_fd=folder, dst_dir_fd=folder)
+            folders.close()
             outfs.remove_listed(root, removed)  # files of the previous build that this one no longer makes
-            folder, temp, name = pending[-1]
-            os.rename(temp, name, src_dir_fd=folder, dst_dir_fd=folder)  # the manifest last
+            os.rename(_temp_name(MANIFEST), MANIFEST, src_dir_fd=root, dst_dir_fd=root)  # the manifest last
         except OSError as exc:
             raise _write_error(exc, out, "some files may already be new: build again") from None
+        finally:
+            folders.close()
     finally:
-        for folder, _, _ in pending:
-            os.close(folder)
         os.close(root)
+
+
+def _temp_name(name: str) -> str:
+    """The temporary name an in-place write gives ``name`` beside it (see :func:`_temp_target`)."""
+    return f".{name}{TEMP_SUFFIX}"
+
+
+def _unlink_temps(root: int, rels: list[str]) -> None:
+    """Remove the temporary files an in-place write made for ``rels`` (where their folders still are)."""
+    folders = outfs.Folders(root, create=False)
+    try:
+        for rel in rels:
+            *parts, name = rel.split("/")
+            try:
+                outfs.unlink_quietly(folders.open(tuple(parts)), _temp_name(name))
+            except OSError:
+                folders.close()  # a folder gone or replaced: nothing of ours to remove there
+    finally:
+        folders.close()
 
 
 def _same_size(st: os.stat_result | None, size: int) -> bool:
