@@ -301,34 +301,34 @@ def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: P
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     except OSError as exc:
         raise _write_error(exc, out.parent) from None
-    target = out
+    at = ""  # the file being placed ('' before and after: the error is the folder's)
     try:
         root = outfs.open_root(staging)
         folders = outfs.Folders(root, fresh=True)
         try:
-            target = out / MANIFEST
+            at = MANIFEST
             outfs.write_new(root, MANIFEST, _manifest_text(files).encode("utf-8"))  # first: the folder is ours
-            for rel in sorted(files):
-                target = out / rel
-                *parts, name = rel.split("/")
+            current = str(out) if out.is_dir() else None  # the site whose unchanged files are linked
+            for at in sorted(files):
+                *parts, name = at.split("/")
                 folder = folders.open(tuple(parts))
-                if rel in changed or not _link(out / rel, folder, name):
-                    _place(folder, name, files[rel])
+                if at in changed or current is None or not _link(os.path.join(current, at), folder, name):
+                    _place(folder, name, files[at])
+            at = ""
         finally:
             folders.close()
             os.close(root)
         os.chmod(staging, 0o755)
-        target = out
         _swap(staging, out, source, project)
     except OSError as exc:
         _remove_site(staging)
-        raise _write_error(exc, target) from None
+        raise _write_error(exc, out / at if at else out) from None
     except BaseException:
         _remove_site(staging)
         raise
 
 
-def _link(existing: Path, folder: int, name: str) -> bool:
+def _link(existing: str, folder: int, name: str) -> bool:
     """Hard-link an unchanged regular file from the current site (never a link's target)."""
     try:
         if not stat.S_ISREG(os.lstat(existing).st_mode):
@@ -368,12 +368,11 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
     made: list[tuple[str, ...]] = []
     written: list[str] = []  # the changed files whose temporary file may exist
     root = outfs.open_root(out)
-    path = out
     try:
         folders = outfs.Folders(root, made=made)
+        rel = ""
         try:
             for rel in changed + [MANIFEST]:
-                path = out / rel
                 *parts, name = rel.split("/")
                 folder = folders.open(tuple(parts))
                 written.append(rel)  # before writing: a failure removes it
@@ -386,7 +385,7 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
             _unlink_temps(root, written)
             outfs.remove_made(root, made)
             if isinstance(exc, OSError):
-                raise _write_error(exc, path) from None
+                raise _write_error(exc, out / rel if rel else out) from None
             raise
         finally:
             folders.close()
