@@ -140,8 +140,15 @@ def _tree(pid: int) -> int:
     return total
 
 
+_CHILDREN_LISTED = os.path.exists(f"/proc/self/task/{os.getpid()}/children")
+"""Whether this kernel lists a thread's children (``CONFIG_PROC_CHILDREN``); else every process's
+``stat`` says whose child it is."""
+
+
 def _descendants(pid: int) -> list[int]:
     """The process and every descendant, from each thread's ``children`` list (no walk of all /proc)."""
+    if not _CHILDREN_LISTED:
+        return _descendants_from_stat(pid)
     found, stack = [], [pid]
     while stack:
         p = stack.pop()
@@ -156,6 +163,23 @@ def _descendants(pid: int) -> list[int]:
                     stack.extend(int(child) for child in f.read().split())
             except (OSError, ValueError):
                 continue
+    return found
+
+
+def _descendants_from_stat(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    children.setdefault(int(f.read().rsplit(b")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    found, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        found.append(p)
+        stack.extend(children.get(p, []))
     return found
 
 
