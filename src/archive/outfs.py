@@ -208,18 +208,7 @@ def remove_listed(root: int, rels: Iterable[str]) -> None:
     link is removed as a link (its target is never touched).
     """
     folders: set[tuple[str, ...]] = set()
-    for rel in rels:
-        parts = rel.split("/")
-        try:
-            fd = open_dir(root, parts[:-1])
-        except OSError:
-            continue
-        try:
-            unlink_quietly(fd, parts[-1])
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+    for parts in unlink_listed(root, rels):
         for depth in range(1, len(parts)):
             folders.add(tuple(parts[:depth]))
     for folder in sorted(folders, key=len, reverse=True):  # deepest first
@@ -233,6 +222,26 @@ def remove_listed(root: int, rels: Iterable[str]) -> None:
             pass  # not empty (something not ours is inside) or already gone
         finally:
             os.close(fd)
+
+
+def unlink_listed(root: int, rels: Iterable[str]) -> list[list[str]]:
+    """Remove the listed files under ``root`` where their folders still are (never through a link);
+    returns the parts of each path whose folder was found."""
+    found = []
+    for rel in rels:
+        parts = rel.split("/")
+        try:
+            fd = open_dir(root, parts[:-1])
+        except OSError:
+            continue
+        try:
+            unlink_quietly(fd, parts[-1])
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        found.append(parts)
+    return found
 
 
 def _renameat2():

@@ -366,7 +366,7 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
     once, and only the current path's folders open at a time): no descriptor is held per file.
     """
     made: list[tuple[str, ...]] = []
-    written: list[str] = []  # the changed files whose temporary file may exist
+    written: list[str] = []  # the temporary files that may exist
     root = outfs.open_root(out)
     try:
         folders = outfs.Folders(root, made=made)
@@ -375,14 +375,14 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
             for rel in changed + [MANIFEST]:
                 *parts, name = rel.split("/")
                 folder = folders.open(tuple(parts))
-                written.append(rel)  # before writing: a failure removes it
+                written.append("/".join([*parts, _temp_name(name)]))  # before writing: a failure removes it
                 if rel == MANIFEST:
                     outfs.write_new(folder, _temp_name(name), _manifest_text(files).encode("utf-8"))
                 else:
                     _place(folder, _temp_name(name), files[rel])
         except BaseException as exc:
             folders.close()
-            _unlink_temps(root, written)
+            outfs.unlink_listed(root, written)
             outfs.remove_made(root, made)
             if isinstance(exc, OSError):
                 raise _write_error(exc, out / rel if rel else out) from None
@@ -409,20 +409,6 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
 def _temp_name(name: str) -> str:
     """The temporary name an in-place write gives ``name`` beside it (see :func:`_temp_target`)."""
     return f".{name}{TEMP_SUFFIX}"
-
-
-def _unlink_temps(root: int, rels: list[str]) -> None:
-    """Remove the temporary files an in-place write made for ``rels`` (where their folders still are)."""
-    folders = outfs.Folders(root, create=False)
-    try:
-        for rel in rels:
-            *parts, name = rel.split("/")
-            try:
-                outfs.unlink_quietly(folders.open(tuple(parts)), _temp_name(name))
-            except OSError:
-                folders.close()  # a folder gone or replaced: nothing of ours to remove there
-    finally:
-        folders.close()
 
 
 def _same_size(st: os.stat_result | None, size: int) -> bool:
