@@ -104,9 +104,10 @@ class Folders:
         self.path = ()
 
 
-def remove_made(root: int, made: list[tuple[str, ...]]) -> None:
-    """Remove the folders :class:`Folders` made (``made``), deepest first, where they are still empty."""
-    for parts in sorted(made, key=len, reverse=True):
+def remove_empty(root: int, folders: Iterable[tuple[str, ...]]) -> None:
+    """Remove these folders under ``root`` (paths as parts), deepest first, where they are empty;
+    never through a link (those :class:`Folders` made after a failed write, or emptied ones)."""
+    for parts in sorted(folders, key=len, reverse=True):
         try:
             fd = open_dir(root, parts[:-1])
         except OSError:
@@ -114,7 +115,7 @@ def remove_made(root: int, made: list[tuple[str, ...]]) -> None:
         try:
             os.rmdir(parts[-1], dir_fd=fd)
         except OSError:
-            pass  # no longer empty, or gone
+            pass  # not empty, or already gone
         finally:
             os.close(fd)
 
@@ -211,17 +212,7 @@ def remove_listed(root: int, rels: Iterable[str]) -> None:
     for parts in unlink_listed(root, rels):
         for depth in range(1, len(parts)):
             folders.add(tuple(parts[:depth]))
-    for folder in sorted(folders, key=len, reverse=True):  # deepest first
-        try:
-            fd = open_dir(root, folder[:-1])
-        except OSError:
-            continue
-        try:
-            os.rmdir(folder[-1], dir_fd=fd)
-        except OSError:
-            pass  # not empty (something not ours is inside) or already gone
-        finally:
-            os.close(fd)
+    remove_empty(root, folders)  # one not empty holds something not ours: it stays
 
 
 def unlink_listed(root: int, rels: Iterable[str]) -> list[list[str]]:

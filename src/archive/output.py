@@ -383,7 +383,7 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
         except BaseException as exc:
             folders.close()
             outfs.unlink_listed(root, written)
-            outfs.remove_made(root, made)
+            outfs.remove_empty(root, made)
             if isinstance(exc, OSError):
                 raise _write_error(exc, out / rel if rel else out) from None
             raise
