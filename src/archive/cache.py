@@ -75,7 +75,6 @@ class Cache:
 
     def __init__(self, root: Path | None, kinds: tuple[str, ...] | None = None):
         self.root = root
-        self._base = os.fspath(root) if root is not None else ""
         self.kinds = kinds
         """Only these kinds of values are stored (blobs always are); None: every kind. A build's
         scratch cache (without ``.archive-cache``) keeps only what that build reads back."""
@@ -100,11 +99,9 @@ class Cache:
     def enabled(self) -> bool:
         return self.root is not None
 
-    def _path(self, kind: str, key: str) -> str:
-        """An entry's file (text: a build asks for some 10 an interview, and three pathlib joins each cost
-        more than the rest of a lookup)."""
+    def _path(self, kind: str, key: str) -> str:  # text: ~10 an interview, 3 pathlib joins each cost more
         assert self.root is not None
-        return f"{self._base}/{kind}/{key[:2]}/{key}"
+        return f"{self.root}/{kind}/{key[:2]}/{key}"
 
     def _write(self, path: str, payload: bytes, raw: bool = False) -> bool:
         """Store an entry atomically; on an OS error (disk full, read-only) stop writing, keep building.
@@ -113,8 +110,7 @@ class Cache:
         Returns whether it was stored."""
         if self.failure is not None:
             return False
-        folder = os.path.dirname(path)
-        tmp = f"{folder}/.tmp-{os.getpid()}-{next(_SERIAL)}"
+        tmp = f"{(folder := os.path.dirname(path))}/.tmp-{os.getpid()}-{next(_SERIAL)}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         try:
             # the entry's folder is made when a write finds it missing: asking first cost a call per entry
@@ -227,10 +223,9 @@ class Cache:
             return None
         found = {}
         for rel, value in listed.items():
-            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)):
-                return None
-            data = self.get_blob(value[0])
-            if data is None:
+            well_formed = isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            data = self.get_blob(value[0]) if well_formed else None
+            if data is None:  # a malformed listing, or a blob missing or damaged
                 return None
             found[rel] = data
         return found
