@@ -136,7 +136,8 @@ def _tree(pid: int) -> int:
     """
     total = 0
     for p in _descendants(pid):
-        total += _pss(p, _rss(p))
+        pss = _pss(p)
+        total += _rss(p) if pss is None else pss  # a process gone or unreadable: its resident size, or 0
     return total
 
 
@@ -191,7 +192,8 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _pss(pid: int, fallback: int) -> int:
+def _pss(pid: int) -> int | None:
+    """A process's proportional set size in bytes, or None when its rollup cannot be read."""
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
             for line in f:
@@ -199,7 +201,7 @@ def _pss(pid: int, fallback: int) -> int:
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return fallback
+    return None
 
 
 def _env() -> dict[str, str]:
