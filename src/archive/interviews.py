@@ -282,10 +282,10 @@ def _make_views(interview: Interview, outline: dict[str, Any], job: InterviewJob
         key = cache.put_blob(data)
         if not cache.enabled:
             out.blobs[key] = data
-        summary = out.summaries[script] = summarize(converted, ids)
+        view = views["views"][script] = interview_view(converted, env, ids)
+        summary = out.summaries[script] = summarize(converted, ids, view)  # its title phrased as the view's
         views["summary_keys"][script] = digest(codec.dumps(summary))
         views["json"][script] = [key, len(data)]
-        views["views"][script] = interview_view(converted, env, ids)
         if job.search:
             _keep_passages(passages(converted), script, job, cache, out)
         out.seconds["render"] += clock() - started

@@ -15,7 +15,9 @@ import datetime as dt
 import operator
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
+
+from markupsafe import Markup
 
 from .plaintext import CJK_LINE_BREAK_RE, plain_text, reading_text
 from .model import Figure, Inline, Interview, NoteRef, Paragraph, Question
@@ -113,6 +115,9 @@ class Summary:
     image: str | None
     """Site-relative path of its first image, if any (for link previews)."""
     draft: bool
+    title_html: Markup = Markup()
+    """The title as lists show it: escaped, ``<wbr>`` between its phrases (:func:`archive.typography.phrases`)."""
+    subtitle_html: Markup = Markup()
 
 
 def person_ids(source: Interview) -> dict[str, str]:
@@ -130,11 +135,14 @@ def person_ids(source: Interview) -> dict[str, str]:
     return ids
 
 
-def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summary:
+def summarize(interview: Interview, ids: dict[str, str] | None = None, view: Any = None) -> Summary:
     """The summary of a converted interview (``interview.script`` is the page's script).
 
-    ``ids``: :func:`person_ids` of the interview before conversion.
+    ``ids``: :func:`person_ids` of the interview before conversion. ``view``: the page's view
+    (:func:`archive.context.interview_view`), whose phrased title is reused where it is the same.
     """
+    from .typography import phrases_as
+
     script = interview.script
     ids = ids or {}
     text = lambda inlines: reading_text(plain_text(inlines, script))  # noqa: E731
@@ -154,12 +162,15 @@ def summarize(interview: Interview, ids: dict[str, str] | None = None) -> Summar
     images = [b.image for b in _figures(interview) if b.image]
     return Summary(
         slug=interview.slug, script=script, path=f"{interview_dir(script, interview.slug)}/",
-        title=text(interview.title), subtitle=text(interview.subtitle), summary=text(interview.summary),
+        title=(title := text(interview.title)), subtitle=(subtitle := text(interview.subtitle)),
+        summary=text(interview.summary),
         date=interview.date, outlet=text(interview.source.outlet), source_date=interview.source.date,
         source_url=interview.source.url, people=tuple(people), sections=sections,
         questions=sum(1 for s in interview.sections for b in s.blocks if isinstance(b, Question)),
         notes=notes,
-        image=f"{media_dir(interview.slug)}/{images[0]}" if images else None, draft=interview.draft)
+        image=f"{media_dir(interview.slug)}/{images[0]}" if images else None, draft=interview.draft,
+        title_html=phrases_as(title, script, view and view.get("title")),
+        subtitle_html=phrases_as(subtitle, script, view and view.get("subtitle")))
 
 
 

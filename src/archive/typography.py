@@ -59,6 +59,15 @@ def phrases(value: object, script: str) -> Markup:
     return Markup("".join(out))
 
 
+def phrases_as(value: str, script: str, known: object = None) -> Markup:
+    """:func:`phrases` of the plain text ``value``, taken from ``known`` (the phrases of some HTML, as
+    an interview page's view made them) when that HTML is ``value`` escaped: then the answer is the same,
+    and BudouX is not asked twice (a list of every interview's title took 0.15 s at N = 1,000)."""
+    if isinstance(known, Markup) and known.replace("<wbr>", "") == escape(value):
+        return known  # an escaped text has no "<wbr>" of its own: removing them gives the HTML phrased
+    return phrases(value, script)
+
+
 def _char(piece: str) -> str:
     if piece.startswith("&"):
         return "\ufffc"  # one character of text standing for the entity
