@@ -17,7 +17,7 @@ from archive.errors import BuildError
 from archive.search import cut
 from archive.sharing import json_ld
 from archive.sorting import slug, sort_key
-from archive.typography import phrases
+from archive.typography import phrases, phrases_as
 
 from conftest import SAMPLE, TEMPLATES
 
@@ -265,6 +265,24 @@ def test_titles_break_between_phrases():
     assert str(phrases("燈塔自動化之後", "hant")) == "燈塔<wbr>自動化<wbr>之後"
     assert str(phrases("灯塔自动化之后", "hans")) == "灯塔<wbr>自动化<wbr>之后"
     assert str(phrases("<b>&", "hant")) == "&lt;b&gt;&amp;" or "<b>" not in str(phrases("<b>&", "hant"))
+
+
+def test_list_titles_reuse_the_pages_phrases_only_when_they_are_of_the_same_text():
+    from markupsafe import Markup
+
+    made = phrases("燈塔自動化之後", "hant")
+    marked = Markup("燈塔<wbr>自<wbr>動化之後")  # stands for the view's phrases: taken as they are when they fit
+    assert phrases_as("燈塔自動化之後", "hant", marked) is marked
+    emphasised = Markup("<em>燈塔</em><wbr>自動化")  # the page's title had markup: the list's plain text is phrased anew
+    assert phrases_as("燈塔自動化", "hant", emphasised) == phrases("燈塔自動化", "hant")
+    assert phrases_as("燈塔自動化之後", "hant", None) == made
+    assert phrases_as("a<b", "hant", Markup("a<b")) == "a&lt;b"  # unescaped HTML never stands for the text
+
+
+def test_index_and_year_pages_show_the_titles_phrased(sample_site):
+    for rel in ("zh-hant/index.html", "zh-hant/2026/index.html"):
+        titles = re.findall(r'<h2 class="entry-title"><a [^>]*>(.*?)</a>', _text(sample_site / rel))
+        assert titles and all("<wbr>" in t for t in titles), rel
 
 
 def test_interview_title_has_phrase_breaks(sample_site):
