@@ -32,6 +32,12 @@ What is fair about it:
   either side (with search on, the first cold round took 15.6 s of CPU and
   the two after a search build 17.5 and 18.1 s; without search builds in
   between, the three rounds took the same).
+- Every timed command starts with nothing waiting to be written: ``sync``
+  (untimed) before each. A cold build leaves some 350 MB (ours, cache and
+  site) or 150 MB (Hugo's) in the page cache, and the kernel writes it out
+  30 s later, in the middle of whichever build is then running: each side
+  was charged for the writeback of builds before it, some of them the
+  other side's.
 - Hugo has no incremental mode outside its server, so each of our rebuilds
   (no-op, one interview edited, a template changed) is set against Hugo
   doing the same edit and building again; ``archive check`` (of the site
@@ -226,6 +232,7 @@ def measure(cmd: list[str], cwd: Path, expect: Callable[[str], bool] | None = No
     """Run ``cmd`` as a fresh process; its time and peak memory. Fails loudly on an unexpected result."""
     env = _env()
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # this machine sets it; an installed Python keeps its bytecode
+    os.sync()  # what earlier builds wrote is on disk: its writeback is not charged to this one
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = [0]
