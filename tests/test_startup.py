@@ -338,11 +338,11 @@ def test_a_failing_worker_stops_the_pieces_not_yet_started(tmp_path, monkeypatch
 
 
 def test_workers_collect_garbage_in_large_batches(tmp_path, monkeypatch):
-    """Each worker raises the young generation's threshold as it starts (jobs.WORKER_GC_THRESHOLD)."""
+    """Each worker raises the young generation's threshold as it starts (warm.WORKER_GC_THRESHOLD)."""
     import concurrent.futures
     import gc
 
-    from archive import interviews, jobs
+    from archive import interviews, jobs, warm
 
     started = []
     real = concurrent.futures.ProcessPoolExecutor
@@ -353,11 +353,11 @@ def test_workers_collect_garbage_in_large_batches(tmp_path, monkeypatch):
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
     made = list(jobs.make_all([_job(tmp_path, i) for i in range(interviews.PARALLEL_FROM)], 2, None))
-    assert len(made) == interviews.PARALLEL_FROM and started == [jobs._worker_started]
+    assert len(made) == interviews.PARALLEL_FROM and started == [warm.worker_started]
     was = gc.get_threshold()
     try:
-        jobs._worker_started()
-        assert gc.get_threshold() == (jobs.WORKER_GC_THRESHOLD, *was[1:]) and jobs.WORKER_GC_THRESHOLD > was[0]
+        warm.worker_started()
+        assert gc.get_threshold() == (warm.WORKER_GC_THRESHOLD, *was[1:]) and warm.WORKER_GC_THRESHOLD > was[0]
     finally:
         gc.set_threshold(*was)
 

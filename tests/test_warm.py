@@ -159,6 +159,97 @@ def test_no_helper_while_another_thread_runs_or_with_one_job(tmp_path):
         other.join()
 
 
+# ------------------------------------------------------------------ many interviews: the helper's share
+
+def _synthetic(root: Path, n: int = 24) -> Path:
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from synth import generate
+
+    archive = generate(root, n)
+    shutil.copytree(REPO / "templates", root / "templates")
+    return archive
+
+
+@pytest.fixture
+def shares(monkeypatch):
+    """(pid of each interview's maker, from the helper's share; what ``prepare`` was told to load)."""
+    real = interviews.make_interview
+
+    def marked(job):
+        out = real(job)
+        out.__dict__["made_by"] = os.getpid()
+        return out
+
+    monkeypatch.setattr(interviews, "make_interview", marked)
+    seen: dict[str, list] = {"made_by": [], "convert": []}
+    real_finish, real_prepare = warm.Helper.finish, warm.Helper.prepare
+
+    def finish(self):
+        outputs = real_finish(self)
+        seen["made_by"].extend(o.__dict__.get("made_by") for o in outputs or ())
+        return outputs
+
+    def prepare(self, templates, cache_root, convert=False):
+        seen["convert"].append(convert)
+        return real_prepare(self, templates, cache_root, convert)
+
+    monkeypatch.setattr(warm.Helper, "finish", finish)
+    monkeypatch.setattr(warm.Helper, "prepare", prepare)
+    return seen
+
+
+def test_with_many_interviews_the_helper_makes_a_first_share_and_the_site_is_the_same(tmp_path, shares):
+    from archive.jobs import HELPER_SHARE
+
+    archive = _synthetic(tmp_path / "synth")
+    report = build(archive, tmp_path / "shared", jobs=2, cache_dir=tmp_path / "cache", search=False)
+    assert report.made == 24
+    assert len(shares["made_by"]) == 24 // HELPER_SHARE                       # its share, made by the helper
+    assert all(pid not in (None, os.getpid()) for pid in shares["made_by"])
+    assert shares["convert"] == [True]  # no last build: it loaded what converting needs while the build planned
+    build(archive, tmp_path / "alone", jobs=1, cache_dir=False, search=False)
+    assert _files(tmp_path / "shared") == _files(tmp_path / "alone")
+    (archive.parent / "templates/interview.html").write_text(  # a template change: many pages, none converted
+        (archive.parent / "templates/interview.html").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    build(archive, tmp_path / "shared", jobs=2, cache_dir=tmp_path / "cache", search=False)
+    assert shares["convert"] == [True, False]  # the last build is known: the helper only compiles templates
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_a_share_the_helper_fails_to_make_is_made_by_the_build(tmp_path, monkeypatch, failure):
+    archive = _synthetic(tmp_path / "synth", 16)
+    from archive.jobs import HELPER_SHARE
+
+    parent = os.getpid()
+    real = interviews.make_interview
+    made_here = []
+
+    def failing_in_the_helper(job):
+        if os.getpid() == parent:
+            made_here.append(job.folder)
+        elif os.getppid() == parent and not _pool_worker():
+            if failure == "dies":
+                os._exit(9)
+            raise RuntimeError("a bug in the helper")
+        return real(job)
+
+    monkeypatch.setattr(interviews, "make_interview", failing_in_the_helper)
+    report = build(archive, tmp_path / "shared", jobs=2, cache_dir=tmp_path / "cache", search=False)
+    assert report.made == 16 and len(made_here) == 16 // HELPER_SHARE  # the helper's share, made here after all
+    build(archive, tmp_path / "alone", jobs=1, cache_dir=False, search=False)
+    assert _files(tmp_path / "shared") == _files(tmp_path / "alone")
+
+
+def _pool_worker() -> bool:
+    import multiprocessing
+
+    return multiprocessing.current_process().name != "MainProcess"
+
+
 # ------------------------------------------------------------------ the site pages in two halves (warm.aside)
 
 def _site_build(root: Path, name: str) -> dict[str, bytes]:

@@ -184,7 +184,7 @@ class _Build:
     """Processes that make interviews (``--jobs``); 1: everything in this one, site pages included."""
 
 
-from .jobs import interview_jobs, make_interviews  # noqa: E402  (steps 2 and 3)
+from .jobs import interview_jobs, make_interviews, state_key  # noqa: E402  (steps 2 and 3)
 
 
 def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bool = False,
@@ -208,8 +208,9 @@ def plan_site(archive_dir: Path, templates: Path | str | None = None, strict: bo
     with helper(wanted=jobs != 1) as ready:  # a process getting ready to make a few meanwhile (an edit's)
         scan = scan_archive(archive_dir, tree)                                # 1. the archive on disk
         ctx.templates = override_folder(templates, archive_dir, scan.settings.templates)
-        if ready is not None:
-            ready.prepare(str(ctx.templates), str(ctx.cache.root) if ctx.cache.root else None)
+        if ready is not None:  # with no last build known, it expects to convert (a share of) many interviews
+            ready.prepare(str(ctx.templates), str(ctx.cache.root) if ctx.cache.root else None,
+                          convert=not ctx.cache.has("state", state_key(ctx)))
         jobs_, media, diagnostics = interview_jobs(scan, ctx)                 # 2. what each interview is made of
         outputs, made, stages = make_interviews(jobs_, ctx, progress, ready)  # 3. parse, convert, render
     diagnostics += check_across(outputs, ctx)                                 # 4. across interviews

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .cache import digest
 from .errors import Diagnostic
+from .warm import load_converting, worker_started
 
 if TYPE_CHECKING:
     from .interviews import InterviewJob, InterviewOutput
@@ -83,8 +84,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
     from . import state as build_state
     from .interviews import PARALLEL_FROM, STAGES, InterviewOutput
 
-    state_key = digest(ctx.code, str(ctx.archive.resolve()))
-    state = build_state.loads(ctx.cache.get_bytes("state", state_key))
+    state = build_state.loads(ctx.cache.get_bytes("state", state_key(ctx)))
     results: dict[str, InterviewOutput] = {}
     todo = []
     to_convert = 0  # jobs whose text may need parsing and converting (not only rendering again)
@@ -102,26 +102,32 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
             to_convert += not (isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key
                                and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
-    if helper is not None and not 0 < len(todo) < PARALLEL_FROM:
-        helper.stop()  # nothing to make, or work for the pool (forked below, after this one has gone)
+    if helper is not None and not todo:
+        helper.stop()  # nothing to make
         helper = None
-    if len(todo) >= PARALLEL_FROM:
+    many = len(todo) >= PARALLEL_FROM
+    if many:
         import gc
 
         gc.enable()  # paused for a small rebuild (see build._collector_paused); workers collect as usual
-        _before_fork(todo[0], convert=to_convert > 0)
     # while a helper makes a few: a look at the output (ctx.meanwhile); while workers make many: that look
     # (the writer's scan of the site, 0.05 s at N = 1,000, was a twentieth of a template change), then a due prune
-    meanwhile = ctx.meanwhile if helper is not None else _in_turn(ctx.meanwhile, ctx.cache.background_prune())
-    for made in make_all(todo, ctx.workers, progress, meanwhile=meanwhile, helper=helper):
+    meanwhile = _in_turn(ctx.meanwhile, ctx.cache.background_prune()) if many or helper is None else ctx.meanwhile
+    for made in make_all(todo, ctx.workers, progress, meanwhile=meanwhile, helper=helper,
+                         before_fork=lambda: _before_fork(todo[0], convert=to_convert > 0)):
         results[made.folder] = made
         ctx.cache.written += made.stored  # written by the worker's own handle on the same folder
         for stage, spent in made.seconds.items():
             stages[stage] += spent
     new_state = {k: v if v is state.get(k) else v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
-        ctx.cache.put_bytes("state", state_key, build_state.dumps(new_state, state))
+        ctx.cache.put_bytes("state", state_key(ctx), build_state.dumps(new_state, state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
+
+
+def state_key(ctx: Any) -> str:
+    """The key of the build state of this archive (at its path) and this code (see :mod:`archive.state`)."""
+    return digest(ctx.code, str(ctx.archive.resolve()))
 
 
 def _in_turn(*works: Callable[[], None] | None) -> Callable[[], None] | None:
@@ -159,13 +165,17 @@ def known(job: InterviewJob, previous: InterviewOutput | None) -> InterviewJob:
 
 
 def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | None,
-             meanwhile: Callable[[], None] | None = None, helper: Helper | None = None) -> Iterator[InterviewOutput]:
+             meanwhile: Callable[[], None] | None = None, helper: Helper | None = None,
+             before_fork: Callable[[], None] | None = None) -> Iterator[InterviewOutput]:
     """Make the interviews in ``todo``, in worker processes when there are enough of them.
 
     ``meanwhile``: work for this process while others make the interviews (a due cache prune, a look at
     the output): while workers run, in a thread started once they are forked (a fork while another thread
     runs is not safe) and joined before returning; while ``helper`` (a process ready to make a few, see
     :mod:`archive.warm`) makes them, here; not run when this process makes them itself.
+
+    With workers, ``helper`` makes the first of every :data:`HELPER_SHARE` interviews, starting while this
+    process runs ``before_fork`` (loading what the workers share) and forks them; their outputs come last.
     """
     from . import interviews
     from .interviews import make_interview
@@ -185,12 +195,18 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
 
     from .warm import can_fork
 
+    head = todo[:len(todo) // HELPER_SHARE] if helper is not None else []
+    if helper is not None:
+        helper.start(head)
+    if before_fork is not None:
+        before_fork()
     method = "fork" if can_fork() else "spawn"  # fork is fast, but not while another thread runs (archive serve)
     aside = None
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
-                                 initializer=_worker_started) as pool:
-            pieces = [pool.submit(_make_piece, piece) for piece in _pieces(todo, workers)]  # the workers exist now
+                                 initializer=worker_started) as pool:
+            pieces = [pool.submit(_make_piece, piece)  # the workers exist now
+                      for piece in _pieces(todo[len(head):], workers)]
             if meanwhile is not None:
                 aside = threading.Thread(target=meanwhile, name="archive-meanwhile", daemon=True)
                 aside.start()
@@ -205,9 +221,25 @@ def make_all(todo: list[InterviewJob], jobs: int | None, progress: Progress | No
                 for piece in pieces:
                     piece.cancel()
                 raise
+        if head:
+            assert helper is not None
+            made = helper.finish()  # None: it failed (killed, a bug): made here, meeting the same error
+            for job, output in zip(head, made or [None] * len(head)):
+                yield output or make_interview(job)
+                done += 1
+                if progress:
+                    progress(done, len(todo))
     finally:
+        if helper is not None:
+            helper.stop()
         if aside is not None:
             aside.join()
+
+
+HELPER_SHARE = 8
+"""With workers, the helper makes one interview in this many (the first ones): started while this
+process loads what the workers share and forks them, some 0.1-0.3 s, the second core's otherwise idle
+time; so small a share ends well before the workers' (a larger one would leave a core idle at the end)."""
 
 
 def _pieces(todo: list[InterviewJob], workers: int) -> list[list[InterviewJob]]:
@@ -229,22 +261,6 @@ def _make_piece(piece: list[InterviewJob]) -> list[InterviewOutput]:
     return [make_interview(job) for job in piece]
 
 
-WORKER_GC_THRESHOLD = 20_000
-"""Allocations between a worker's young-generation collections (Python's default is 700).
-
-Making an interview allocates some 10^5 objects and frees nearly all of them by reference counting
-(its model, views and pages hold no cycles to speak of), so at the default the collector ran ~150
-times per interview for nothing: 2-5 % of a worker's time at N = 1,000 (bench/stages.py-style pass
-over 200 interviews: 14.4-14.9 ms an interview with the default, 14.1-14.2 with this or with the
-collector off). Cycles are still collected, only in larger batches."""
-
-
-def _worker_started() -> None:
-    import gc
-
-    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
-
-
 def _before_fork(job: InterviewJob, convert: bool) -> None:
     """Load what every worker needs (parser, OpenCC's tables, pypinyin's, faker's, templates) once, here:
     forked workers then share those pages with this process instead of each loading its own copy, and
@@ -256,19 +272,5 @@ def _before_fork(job: InterviewJob, convert: bool) -> None:
 
     preload(job.templates)
     if convert:
-        _load_converting()
+        load_converting()
     gc.freeze()
-
-
-def _load_converting() -> None:
-
-    from .engine import engine
-    from .names import _taiwan_frequency
-    from .parse import parse_interview  # noqa: F401
-    from .scripts import PROFILES
-    from .sorting import slug
-
-    for script in ("hant", "hans"):
-        engine(PROFILES[(script, "tw")])  # the default conversion; others load in the worker that needs them
-    slug("甲", "p")
-    _taiwan_frequency()

@@ -8,7 +8,11 @@ converter, compiling the page templates and loading OpenCC's tables (to make
 it). :func:`helper` forks at the start of planning a process that does the
 second part while this one does the first; :meth:`Helper.make` hands it the
 few interviews to make and takes back their outputs, exactly what
-:func:`archive.interviews.make_interview` gives in this process.
+:func:`archive.interviews.make_interview` gives in this process. When there
+are many, the worker pool makes them, and the helper a first share
+(:meth:`Helper.start`, see :data:`archive.jobs.HELPER_SHARE`): it starts on
+them while this process loads what the workers share and forks them, which
+left the second core idle for a third of a second of a cold build.
 
 :func:`aside` runs any work in a forked child while this process does other
 work (the site-wide pages are made in two halves at once, see
@@ -16,7 +20,7 @@ work (the site-wide pages are made in two halves at once, see
 
 A helper is only ever a shortcut: when it cannot be forked (another thread
 runs, as in ``archive serve``; a platform without a safe ``fork``; ``--jobs
-1``), is not needed (nothing to make, or enough to start the worker pool),
+1``), is not needed (nothing to make),
 or fails in any way (killed, a bug, an error the interview raises), this
 process makes the interviews itself, as it did before, with the same result
 and the same errors. Nothing it sends is read from disk: jobs and outputs
@@ -44,11 +48,16 @@ class Helper:
     def __init__(self, pid: int, jobs_fd: int, outputs_fd: int):
         self.pid, self._outputs = pid, outputs_fd
         self._jobs: BinaryIO | None = os.fdopen(jobs_fd, "wb")
+        self._count = -1  # the jobs handed over (see start)
 
-    def prepare(self, templates: str | None, cache_root: str | None) -> None:
+    def prepare(self, templates: str | None, cache_root: str | None, convert: bool = False) -> None:
         """Tell the helper the archive's templates folder (known once the archive's settings are read)
-        and the build cache's: it compiles the interview pages' templates while this process goes on."""
-        self._send((templates, cache_root))
+        and the build cache's: it compiles the interview pages' templates while this process goes on.
+
+        ``convert``: it loads what converting needs too (OpenCC's, pypinyin's and faker's tables, a
+        third of a second), as the build expects to convert many interviews (no last build is known):
+        the share of them it makes (see :meth:`start`) then starts at once."""
+        self._send((templates, cache_root, convert))
 
     def make(self, todo: list[InterviewJob],
              meanwhile: Callable[[], None] | None = None) -> list[InterviewOutput] | None:
@@ -56,20 +65,31 @@ class Helper:
 
         ``meanwhile``: work for this process while the helper makes them. The helper is done with after
         this call, whatever it returns."""
-        try:
-            self._send(todo)
-            assert self._jobs is not None
-            self._jobs.close()
+        self.start(todo)
+        if meanwhile is not None:
+            meanwhile()
+        return self.finish()
+
+    def start(self, todo: list[InterviewJob]) -> None:
+        """Hand the helper ``todo`` to make while this process goes on; :meth:`finish` takes the outputs."""
+        self._send(todo)
+        self._count = len(todo)
+        if self._jobs is not None:
+            try:
+                self._jobs.close()
+            except OSError:
+                pass
             self._jobs = None
-            if meanwhile is not None:
-                meanwhile()
+
+    def finish(self) -> list[InterviewOutput] | None:
+        """The outputs of what :meth:`start` handed over, in order; None if the helper failed (then make
+        them here). The helper is done with after this call, whatever it returns."""
+        try:
             fd, self._outputs = self._outputs, -1
-            made, outputs = _received(fd)
-        except OSError:  # the helper is gone (killed, out of memory): a broken pipe
-            return None
+            made, outputs = _received(fd) if fd >= 0 else (False, None)
         finally:
             self.stop()
-        return outputs if made and isinstance(outputs, list) and len(outputs) == len(todo) else None
+        return outputs if made and isinstance(outputs, list) and len(outputs) == self._count else None
 
     def _send(self, value: object) -> None:
         """One message to the helper (a broken pipe, when it has died, is left to :meth:`make` to see)."""
@@ -107,6 +127,7 @@ def helper(wanted: bool = True) -> Iterator[Helper | None]:
     pid = None
     if wanted and can_fork():
         jobs_read, jobs_write = os.pipe()
+        _widen(jobs_write)
         outputs_read, outputs_write = os.pipe()
         pid = _fork(lambda: _serve(jobs_read, outputs_write), close=(jobs_write, outputs_read))
         os.close(jobs_read)
@@ -124,16 +145,35 @@ def helper(wanted: bool = True) -> Iterator[Helper | None]:
         made.stop()
 
 
+JOBS_PIPE = 1 << 20
+"""Bytes the pipe to the helper holds (Linux's default, 64 KiB, is less than a share of a thousand jobs):
+handing the helper its share must not wait until it has read them (it may still be loading tables)."""
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe ``fd`` hold :data:`JOBS_PIPE` bytes where the system allows it (else as it is)."""
+    import fcntl
+
+    try:
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), JOBS_PIPE)
+    except OSError:  # above the system's bound (fs/pipe-max-size): the sender waits for the helper instead
+        pass
+
+
 def _serve(jobs_fd: int, outputs_fd: int) -> None:
     """The helper's life: get ready, read the jobs, make them, send the outputs."""
     def work() -> list[InterviewOutput]:
         from . import context, interviews, parse, scripts, summary  # noqa: F401  (what making one imports)
 
         with os.fdopen(jobs_fd, "rb") as pipe:  # EOFError when the build did not need the helper
-            templates, cache_root = pickle.load(pipe)
+            templates, cache_root, convert = pickle.load(pipe)
             # the cache read, never written: a helper ended while getting ready leaves nothing half made
             interviews.preload(templates, interviews.Cache(Path(cache_root), kinds=()) if cache_root else None)
+            if convert:
+                load_converting()
             todo = pickle.load(pipe)
+        if len(todo) > 1:  # a share of many: collected as a worker does
+            worker_started()
         return [interviews.make_interview(job) for job in todo]
 
     _reply(outputs_fd, work)  # an error: the build makes them itself, and meets the same error there
@@ -252,3 +292,35 @@ def _end(pid: int) -> int:
         except OSError:
             pass
     return 0
+
+
+WORKER_GC_THRESHOLD = 20_000
+"""Allocations between a worker's young-generation collections (Python's default is 700).
+
+Making an interview allocates some 10^5 objects and frees nearly all of them by reference counting
+(its model, views and pages hold no cycles to speak of), so at the default the collector ran ~150
+times per interview for nothing: 2-5 % of a worker's time at N = 1,000 (bench/stages.py-style pass
+over 200 interviews: 14.4-14.9 ms an interview with the default, 14.1-14.2 with this or with the
+collector off). Cycles are still collected, only in larger batches."""
+
+
+def worker_started() -> None:
+    """A worker's start: its collector set for making many interviews (see :data:`WORKER_GC_THRESHOLD`)."""
+    import gc
+
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
+def load_converting() -> None:
+    """Load what converting an interview needs: OpenCC's tables of the default conversions, pypinyin's and
+    faker's (a third of a second), before the processes that convert are forked (or in the helper)."""
+    from .engine import engine
+    from .names import _taiwan_frequency
+    from .parse import parse_interview  # noqa: F401
+    from .scripts import PROFILES
+    from .sorting import slug
+
+    for script in ("hant", "hans"):
+        engine(PROFILES[(script, "tw")])  # the default conversion; others load in the worker that needs them
+    slug("甲", "p")
+    _taiwan_frequency()
