@@ -215,8 +215,9 @@ def test_with_many_interviews_the_helper_makes_a_first_share_and_the_site_is_the
     assert _files(tmp_path / "shared") == _files(tmp_path / "alone")
     (archive.parent / "templates/interview.html").write_text(  # a template change: many pages, none converted
         (archive.parent / "templates/interview.html").read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    build(archive, tmp_path / "shared", jobs=2, cache_dir=tmp_path / "cache", search=False)
-    assert shares["convert"] == [True, False]  # the last build is known: the helper only compiles templates
+    report = build(archive, tmp_path / "shared", jobs=2, cache_dir=tmp_path / "cache", search=False)
+    assert report.made == 24 and shares["convert"] == [True, False]  # the last build is known: no tables loaded
+    assert len(shares["made_by"]) == 24 // HELPER_SHARE  # pages rendered again only: the workers made them all
 
 
 @pytest.mark.parametrize("failure", ["raises", "dies"])

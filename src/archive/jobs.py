@@ -102,10 +102,12 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
             to_convert += not (isinstance(previous, InterviewOutput) and previous.parse_key == job.parse_key
                                and previous.view_keys == job.view_keys)
     stages = dict.fromkeys(STAGES, 0.0)
-    if helper is not None and not todo:
-        helper.stop()  # nothing to make
-        helper = None
     many = len(todo) >= PARALLEL_FROM
+    if helper is not None and (not todo or many and not to_convert):
+        # nothing to make; or only pages to render again (a template change), 1.7 ms each: the share the
+        # helper could make while the workers are forked is small, and it would then compete with them
+        helper.stop()
+        helper = None
     if many:
         import gc
 
