@@ -458,3 +458,52 @@ def test_an_in_place_write_of_more_files_than_open_descriptors_allowed(place):
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert site_files(out) == new and temps(out) == []
     assert read_manifest(out) == {rel: sha(data) for rel, data in new.items()}
+
+
+# --- two halves at once ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("new", ["in place", "restaged"])
+@pytest.mark.parametrize("child", ["works", "raises", "dies"])
+def test_a_write_in_two_halves_is_the_write_in_one_whatever_the_child_does(place, monkeypatch, new, child):
+    """From PARALLEL_WRITE files the writer places the second half in a forked child; a child that
+    fails (an error, killed mid-way) leaves its half to this process, which replaces whatever it left."""
+    import archive.output as output
+    import archive.warm as warm
+
+    if not warm.can_fork():
+        pytest.skip("halves are forked on Linux only")
+    project, source, out = place
+    old = site_of(40, "old", dirs=7)
+    write_site(old, out, source, project)
+    files = dict(old, **{f"d{i % 7}/page{i}.html": f"<p>new {i}</p>\n".encode() for i in range(0, 40, 3)},
+                 **{"d9/added.html": b"<p>added</p>\n"}) if new == "in place" else site_of(40, "new", dirs=7)
+    parent, real_place = os.getpid(), outfs.place_each
+
+    def failing_in_the_child(root, rels, place_one, at, **options):
+        if os.getpid() != parent and child != "works":
+            real_place(root, rels[:len(rels) // 2], place_one, at, **options)  # half its half, then fails
+            if child == "dies":
+                os._exit(9)
+            raise OSError(errno.EIO, "a failing child")
+        return real_place(root, rels, place_one, at, **options)
+
+    halves, real_halves = [], warm.in_halves
+
+    def counted(items, work, again=None, wanted=True):
+        halves.append(wanted)
+        return real_halves(items, work, again, wanted)
+
+    monkeypatch.setattr(output, "in_halves", counted)
+    monkeypatch.setattr(outfs, "place_each", failing_in_the_child)
+    monkeypatch.setattr(output, "PARALLEL_WRITE", 1)
+    write_site(files, out, source, project)
+    assert halves and all(halves)  # written in two halves
+    assert tree(out) == dict(files, **{MANIFEST: (out / MANIFEST).read_bytes()}) and temps(out) == []
+    assert beside(project) == []
+    monkeypatch.setattr(output, "PARALLEL_WRITE", 10**9)
+    other = project / "one"
+    shutil.copytree(out, other)
+    write_site(old, other, source, project)
+    write_site(files, other, source, project)  # the same change in one process: the same files
+    assert tree(other) == tree(out)

@@ -19,7 +19,7 @@ import hashlib
 import os
 import stat
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .errors import ArchiveError
 
@@ -93,7 +93,10 @@ class Folders:
             except FileNotFoundError:
                 if not self.create:
                     raise
-                os.mkdir(part, 0o755, dir_fd=parent)
+                try:
+                    os.mkdir(part, 0o755, dir_fd=parent)
+                except FileExistsError:  # made meanwhile (the other half of a write, see place_each)
+                    return os.open(part, DIR_FLAGS, dir_fd=parent)
         if self.made is not None:
             self.made.append((*self.path, part))
         return os.open(part, DIR_FLAGS, dir_fd=parent)
@@ -102,6 +105,22 @@ class Folders:
         while self.fds:
             os.close(self.fds.pop())
         self.path = ()
+
+
+def place_each(root: int, rels: list[str], place: Callable[[int, str, str], None], at: list[str],
+               create: bool = True, fresh: bool = False, made: list[tuple[str, ...]] | None = None) -> None:
+    """``place(folder, name, rel)`` for each site path ``rel`` (in sorted order) with its folder under
+    ``root`` open (:class:`Folders`: each opened once); ``at[0]`` names the one being placed while it is
+    (for an error's message), '' after the last."""
+    folders = Folders(root, create=create, fresh=fresh, made=made)
+    try:
+        for rel in rels:
+            at[0] = rel
+            *parts, name = rel.split("/")
+            place(folders.open(tuple(parts)), name, rel)
+        at[0] = ""
+    finally:
+        folders.close()
 
 
 def remove_empty(root: int, folders: Iterable[tuple[str, ...]]) -> None:

@@ -19,6 +19,7 @@ cache ever writes into an existing file, sharing storage shares no change.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -34,12 +35,14 @@ from .errors import ArchiveError
 from .manifest import MANIFEST, MANIFEST_HEADER, manifest_text, plain_path, read_manifest, read_nofollow
 from .outfs import write_error as _write_error
 from .sitescan import Prescan, prescan, scan, still
+from .warm import in_halves
 
 __all__ = ["MANIFEST", "MANIFEST_HEADER", "Entry", "Prescan", "check_output", "plain_path", "prescan", "read_manifest",
            "write_site"]
 
 TEMP_SUFFIX = ".archive-new"
 """An in-place write goes to ``.NAME.archive-new`` beside NAME, then is renamed over it."""
+PARALLEL_WRITE = 1000  # from this many files to place, two halves at once (see warm.in_halves)
 IN_PLACE_SHARE = 0.5
 """When at most this share of a site's files changes, they are replaced in place (see write_site): a
 template change (40 % of the files) then costs 2,000 renames instead of a staged copy of 5,000 files
@@ -301,28 +304,30 @@ def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: P
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
     except OSError as exc:
         raise _write_error(exc, out.parent) from None
-    at = ""  # the file being placed ('' before and after: the error is the folder's)
+    at = [""]  # the file being placed ('' before and after: the error is the folder's)
     try:
         root = outfs.open_root(staging)
-        folders = outfs.Folders(root, fresh=True)
         try:
-            at = MANIFEST
+            at[0] = MANIFEST
             outfs.write_new(root, MANIFEST, _manifest_text(files).encode("utf-8"))  # first: the folder is ours
             current = str(out) if out.is_dir() else None  # the site whose unchanged files are linked
-            for at in sorted(files):
-                *parts, name = at.split("/")
-                folder = folders.open(tuple(parts))
-                if at in changed or current is None or not _link(os.path.join(current, at), folder, name):
-                    _place(folder, name, files[at])
-            at = ""
+
+            def place(folder: int, name: str, rel: str) -> None:
+                if rel in changed or current is None or not _link(os.path.join(current, rel), folder, name):
+                    _place(folder, name, files[rel])
+
+            def again(rels: list[str]) -> None:  # the half a failed child left: replaced whole
+                outfs.unlink_listed(root, rels)
+                outfs.place_each(root, rels, place, at, fresh=True)
+            in_halves(sorted(files), lambda rels: outfs.place_each(root, rels, place, at, fresh=True), again,
+                      wanted=len(files) >= PARALLEL_WRITE)
         finally:
-            folders.close()
             os.close(root)
         os.chmod(staging, 0o755)
         _swap(staging, out, source, project)
     except OSError as exc:
         _remove_site(staging)
-        raise _write_error(exc, out / at if at else out) from None
+        raise _write_error(exc, out / at[0] if at[0] else out) from None
     except BaseException:
         _remove_site(staging)
         raise
@@ -365,50 +370,49 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
     Both passes go through the files in sorted order with :class:`outfs.Folders` (each folder opened
     once, and only the current path's folders open at a time): no descriptor is held per file.
     """
-    made: list[tuple[str, ...]] = []
-    written: list[str] = []  # the temporary files that may exist
+    made: list[tuple[str, ...]] = []  # the folders made here (a child's are left, should both fail)
+    written = [_temp(rel) for rel in changed + [MANIFEST]]  # the temporary files that may exist
+    wanted, at = len(changed) >= PARALLEL_WRITE, [""]
     root = outfs.open_root(out)
     try:
-        folders = outfs.Folders(root, made=made)
-        rel = ""
+        def temp(folder: int, name: str, rel: str) -> None:
+            _place(folder, _temp(name), files[rel])
+
+        def again(rels: list[str]) -> None:  # the half a failed child left: replaced whole
+            outfs.unlink_listed(root, [_temp(rel) for rel in rels])
+            outfs.place_each(root, rels, temp, at, made=made)
         try:
-            for rel in changed + [MANIFEST]:
-                *parts, name = rel.split("/")
-                folder = folders.open(tuple(parts))
-                written.append("/".join([*parts, _temp_name(name)]))  # before writing: a failure removes it
-                if rel == MANIFEST:
-                    outfs.write_new(folder, _temp_name(name), _manifest_text(files).encode("utf-8"))
-                else:
-                    _place(folder, _temp_name(name), files[rel])
+            in_halves(changed, lambda rels: outfs.place_each(root, rels, temp, at, made=made), again, wanted=wanted)
+            at[0] = MANIFEST
+            outfs.write_new(root, _temp(MANIFEST), _manifest_text(files).encode("utf-8"))
         except BaseException as exc:
-            folders.close()
             outfs.unlink_listed(root, written)
             outfs.remove_empty(root, made)
             if isinstance(exc, OSError):
-                raise _write_error(exc, out / rel if rel else out) from None
+                raise _write_error(exc, out / at[0] if at[0] else out) from None
             raise
-        finally:
-            folders.close()
-        folders = outfs.Folders(root, create=False)
+
+        def rename(folder: int, name: str, rel: str) -> None:
+            os.rename(_temp(name), name, src_dir_fd=folder, dst_dir_fd=folder)
+
+        def rename_left(folder: int, name: str, rel: str) -> None:  # after a failed child: what it did not
+            with contextlib.suppress(FileNotFoundError):
+                rename(folder, name, rel)
         try:
-            for rel in changed:
-                *parts, name = rel.split("/")
-                folder = folders.open(tuple(parts))
-                os.rename(_temp_name(name), name, src_dir_fd=folder, dst_dir_fd=folder)
-            folders.close()
+            in_halves(changed, lambda rels: outfs.place_each(root, rels, rename, at, create=False),
+                      lambda rels: outfs.place_each(root, rels, rename_left, at, create=False), wanted=wanted)
             outfs.remove_listed(root, removed)  # files of the previous build that this one no longer makes
-            os.rename(_temp_name(MANIFEST), MANIFEST, src_dir_fd=root, dst_dir_fd=root)  # the manifest last
+            os.rename(_temp(MANIFEST), MANIFEST, src_dir_fd=root, dst_dir_fd=root)  # the manifest last
         except OSError as exc:
             raise _write_error(exc, out, "some files may already be new: build again") from None
-        finally:
-            folders.close()
     finally:
         os.close(root)
 
 
-def _temp_name(name: str) -> str:
-    """The temporary name an in-place write gives ``name`` beside it (see :func:`_temp_target`)."""
-    return f".{name}{TEMP_SUFFIX}"
+def _temp(rel: str) -> str:
+    """The temporary name an in-place write gives ``rel`` beside it (see :func:`_temp_target`)."""
+    folder, _, name = rel.rpartition("/")
+    return f"{folder}/.{name}{TEMP_SUFFIX}" if folder else f".{name}{TEMP_SUFFIX}"
 
 
 def _same_size(st: os.stat_result | None, size: int) -> bool:

@@ -226,6 +226,27 @@ def aside(work: Callable[[], object], wanted: bool = True) -> Iterator[Aside | N
         child.stop()
 
 
+def in_halves(items: list, work: Callable[[list], object], again: Callable[[list], object] | None = None,
+              wanted: bool = True) -> None:
+    """``work(items)`` with the second half in a forked child (see :func:`aside`) while this process does
+    the first: the file system places files in two folders at once (staging a site's 5,000 files took
+    0.18 s with one core, the other idle). If the child fails, ``again`` (``work`` if None) does its
+    half here; this process's own error is raised once the child is ended. Not ``wanted``, one item,
+    or no safe fork: all here."""
+    cut = len(items) // 2
+    if not (wanted and cut > 0):
+        work(items)
+        return
+    with aside(lambda: work(items[cut:]) is None) as other:
+        if other is None:
+            work(items)
+            return
+        work(items[:cut])
+        done, value = other.result()
+    if not (done and value is True):
+        (again or work)(items[cut:])
+
+
 def _reply(fd: int, work: Callable[[], object]) -> None:
     """In a child: ``work()``'s value, or that it failed, pickled into the pipe ``fd`` (see :func:`_received`)."""
     try:
