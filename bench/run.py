@@ -33,11 +33,11 @@ What is fair about it:
   the two after a search build 17.5 and 18.1 s; without search builds in
   between, the three rounds took the same).
 - Every timed command starts with nothing waiting to be written: ``sync``
-  (untimed) before each. A cold build leaves some 350 MB (ours, cache and
-  site) or 150 MB (Hugo's) in the page cache, and the kernel writes it out
-  30 s later, in the middle of whichever build is then running: each side
-  was charged for the writeback of builds before it, some of them the
-  other side's.
+  (untimed) before each. A cold build leaves its output in the page cache
+  (ours some 350 MB at N = 1,000, the cache and the site), and the kernel
+  writes it out 30 s later, in the middle of whichever build is then
+  running: each side was charged for the writeback of builds before it,
+  some of them the other side's.
 - Hugo has no incremental mode outside its server, so each of our rebuilds
   (no-op, one interview edited, a template changed) is set against Hugo
   doing the same edit and building again; ``archive check`` (of the site
