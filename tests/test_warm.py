@@ -44,9 +44,9 @@ def _edited_rebuild(root: Path, seen: list | None = None, **options) -> dict[str
     return _files(root / "site")
 
 
-@pytest.fixture
-def made_by(monkeypatch):
-    """The process that made each interview, as the outputs report it (the helper's pid travels with them)."""
+def _marked_makers(monkeypatch) -> list[int]:
+    """Every output carries the pid of the process that made it; the list gets those of the outputs the
+    helper hands back (:meth:`warm.Helper.finish`, which :meth:`~warm.Helper.make` ends with too)."""
     real = interviews.make_interview
 
     def marked(job):
@@ -56,15 +56,21 @@ def made_by(monkeypatch):
 
     monkeypatch.setattr(interviews, "make_interview", marked)
     seen: list[int] = []
-    real_make = warm.Helper.make
+    real_finish = warm.Helper.finish
 
-    def make(self, todo, meanwhile=None):
-        outputs = real_make(self, todo, meanwhile)
+    def finish(self):
+        outputs = real_finish(self)
         seen.extend(o.__dict__.get("made_by") for o in outputs or ())
         return outputs
 
-    monkeypatch.setattr(warm.Helper, "make", make)
+    monkeypatch.setattr(warm.Helper, "finish", finish)
     return seen
+
+
+@pytest.fixture
+def made_by(monkeypatch):
+    """The process that made each interview, as the outputs report it (the helper's pid travels with them)."""
+    return _marked_makers(monkeypatch)
 
 
 def test_the_helper_makes_the_edited_interview_and_the_site_is_the_one_made_without_it(tmp_path, made_by,
@@ -177,27 +183,13 @@ def _synthetic(root: Path, n: int = 24) -> Path:
 @pytest.fixture
 def shares(monkeypatch):
     """(pid of each interview's maker, from the helper's share; what ``prepare`` was told to load)."""
-    real = interviews.make_interview
-
-    def marked(job):
-        out = real(job)
-        out.__dict__["made_by"] = os.getpid()
-        return out
-
-    monkeypatch.setattr(interviews, "make_interview", marked)
-    seen: dict[str, list] = {"made_by": [], "convert": []}
-    real_finish, real_prepare = warm.Helper.finish, warm.Helper.prepare
-
-    def finish(self):
-        outputs = real_finish(self)
-        seen["made_by"].extend(o.__dict__.get("made_by") for o in outputs or ())
-        return outputs
+    seen: dict[str, list] = {"made_by": _marked_makers(monkeypatch), "convert": []}
+    real_prepare = warm.Helper.prepare
 
     def prepare(self, templates, cache_root, convert=False):
         seen["convert"].append(convert)
         return real_prepare(self, templates, cache_root, convert)
 
-    monkeypatch.setattr(warm.Helper, "finish", finish)
     monkeypatch.setattr(warm.Helper, "prepare", prepare)
     return seen
 
