@@ -19,7 +19,6 @@ cache ever writes into an existing file, sharing storage shares no change.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import os
@@ -394,13 +393,8 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
 
         def rename(folder: int, name: str, rel: str) -> None:
             os.rename(_temp(name), name, src_dir_fd=folder, dst_dir_fd=folder)
-
-        def rename_left(folder: int, name: str, rel: str) -> None:  # after a failed child: what it did not
-            with contextlib.suppress(FileNotFoundError):
-                rename(folder, name, rel)
-        try:
-            in_halves(changed, lambda rels: outfs.place_each(root, rels, rename, at, create=False),
-                      lambda rels: outfs.place_each(root, rels, rename_left, at, create=False), wanted=wanted)
+        try:  # in one process: two renaming at once took longer (1,000 renames each: 98 µs a rename, not 40)
+            outfs.place_each(root, changed, rename, at, create=False)
             outfs.remove_listed(root, removed)  # files of the previous build that this one no longer makes
             os.rename(_temp(MANIFEST), MANIFEST, src_dir_fd=root, dst_dir_fd=root)  # the manifest last
         except OSError as exc:
