@@ -84,7 +84,8 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
     from . import state as build_state
     from .interviews import PARALLEL_FROM, STAGES, InterviewOutput
 
-    state = build_state.loads(ctx.cache.get_bytes("state", state_key(ctx)))
+    key = state_key(ctx)
+    state = build_state.loads(ctx.cache.get_bytes("state", key))
     results: dict[str, InterviewOutput] = {}
     todo = []
     to_convert = 0  # jobs whose text may need parsing and converting (not only rendering again)
@@ -123,7 +124,7 @@ def make_interviews(jobs: list[InterviewJob], ctx: Any, progress: Progress | Non
             stages[stage] += spent
     new_state = {k: v if v is state.get(k) else v.slim() for k, v in results.items() if not v.blobs}
     if todo or set(new_state) != set(state):
-        ctx.cache.put_bytes("state", state_key(ctx), build_state.dumps(new_state, state))
+        ctx.cache.put_bytes("state", key, build_state.dumps(new_state, state))
     return [results[job.folder] for job in jobs], len(todo), tuple(stages.items())
 
 
