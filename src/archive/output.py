@@ -315,11 +315,13 @@ def _restage(files: Mapping[str, Entry], changed: set[str], out: Path, source: P
                 if rel in changed or current is None or not _link(os.path.join(current, rel), folder, name):
                     _place(folder, name, files[rel])
 
+            def place_all(rels: list[str]) -> None:
+                outfs.place_each(root, rels, place, at, fresh=True)
+
             def again(rels: list[str]) -> None:  # the half a failed child left: replaced whole
                 outfs.unlink_listed(root, rels)
-                outfs.place_each(root, rels, place, at, fresh=True)
-            in_halves(sorted(files), lambda rels: outfs.place_each(root, rels, place, at, fresh=True), again,
-                      wanted=len(files) >= PARALLEL_WRITE)
+                place_all(rels)
+            in_halves(sorted(files), place_all, again, wanted=len(files) >= PARALLEL_WRITE)
         finally:
             os.close(root)
         os.chmod(staging, 0o755)
@@ -377,11 +379,14 @@ def _replace_in_place(files: Mapping[str, Entry], changed: list[str], removed: l
         def temp(folder: int, name: str, rel: str) -> None:
             _place(folder, _temp(name), files[rel])
 
+        def place_all(rels: list[str]) -> None:
+            outfs.place_each(root, rels, temp, at, made=made)
+
         def again(rels: list[str]) -> None:  # the half a failed child left: replaced whole
             outfs.unlink_listed(root, [_temp(rel) for rel in rels])
-            outfs.place_each(root, rels, temp, at, made=made)
+            place_all(rels)
         try:
-            in_halves(changed, lambda rels: outfs.place_each(root, rels, temp, at, made=made), again, wanted=wanted)
+            in_halves(changed, place_all, again, wanted=wanted)
             at[0] = MANIFEST
             outfs.write_new(root, _temp(MANIFEST), _manifest_text(files).encode("utf-8"))
         except BaseException as exc:
