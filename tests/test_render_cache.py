@@ -89,6 +89,39 @@ def test_a_view_made_of_fields_is_stored_as_plain_objects():
         codec.dumps(Fields({"@": "html", "v": "x"}))
 
 
+def test_a_finite_value_written_by_orjsons_walk_is_the_entry_the_codecs_walk_writes():
+    """``finite`` (a view): orjson walks the value itself, calling back for HTML, mappings, dataclasses
+    and dates; the bytes are the codec's own, and a value that walk cannot vouch for (a key "@", a
+    number beyond 64 bits, a class not registered) gets the codec's answer, an entry or a TypeError."""
+    import datetime as dt
+
+    from archive.errors import Code, Diagnostic
+    from archive.jinjaenv import Fields
+    from archive.model import Span, Text
+
+    value = {"views": Fields(hant=Fields(body=_view()["views"]["hant"]["body"], short=Markup("<b>b</b>"),
+                                         items=[Fields(n=1, ok=True, none=None), ("a", Markup("<i>i</i>"))])),
+             "outline": {"date": dt.date(2020, 2, 29), "spans": (Span("a.md", 3, 2),), "text": Text("t"),
+                         "diagnostics": (Diagnostic.make(Code.MD002, "a.md", 4, "m"),), "f": 0.25}}
+    assert codec._walked(value, []) is not None
+    assert codec.dumps(value, finite=True) == codec.dumps(value)
+    assert codec.loads(codec.dumps(value, finite=True)) == codec.loads(codec.dumps(value))
+    assert codec.dumps(value, [("ab" * 32, _page(_view()).encode())], finite=True) == \
+        codec.dumps(value, [("ab" * 32, _page(_view()).encode())])
+    for odd in ({"a": {"@": "html", "v": "x"}}, Fields({"@": "date", "v": "2020-01-01"}),
+                {"big": 2 ** 80}, {"set": frozenset({"b", "a"})}):
+        assert codec._walked(odd, []) is None  # the codec's walk decides
+        try:
+            expected = codec.dumps(odd)
+        except TypeError:
+            with pytest.raises(TypeError):
+                codec.dumps(odd, finite=True)
+        else:
+            assert codec.dumps(odd, finite=True) == expected
+    with pytest.raises(TypeError):
+        codec.dumps({"x": object()}, finite=True)
+
+
 def _page(value: dict) -> str:
     """A page holding the view's long HTML in order, with markup around it, as a template makes one."""
     return "<html><main>" + "<hr>".join([value["views"]["hant"]["body"], value["list"][0],

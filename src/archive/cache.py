@@ -175,13 +175,13 @@ class Cache:
         except ValueError:  # a damaged or foreign entry is a miss, never an error
             return None
 
-    def put(self, kind: str, key: str, value: Any, within: Sequence[tuple[str, bytes]] = ()) -> None:
+    def put(self, kind: str, key: str, value: Any, within: Sequence[tuple[str, bytes]] = (), finite: bool = False) -> None:
         """Store plain data (TypeError for anything :func:`codec.encode` refuses); its long HTML that
-        blobs ``within`` (key, bytes) hold is not stored twice (:func:`codec.dumps`)."""
+        blobs ``within`` (key, bytes) hold is not stored twice (:func:`codec.dumps`, as ``finite``)."""
         if self.root is not None and (self.kinds is None or kind in self.kinds):
             from . import codec
 
-            self._write(self._path(kind, key), codec.dumps(value, within))
+            self._write(self._path(kind, key), codec.dumps(value, within, finite))
 
     def get_bytes(self, kind: str, key: str) -> bytes | None:
         """The payload stored under ``key`` by :meth:`put_bytes` (checked against its hash), or None."""

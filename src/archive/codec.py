@@ -9,8 +9,7 @@ type, and a malformed one raises :class:`ValueError`, which the cache turns
 into a miss. Lists inside a dataclass come back as tuples (every sequence
 field of the model is a tuple), so a decoded model equals the original.
 Long HTML fragments (a page's section bodies) are kept out of the JSON as
-raw UTF-8 segments after it: JSON-escaping their quotes and scanning them
-back cost more than the rest of a view's encoding and decoding together.
+raw UTF-8 segments after it (JSON-escaping and scanning them cost more).
 A segment that a page in the cache holds verbatim is not stored again at
 all, only where it is in that page (see :func:`dumps`).
 The JSON is written by orjson where it is installed (:func:`orjson`, the
@@ -99,12 +98,12 @@ def encode(value: Any, segments: list[str] | None = None) -> Any:
 
 
 def _html(value: Markup, segments: list[str] | None) -> dict[str, Any]:
-    """HTML, tagged, or as a reference to a segment when long; its text is written as it is (orjson and the
-    json module write a str subclass as its text: no copy is made)."""
+    """HTML, tagged (its text as a str: :func:`_walked` hands a str subclass back to Python), or as a
+    reference to a segment when long."""
     if segments is not None and len(value) >= SEGMENT:
         segments.append(value)
         return {"@": "seg", "i": len(segments) - 1}
-    return {"@": "html", "v": value}
+    return {"@": "html", "v": str.__str__(value)}
 
 
 def _encode_other(value: Any, segments: list[str] | None = None) -> Any:
@@ -128,11 +127,16 @@ def _encode_other(value: Any, segments: list[str] | None = None) -> Any:
         return {"@": "set", "v": sorted(encode(item) for item in value)}
     if isinstance(value, dt.date):
         return {"@": "date", "v": value.isoformat()}
-    cls = type(value)
-    if _CLASSES.get(cls.__name__) is cls:
-        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    if _fields_of(type(value)) is not None:
         return encode(value, segments)
-    raise TypeError(f"cannot store a {cls.__name__} in the cache")
+    raise TypeError(f"cannot store a {type(value).__name__} in the cache")
+
+
+def _fields_of(cls: type) -> tuple[str, ...] | None:
+    """A registered dataclass's field names (read once), None for any other class."""
+    if cls not in _FIELDS and _CLASSES.get(cls.__name__) is cls:
+        _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return _FIELDS.get(cls)
 
 
 def decode(data: Any, in_dataclass: bool = False) -> Any:
@@ -182,7 +186,6 @@ def _tagged(data: dict[str, Any]) -> Any:
 
 _NESTED = (list, dict)
 _new_str = str.__new__
-
 """``_new_str(Markup, text)`` is ``Markup(text)`` for a ``str``, without markupsafe's ``__new__`` in Python."""
 
 
@@ -211,7 +214,7 @@ def _str(value: Any) -> str:
     return value
 
 
-def dumps(value: Any, within: Sequence[tuple[str, bytes]] = ()) -> bytes:
+def dumps(value: Any, within: Sequence[tuple[str, bytes]] = (), finite: bool = False) -> bytes:
     """The bytes of a cache entry's payload: compact JSON, UTF-8.
 
     When the value holds long HTML, the payload is ``\\x01``, then one ASCII
@@ -223,14 +226,57 @@ def dumps(value: Any, within: Sequence[tuple[str, bytes]] = ()) -> bytes:
     stored: its part on the first line is ``KEY:START:END`` (where in those
     bytes) instead of a size, and :func:`loads` takes it from the blob. A
     view's entry is then a quarter of its size.
+
+    ``finite``: the caller knows ``value`` holds no NaN or infinity (a view: HTML, text, whole
+    numbers), so orjson may walk it itself (:func:`_walked`, the same bytes in half the time).
     """
     segments: list[str] = []
-    text = _json(encode(value, segments))
+    text = _walked(value, segments) if finite else None
+    if text is None:  # (_walked left no segments behind)
+        text = _json(encode(value, segments))
     if not segments:
         return text
     parts = _located(segments, within)
     head = " ".join([str(len(text)), *(str(len(part)) if type(part) is bytes else part for part in parts)])
     return b"".join((_SEGMENTED, head.encode("ascii"), b"\n", text, *(p for p in parts if type(p) is bytes)))
+
+
+def _walked(value: Any, segments: list[str]) -> bytes | None:
+    """``_json(encode(value, segments))`` by orjson's own walk, calling back for what :func:`encode` tags;
+    None without orjson or where it cannot vouch for the result (a value refused, a key ``"@"``)."""
+    fast = orjson()
+    if fast is None:
+        return None
+    tags = 0
+
+    def tagged(item: Any) -> Any:
+        nonlocal tags
+        cls = type(item)
+        if cls is Markup:
+            tags += 1
+            return _html(item, segments)
+        if cls in _MAPPINGS:  # a dict subclass (a key "@" in it: see the count below)
+            return dict(item)
+        fields = _fields_of(cls)
+        if fields is not None:
+            tags += 1
+            return {"@": cls.__name__, **{name: getattr(item, name) for name in fields}}
+        if cls is dt.date:
+            tags += 1
+            return {"@": "date", "v": item.isoformat()}
+        if cls is Severity:
+            return int(item)
+        raise TypeError(cls.__name__)  # anything else: encode() decides
+
+    try:
+        text = fast.dumps(value, default=tagged, option=fast.OPT_PASSTHROUGH_SUBCLASS
+                          | fast.OPT_PASSTHROUGH_DATACLASS | fast.OPT_PASSTHROUGH_DATETIME)
+    except fast.JSONEncodeError:
+        text = None
+    if text is None or text.count(b'"@":') != tags:  # a '"@":' only ever is a key (quotes in text are escaped)
+        segments.clear()
+        return None
+    return text
 
 
 def _located(segments: list[str], within: Sequence[tuple[str, bytes]]) -> list[bytes | str]:
@@ -261,10 +307,8 @@ _PREFIX = 64
 
 
 def _find(text: bytes, raw: bytes, start: int) -> int:
-    """``text.find(raw, start)``: its first bytes sought, the rest compared where they are.
-
-    ``bytes.find`` prepares a long needle in time of its length before it looks (two-way search), so
-    finding a view's ~100 KB of segments, each a little after the last, cost ~0.25 ms a view."""
+    """``text.find(raw, start)``: its first bytes sought, the rest compared where they are (``bytes.find``
+    prepares a long needle in time of its length: ~0.25 ms a view's segments, each a little further)."""
     prefix = raw[:_PREFIX]
     found = text.find(prefix, start)
     while found >= 0 and not text.startswith(raw, found):

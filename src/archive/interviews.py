@@ -349,7 +349,7 @@ def _make_pages(views: dict[str, Any], slug: str, job: InterviewJob, env, cache:
         files[f"{base}/{INTERVIEW_DATA}"] = views["json"][script]
         pages.append((key, html))
     if store:
-        cache.put("view", both(job.view_keys), views, pages)
+        cache.put("view", both(job.view_keys), views, pages, finite=True)  # HTML, text and whole numbers
     return {"summary_keys": views["summary_keys"], "files": files}
 
 
