@@ -131,6 +131,46 @@ def test_source_script_page_keeps_the_source_text(tmp_path):
     assert to_data(same.notes) == to_data(parsed.interview.notes)
 
 
+_PLAIN = """---
+title: 河口谈
+date: 2026-01-02
+script: hans
+summary: 摘要
+interviewees:
+  - name: 于小舟
+    role: 水手
+source:
+  outlet: 河口通讯
+---
+## 01. 面条
+
+问：头发？
+
+{extra}面条。
+"""
+
+
+@pytest.mark.parametrize("extra, changes", [
+    ("", False), ("“引语”", False), ("「引语」", True), ("&#x300C;引语&#x300D;", True),
+    ("-{zh-hans:里;zh-hant:裏;}-", True), ("-{面}-", False), ("A &amp; B", False)])
+def test_the_source_scripts_own_page_is_not_walked_when_its_source_cannot_change(tmp_path, monkeypatch, extra, changes):
+    """``source_text``: a source with no override, no character reference and no quotation mark its own
+    script's page changes is that page as it is, not walked; any of them, and it is walked."""
+    import archive.scripts as scripts
+
+    source = _PLAIN.format(extra=extra)
+    interview = parse_interview(source, "x/index.md", str(tmp_path / "river")).interview
+    assert interview is not None and interview.source_script == "hans"
+    walked = to_script(interview, "hans")
+    assert to_script(interview, "hans", source_text=source) == walked
+    assert (walked != _dc.replace(interview, script="hans")) is changes
+    assert to_script(interview, "hant", source_text=source) == to_script(interview, "hant")  # converted: walked
+    walks = []
+    monkeypatch.setattr(scripts._Walk, "node", lambda self, node: walks.append(node) or node)
+    to_script(interview, "hans", source_text=source)
+    assert bool(walks) is (extra not in ("", "“引语”"))
+
+
 # --- context across inline markup, quotation marks, placeholders ----------------------------------
 
 def _paragraph(markdown: str, script: str = "hans") -> tuple:
@@ -366,9 +406,9 @@ def _reference(interview, target, archive_glossary=(), quotes=True):
 
 
 _HANS = ["头发", "里面", "内存", "软件", "于小舟", "范晓岚", "钟家渡", "后来", "托着下巴", "的", "说", "面条", "。", "，",
-         "“", "”", "‘", "’", "「", "」", "Don’t", "rock’n’roll", "A’", "程序", "发", "Ａ"]
+         "“", "”", "‘", "’", "「", "」", "Don’t", "rock’n’roll", "A’", "程序", "发", "Ａ", "&ldquo;", "&#x300C;"]
 _HANT = ["頭髮", "裡面", "記憶體", "軟體", "于小舟", "范曉嵐", "鍾家渡", "後來", "托著下巴", "的", "說", "麵條", "。", "，",
-         "“", "”", "‘", "’", "「", "」", "Don’t", "rock’n’roll", "A’", "程式", "髮", "Ａ"]
+         "“", "”", "‘", "’", "「", "」", "Don’t", "rock’n’roll", "A’", "程式", "髮", "Ａ", "&ldquo;", "&#x300C;"]
 
 
 @st.composite
@@ -418,3 +458,5 @@ def test_to_script_equals_the_plain_walk_on_any_interview(tmp_path_factory, case
     for target in ("hant", "hans"):
         fast = to_script(parsed.interview, target, archive_glossary, quotes)
         assert fast == _reference(parsed.interview, target, archive_glossary, quotes), (target, source)
+        # with the source at hand, its own script's page is not walked when nothing in it can change
+        assert to_script(parsed.interview, target, archive_glossary, quotes, source_text=source) == fast

@@ -57,7 +57,7 @@ class Converter:
         self.profile = None if source == target else PROFILES[(source, conversion)]
         self.quotes = _QUOTES[target] if quotes else ()
         self.quote_re = _QUOTE_RE[target] if quotes else None
-        self.quote_marks = tuple(mark for mark, _ in self.quotes)
+        self.quote_marks = self.marks(target) if quotes else ()
         """The marks :meth:`_quote` changes (none when quotes are kept): ``mark in text`` for each is
         several times cheaper than a search with :attr:`quote_re`."""
         pairs: dict[str, str] = {n.source: n.target for n in names}
@@ -70,6 +70,11 @@ class Converter:
         # on the source script's own page every term is its own form: nothing to swap
         self.term_re = re.compile("(" + "|".join(map(re.escape, terms)) + ")") if terms and self.profile else None
         self.cache: dict[Run, list[str]] = {}
+
+    @staticmethod
+    def marks(target: Script) -> tuple[str, ...]:
+        """The quotation marks a converter to ``target`` changes (when it converts them)."""
+        return tuple(mark for mark, _ in _QUOTES[target])
 
     def __call__(self, text: str) -> str:
         """One plain string (no override syntax)."""

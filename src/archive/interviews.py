@@ -316,7 +316,8 @@ def _converted(interview: Interview, script: str, job: InterviewJob) -> Intervie
     """The interview in ``script`` with the build's glossary and quotation-mark setting."""
     from .scripts import to_script
 
-    return to_script(interview, script, job.settings.glossary, quotes=job.settings.quotes == "convert")
+    text = job.data.decode("utf-8") if script == interview.source_script and job.data is not None else None
+    return to_script(interview, script, job.settings.glossary, job.settings.quotes == "convert", source_text=text)
 
 
 def _person_ids(interview: Interview, job: InterviewJob, out: InterviewOutput) -> dict[str, str]:

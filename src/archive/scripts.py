@@ -61,14 +61,20 @@ def people(interview: Interview) -> list[tuple[str, str]]:
     return found
 
 
-def to_script(interview: Interview, target: Script,
-              archive_glossary: Iterable[GlossaryEntry] = (), quotes: bool = True) -> Interview:
+def to_script(interview: Interview, target: Script, archive_glossary: Iterable[GlossaryEntry] = (),
+              quotes: bool = True, source_text: str | None = None) -> Interview:
     """The same interview with every text in ``target`` script; ids and structure unchanged.
 
     ``quotes`` false keeps quotation marks as written (``quotes: keep`` in archive.yml).
+    ``source_text``: the interview's source, where the caller has it. In the source's own script
+    only overrides (``-{…}-``) and quotation marks change anything, and a character reference (``&…;``)
+    may make a mark: a source with none of them is the page as it is, not walked.
     """
     source = interview.source_script
     profile = None if source == target else PROFILES[(source, interview.conversion)]
+    if profile is None and source_text is not None and not has_any(
+            source_text, ("-{", "&", *(Converter.marks(target) if quotes else ()))):
+        return dataclasses.replace(interview, script=target)
     names = name_forms((name for _, name in people(interview)), source, target, profile)
     convert = Converter(source, target, interview.conversion,
                         tuple(archive_glossary) + interview.glossary, names, quotes)
