@@ -20,9 +20,8 @@ while their names do) comes with the job from the build state (``jobs.known``): 
 change reads only views, and pages need no entry of their own (without the state, as in a
 moved project, they are rendered again from their views).
 
-Both scripts share their entries because they are always made and read together: a cold
-build writes six files per interview (four of them the pages and their JSON; two more with
-search, the text of each script), and a page template change reads one.
+Both scripts share their entries (always made and read together): a cold build writes six
+files per interview (the pages, their JSON; with search, each script's text), a template change reads one.
 
 The model itself is not cached: decoding it costs half of parsing again, and storing it
 cost a cold build more than the rare rebuild that needs it (a changed glossary or
@@ -86,6 +85,7 @@ class InterviewJob:
     page: dict[str, Any] | None = None
     """The last build's files of this interview when its page keys are the same."""
     people: tuple[str, dict[str, str]] | None = None  # the last build's (digest of the names, their ids)
+    text: str | None = None  # the source decoded, once the worker has read it (``_with_source``)
 
 
 @dataclass
@@ -151,13 +151,14 @@ def make_interview(job: InterviewJob) -> InterviewOutput:
 
 
 def _with_source(job: InterviewJob) -> InterviewJob:
-    """The job with its source's bytes, read and checked against its hash (BuildError if it changed)."""
-    if job.data is not None:
-        return job
-    from .sources import INTERVIEW_FILE, checked_source
+    """The job with its source's bytes, read and checked against its hash (BuildError if it changed), and
+    their text, decoded once for the parser, the names' lines and the scripts (None: not UTF-8)."""
+    if job.data is None:
+        from .sources import INTERVIEW_FILE, checked_source
 
-    return dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
-                                                        job.source_hash))
+        job = dataclasses.replace(job, data=checked_source(Path(job.folder) / INTERVIEW_FILE, job.display,
+                                                           job.source_hash))
+    return job if job.text is not None else dataclasses.replace(job, text=decode_source(job.data, job.display)[0])
 
 
 def _make_interview(job: InterviewJob) -> InterviewOutput:
@@ -230,7 +231,7 @@ def _keep(job: InterviewJob, out: InterviewOutput, cache: Cache) -> None:
 def _parsed(job: InterviewJob, cache: Cache) -> Parsed:
     from .parse import Parsed, parse_interview
 
-    text, problems = decode_source(job.data, job.display)
+    text, problems = (job.text, []) if job.text is not None else decode_source(job.data, job.display)
     if text is None:
         return Parsed(None, tuple(problems))
     return parse_interview(text, job.display, job.folder, job.settings.stage_directions)
@@ -240,8 +241,7 @@ def _outline(parsed: Parsed, job: InterviewJob) -> dict[str, Any]:
     from .scripts import name_diagnostics
 
     interview = parsed.interview
-    names = (tuple(name_diagnostics(interview, job.settings.glossary, decode_source(job.data, job.display)[0]))
-             if interview else ())
+    names = tuple(name_diagnostics(interview, job.settings.glossary, job.text)) if interview else ()
     return {"diagnostics": parsed.diagnostics + names, "targets": link_targets(parsed),
             "failed_slug": parsed.slug if interview is None else None,
             "date": interview.date if interview else None, "draft": bool(interview and interview.draft),
@@ -316,7 +316,7 @@ def _converted(interview: Interview, script: str, job: InterviewJob) -> Intervie
     """The interview in ``script`` with the build's glossary and quotation-mark setting."""
     from .scripts import to_script
 
-    text = job.data.decode("utf-8") if script == interview.source_script and job.data is not None else None
+    text = job.text if script == interview.source_script else None
     return to_script(interview, script, job.settings.glossary, job.settings.quotes == "convert", source_text=text)
 
 
