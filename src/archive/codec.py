@@ -261,9 +261,9 @@ def _walked(value: Any, segments: list[str]) -> bytes | None:
         if fields is not None:
             tags += 1
             return {"@": cls.__name__, **{name: getattr(item, name) for name in fields}}
-        if cls is dt.date:
+        if cls is dt.date or (cls is frozenset or cls is set) and all(type(x) is str for x in item):
             tags += 1
-            return {"@": "date", "v": item.isoformat()}
+            return {"@": "date", "v": item.isoformat()} if cls is dt.date else {"@": "set", "v": sorted(item)}
         if cls is Severity:
             return int(item)
         raise TypeError(cls.__name__)  # anything else: encode() decides
