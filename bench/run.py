@@ -605,7 +605,8 @@ def main() -> None:
                    for n in args.counts}
         end = machine()
     print(f"Machine: {start['cores']} cores, {start['cpu']}; load average (1, 5, 15 min) {start['load']} at "
-          f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]}; archive "
+          f"the start, {end['load']} at the end. Hugo {hugo_version()}, Python {sys.version.split()[0]} "
+          f"({os.path.realpath(sys.executable)}); archive "
           f"{'run from the checkout' if args.in_place else 'installed with pip into a fresh virtual environment'}. "
           f"Wall-clock seconds of a fresh process, median of {args.runs} pairs run alternately; the ratio is the "
           "median of the pairs' ratios; memory is the peak resident size of the largest process and the peak "
