@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from markdown_it.token import Token
 
@@ -137,7 +137,8 @@ class Body:
         self.diags.append(Diagnostic.make(code, self.reader.path, line, message))
 
     def line(self, node: BlockNode) -> int:
-        return (node.map[0] if node.map else 0) + 1 + self.offset
+        token = node.token  # not node.map: a property call, twice, for every block
+        return (token.map[0] if token is not None and token.map else 0) + 1 + self.offset
 
     def run(self, tree: BlockNode) -> tuple[tuple[Block, ...], tuple[Section, ...], BlockNode | None]:
         """(lead, sections, the footnote block node or None).
@@ -145,11 +146,14 @@ class Body:
         Each handler is called with the node and whether a ``###`` kicker may
         stand here (the node before was a section heading).
         """
+        handlers = _HANDLERS
         for node in tree.children:
-            handler = getattr(self, f"_on_{node.type}", self._on_other)
+            handler = handlers.get(node.type)
+            if handler is None:  # the first node of its type: found by name once, not per node
+                handler = handlers[node.type] = getattr(Body, f"_on_{node.type}", Body._on_other)
             kicker_may_follow = self.kicker_may_follow
             self.kicker_may_follow = False
-            handler(node, kicker_may_follow)
+            handler(self, node, kicker_may_follow)
         self._close_section()
         seen: dict[str, int] = {}
         for section in self.sections:
@@ -316,6 +320,10 @@ class Body:
         children = (inline.children or []) if inline is not None else []
         return read_paragraph(self.reader, children, self.line(node) if line is None else line,
                               self.folder, self.script)
+
+
+_HANDLERS: dict[str, Callable[[Body, BlockNode, bool], None]] = {}
+"""Body's handler for each node type met so far (``Body._on_<type>``, or ``Body._on_other``)."""
 
 
 def _headline_tokens(inline: Token, match: re.Match[str] | None) -> list[Token]:

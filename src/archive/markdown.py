@@ -100,7 +100,7 @@ class InlineReader:
     def tokens(self, children: Sequence[Token], line: int) -> tuple[Inline, ...]:
         """Convert the children of one inline token; ``line`` is its first source line."""
         if len(children) == 1 and children[0].type == "text":  # a paragraph of plain text
-            return _merge(self._words(children[0].content, line, stage=True))
+            return tuple(self._words(children[0].content, line, stage=True))  # merged already
         stack: list[tuple[str, list[Inline], Token | None]] = [("root", [], None)]
         too_deep = 0
         for tok in children:
@@ -207,6 +207,7 @@ class InlineReader:
         return Variant(hans=parts["zh-hans"], hant=parts["zh-hant"])
 
     def _words(self, text: str, line: int, stage: bool) -> list[Inline]:
+        """The text's inlines, merged as :func:`_merge` would: no empty Text, no two Texts in a row."""
         if not text:
             return []
         if not stage and (OVERRIDE_OPEN in text or OVERRIDE_CLOSE in text):
