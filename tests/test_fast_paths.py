@@ -59,6 +59,13 @@ def test_the_parser_shortcuts_give_markdown_its_own_tokens(text: str) -> None:
     assert tokens(FAST, text) == tokens(GENERAL, text)
 
 
+def test_headings_and_one_line_paragraphs_give_markdown_its_own_tokens() -> None:
+    """The lines _plain_paragraph sends to heading, or to paragraph without trying lheading."""
+    for text in ["## 01. a\n\nb", "#a\n---", "####### a\n===", "# a\n# b\nc\n", "#\n", " ## a {#x}\n> b",
+                 "a\n\n- b", "a", "a\n", "a\n \n---", "a\n---", "a\n- b\n", "中\n\n1. b", "#a\n\n---\n"]:
+        assert tokens(FAST, text) == tokens(GENERAL, text), text
+
+
 def test_the_shortcuts_are_taken() -> None:
     """The plain paragraph and the plain run above are what the fast rules exist for."""
     assert FAST.block.ruler.getRules("")[0].__name__ == "_plain_paragraph"
