@@ -18,6 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 from markdown_it.rules_core.inline import inline
 from markdown_it.rules_core.normalize import normalize
+from markdown_it.rules_core.text_join import text_join
 from markupsafe import escape
 
 from archive import textcheck
@@ -40,6 +41,7 @@ GENERAL = make_markdown()
 GENERAL.block.ruler.disable("archive_plain_paragraph")
 GENERAL.core.ruler.at("inline", inline)
 GENERAL.core.ruler.at("normalize", normalize)
+GENERAL.core.ruler.at("text_join", text_join)
 GENERAL.enable(["html_block", "html_inline"])
 
 # the marks of every block and inline rule, Chinese text, spaces, tabs, line ends, NUL
@@ -59,10 +61,12 @@ def test_the_parser_shortcuts_give_markdown_its_own_tokens(text: str) -> None:
     assert tokens(FAST, text) == tokens(GENERAL, text)
 
 
-def test_headings_and_one_line_paragraphs_give_markdown_its_own_tokens() -> None:
-    """The lines _plain_paragraph sends to heading, or to paragraph without trying lheading."""
+def test_headings_one_line_paragraphs_and_escapes_give_markdown_its_own_tokens() -> None:
+    """The lines _plain_paragraph sends to heading, or to paragraph without trying lheading, and
+    bodies with and without the escapes and entities text_join is run for."""
     for text in ["## 01. a\n\nb", "#a\n---", "####### a\n===", "# a\n# b\nc\n", "#\n", " ## a {#x}\n> b",
-                 "a\n\n- b", "a", "a\n", "a\n \n---", "a\n---", "a\n- b\n", "中\n\n1. b", "#a\n\n---\n"]:
+                 "a\n\n- b", "a", "a\n", "a\n \n---", "a\n---", "a\n- b\n", "中\n\n1. b", "#a\n\n---\n",
+                 "a\\*b *c", "a &amp; b\n\n[^a]: \\[x&#42;", "![a\\*b](c.svg)", "a *b* **c\n\n[^a]: `d`"]:
         assert tokens(FAST, text) == tokens(GENERAL, text), text
 
 
