@@ -250,6 +250,34 @@ def test_quotes_keep_leaves_quotation_marks_as_written():
     assert to_script(interview, "hant", quotes=False).sections[0].blocks[0].paragraphs[0].content == (Text("“他說‘好的’。”"),)
 
 
+@settings(max_examples=300, deadline=None)
+@given(terms=st.lists(st.text("ab甲乙", min_size=1, max_size=3), min_size=1, max_size=6, unique=True),
+       texts=st.lists(st.text("ab甲乙\n", max_size=14), min_size=1, max_size=4))
+def test_terms_replaced_one_by_one_swap_what_one_pattern_would(terms, texts):
+    """Without two terms that can overlap, one ``str.replace`` a term (longest first) swaps what the
+    pattern's single pass does; with them, the swap takes the pattern."""
+    from archive.converter import _overlapping, _pattern, _Swap
+
+    terms = tuple(sorted(terms, key=len, reverse=True))
+    forms = {term: f"<{term}>" for term in terms}
+    runs = [tuple(("text", text) for text in texts)]
+
+    def swapped(swap):
+        return [swap.back(text) for text in swap.sub(list(texts))]
+    chosen = _Swap(terms, None, forms, runs)
+    assert swapped(chosen) == swapped(_Swap(terms, _pattern(terms), forms, runs))
+    assert (chosen.term_re is None) is not _overlapping(terms)
+    assert [chosen.found(text) for text in texts] == [any(term in text for term in terms) for text in texts]
+
+
+def test_many_terms_are_found_by_one_pattern():
+    glossary = [G(hant=f"詞{i:02}", hans=f"词{i:02}") for i in range(40)]
+    glossary.append(G(hant="鍾家渡", hans="钟家渡"))
+    converter = Converter("hans", "hant", "tw", glossary)
+    assert converter(" 钟家渡的词07，头发") == " 鍾家渡的詞07，頭髮"
+    assert converter("头发") == "頭髮" and converter.term_re is not None
+
+
 def test_a_source_private_use_character_never_meets_a_placeholder():
     pua = "\U000F0000"
     glossary = [G(hant="于小舟", hans="于小舟")]
