@@ -175,3 +175,25 @@ def test_joined_output_renders_what_jinja_renders(tmp_path: Path):
                                 lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     assert ours.get_template("page.html").render(**context) == theirs.get_template("page.html").render(**context)
     assert "yield concat((" in ours.compile(ours.loader.get_source(ours, "page.html")[0], raw=True)
+
+
+def test_inline_fields_lookups_find_what_jinjas_lookup_finds():
+    """A Fields' key, a dict's method of the same name, a missing key, another object's attribute, a
+    chain (its object evaluated once), a macro's parameter that may be missing: Jinja's own results."""
+    from archive.jinjaenv import Fields
+    from archive.render import make_environment
+
+    source = ("{{ f.a }}|{{ f.items is callable }}|{{ f.nope is defined }}|{{ d.a }}|{{ o.real }}|"
+              "{{ f.inner.b }}|{{ calls().a }}|{% macro m(x) %}{{ x.a }}{% endmacro %}{{ m(f) }}|"
+              "{% for r in rows %}{{ r.a }}{% endfor %}|{{ f.inner.nope is defined }}")
+    counted = []
+    context = {"f": Fields(a="<a>", items="not the method", inner=Fields(b=Markup("<b>"))),
+               "d": {"a": "dict"}, "o": 3, "rows": [Fields(a=1), {"a": 2}, Fields(b=3, a=4)],
+               "calls": lambda: counted.append(1) or Fields(a="once")}
+    ours = make_environment(None).from_string(source)
+    theirs = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source)
+    assert "fields_type" in make_environment(None).compile(source, raw=True)
+    assert ours.render(**context) == theirs.render(**context)
+    assert counted == [1, 1]
+    with pytest.raises(jinja2.UndefinedError):
+        make_environment(None).from_string("{{ f.nope }}").render(f=Fields())
