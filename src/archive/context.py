@@ -346,7 +346,9 @@ def _page(script: str, settings: Settings, path: str, depth: int, title: str,
 
     folder = f"{root}{DIRS[script]}"
     base = settings.base_url
-    return {
+    # Fields, as the views: a plain dict's key is found by Jinja only after a failed attribute
+    # lookup, an exception each (~70 a page: 100.68 -> 100.17 M instructions an interview)
+    return Fields({
         "script": script, "lang": LANGS[script], "title": title,
         "site_title": settings.title[script], "description": settings.description[script],
         "root": root, "assets": f"{root}assets", "home": f"{folder}/index.html",
@@ -357,10 +359,9 @@ def _page(script: str, settings: Settings, path: str, depth: int, title: str,
         "url": f"{base}/{path}" if base else None,
         "locale": OG_LOCALES[script], "og_type": "website", "image_url": None, "jsonld": None,
         "canonical": url(path),
-        "alternates": [{"lang": LANGS[s], "href": url(path.replace(DIRS[script], DIRS[s], 1))}
+        "alternates": [Fields(lang=LANGS[s], href=url(path.replace(DIRS[script], DIRS[s], 1)))
                        for s in SCRIPTS],
-        "toggle": {"href": f"{root}{other_path}index.html", "lang": LANGS[other],
-                   "label": words["other_script"], "title": words["switch"],
-                   "script": other},
+        "toggle": Fields(href=f"{root}{other_path}index.html", lang=LANGS[other],
+                         label=words["other_script"], title=words["switch"], script=other),
         "labels": words,
-    }
+    })
