@@ -131,17 +131,7 @@ def test_source_script_page_keeps_the_source_text(tmp_path):
     assert to_data(same.notes) == to_data(parsed.interview.notes)
 
 
-_PLAIN = """---
-title: 河口谈
-date: 2026-01-02
-script: hans
-summary: 摘要
-interviewees:
-  - name: 于小舟
-    role: 水手
-source:
-  outlet: 河口通讯
----
+_PLAIN = SOURCE[:SOURCE.index("glossary:")].replace("-{里}-", "") + """---
 ## 01. 面条
 
 问：头发？
