@@ -261,12 +261,9 @@ def _walked(value: Any, segments: list[str]) -> bytes | None:
         if fields is not None:
             tags += 1
             return {"@": cls.__name__, **{name: getattr(item, name) for name in fields}}
-        if cls is dt.date or (cls is frozenset or cls is set) and all(type(x) is str for x in item):
-            tags += 1
-            return {"@": "date", "v": item.isoformat()} if cls is dt.date else {"@": "set", "v": sorted(item)}
-        if cls is Severity:
-            return int(item)
-        raise TypeError(cls.__name__)  # anything else: encode() decides
+        out = _encode_other(item, segments)  # dates, sets, a Severity; TypeError for what the cache refuses
+        tags += type(out) is dict and "@" in out  # tags it made deeper are not counted: then encode() decides
+        return out
 
     try:
         text = fast.dumps(value, default=tagged, option=fast.OPT_PASSTHROUGH_SUBCLASS
